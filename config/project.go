@@ -1,0 +1,69 @@
+package config
+
+import (
+	"fmt"
+	"path"
+	"path/filepath"
+)
+
+// ProjectFile is the name of the project file at a project's root.
+const ProjectFile = "configsync.toml"
+
+// Project is a project's configsync.toml.
+type Project struct {
+	Name  string       `toml:"project"` // overrides the directory name
+	Hooks ProjectHooks `toml:"hooks"`
+}
+
+// ProjectHooks configures the pre-commit guard for one project.
+type ProjectHooks struct {
+	// Allow lists dotenv file names or globs (path.Match syntax, slash
+	// paths relative to the project root) that may be committed, beyond
+	// templates such as .env.example.
+	Allow []string `toml:"allow"`
+}
+
+// LoadProject reads dir/configsync.toml. A missing file gives the zero
+// Project and no error. Decoding is strict like [LoadLocal]; errors are
+// [*FileError]s.
+func LoadProject(dir string) (*Project, error) {
+	file := filepath.Join(dir, ProjectFile)
+	p := &Project{}
+	data, err := readFile(file)
+	if err != nil || data == nil {
+		return p, err
+	}
+	if err := decodeStrict(file, data, p); err != nil {
+		return nil, err
+	}
+	if key, err := p.validate(); err != nil {
+		return nil, &FileError{File: file, Line: lineOf(data, key), Key: key, Err: err}
+	}
+	return p, nil
+}
+
+// ProjectName returns the project's name: p.Name if set, else the base name
+// of dir.
+func (p *Project) ProjectName(dir string) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return filepath.Base(filepath.Clean(dir))
+}
+
+func (p *Project) validate() (string, error) {
+	if p.Name != "" {
+		if err := checkName(p.Name); err != nil {
+			return "project", err
+		}
+	}
+	for i, pattern := range p.Hooks.Allow {
+		if err := checkRelPath(pattern); err != nil {
+			return fmt.Sprintf("hooks.allow[%d]", i), err
+		}
+		if _, err := path.Match(pattern, ""); err != nil {
+			return fmt.Sprintf("hooks.allow[%d]", i), invalid("malformed glob")
+		}
+	}
+	return "", nil
+}
