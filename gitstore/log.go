@@ -1,0 +1,180 @@
+package gitstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// LogEntry is one commit of the history.
+type LogEntry struct {
+	Hash    Hash
+	Parents []Hash
+	Author  Signature
+	Message string
+	// Changed lists the paths added, modified or deleted relative to the
+	// first parent, sorted. For a root commit, or the boundary commit of a
+	// shallow fetch whose parent is absent, it lists every file.
+	Changed []string
+}
+
+// Log walks first-parent history from `from`, newest first, returning at
+// most n entries (n <= 0: all). A zero from gives no entries. The walk stops
+// quietly at the boundary of a shallow history.
+func (s *Store) Log(ctx context.Context, from Hash, n int) ([]LogEntry, error) {
+	var out []LogEntry
+	for h := from; !h.IsZero() && (n <= 0 || len(out) < n); {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c, err := s.commit(h)
+		if err != nil {
+			return nil, err
+		}
+		e := LogEntry{
+			Hash:    h,
+			Author:  Signature{Name: c.Author.Name, Email: c.Author.Email, When: c.Author.When},
+			Message: c.Message,
+		}
+		for _, p := range c.ParentHashes {
+			e.Parents = append(e.Parents, fromPlumbing(p))
+		}
+		var parentTree plumbing.Hash
+		h = Hash{}
+		if len(c.ParentHashes) > 0 {
+			pc, err := s.commit(fromPlumbing(c.ParentHashes[0]))
+			switch {
+			case err == nil:
+				parentTree = pc.TreeHash
+				h = fromPlumbing(pc.Hash)
+			case !errors.Is(err, ErrNotFound): // absent: shallow boundary
+				return nil, err
+			}
+		}
+		if err := s.diffTrees(ctx, parentTree, c.TreeHash, "", &e.Changed); err != nil {
+			return nil, fmt.Errorf("gitstore: log %s: %w", e.Hash, err)
+		}
+		sort.Strings(e.Changed)
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// diffTrees appends to out the file paths that differ between trees a and
+// b (either may be zero: empty), skipping identical subtrees.
+func (s *Store) diffTrees(ctx context.Context, a, b plumbing.Hash, prefix string, out *[]string) error {
+	if a == b {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ea, err := s.treeEntries(a)
+	if err != nil {
+		return err
+	}
+	eb, err := s.treeEntries(b)
+	if err != nil {
+		return err
+	}
+	for name, x := range ea {
+		y, ok := eb[name]
+		if !ok {
+			y = object.TreeEntry{}
+		}
+		if err := s.diffEntry(ctx, x, y, prefix+name, out); err != nil {
+			return err
+		}
+	}
+	for name, y := range eb {
+		if _, ok := ea[name]; !ok {
+			if err := s.diffEntry(ctx, object.TreeEntry{}, y, prefix+name, out); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// diffEntry compares one name on both sides; a zero entry is absent.
+func (s *Store) diffEntry(ctx context.Context, x, y object.TreeEntry, path string, out *[]string) error {
+	if x.Mode == y.Mode && x.Hash == y.Hash {
+		return nil
+	}
+	xDir, yDir := x.Mode == filemode.Dir, y.Mode == filemode.Dir
+	var ta, tb plumbing.Hash
+	if xDir {
+		ta = x.Hash
+	}
+	if yDir {
+		tb = y.Hash
+	}
+	if xDir || yDir {
+		if err := s.diffTrees(ctx, ta, tb, path+"/", out); err != nil {
+			return err
+		}
+	}
+	if (!xDir && !x.Hash.IsZero()) || (!yDir && !y.Hash.IsZero()) {
+		*out = append(*out, path)
+	}
+	return nil
+}
+
+func (s *Store) treeEntries(h plumbing.Hash) (map[string]object.TreeEntry, error) {
+	m := make(map[string]object.TreeEntry)
+	if h.IsZero() {
+		return m, nil
+	}
+	t, err := s.tree(h)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range t.Entries {
+		m[e.Name] = e
+	}
+	return m, nil
+}
+
+// IsAncestor reports whether ancestor is reachable from descendant
+// (a commit is its own ancestor). The zero Hash is an ancestor of every
+// commit; nothing but zero is an ancestor of zero. Commits beyond a shallow
+// boundary are treated as unreachable.
+func (s *Store) IsAncestor(ctx context.Context, ancestor, descendant Hash) (bool, error) {
+	if ancestor.IsZero() {
+		return true, nil
+	}
+	if descendant.IsZero() {
+		return false, nil
+	}
+	seen := map[Hash]bool{descendant: true}
+	queue := []Hash{descendant}
+	for len(queue) > 0 {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		h := queue[0]
+		queue = queue[1:]
+		if h == ancestor {
+			return true, nil
+		}
+		c, err := s.commit(h)
+		if errors.Is(err, ErrNotFound) && h != descendant {
+			continue // shallow boundary
+		}
+		if err != nil {
+			return false, err
+		}
+		for _, p := range c.ParentHashes {
+			if ph := fromPlumbing(p); !seen[ph] {
+				seen[ph] = true
+				queue = append(queue, ph)
+			}
+		}
+	}
+	return false, nil
+}

@@ -1,0 +1,219 @@
+package gitstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/plumbing/transport/http"
+	"github.com/go-git/go-git/v5/storage"
+	"github.com/go-git/go-git/v5/storage/memory"
+)
+
+// remoteName is the one remote a store talks to.
+const remoteName = "origin"
+
+// Auth is HTTP basic or token authentication for http(s) remotes; a nil
+// *Auth means none. It is ignored for local paths and file:// URLs.
+type Auth struct {
+	Username, Password string
+}
+
+// method converts a to the go-git auth method for url. The transport itself
+// is picked by go-git from the URL (local path, file://, git://, http(s)://,
+// ssh://, scp-style).
+func (a *Auth) method(url string) transport.AuthMethod {
+	if a == nil {
+		return nil
+	}
+	if strings.HasPrefix(url, "http://") || strings.HasPrefix(url, "https://") {
+		return &http.BasicAuth{Username: a.Username, Password: a.Password}
+	}
+	return nil
+}
+
+// Memory fetches branch of url (depth 1, no tags) into an in-memory
+// repository, for reads with no local state (CI). It returns ErrNotFound if
+// the remote has no such branch (or is empty). History beyond the tip is
+// absent: Log returns one entry.
+func Memory(ctx context.Context, url, branch string, auth *Auth) (*Store, error) {
+	ref, err := checkBranch(branch)
+	if err != nil {
+		return nil, err
+	}
+	st := memory.NewStorage()
+	repo, err := git.Init(st, nil)
+	if err != nil {
+		return nil, fmt.Errorf("gitstore: init memory repository: %w", err)
+	}
+	s := &Store{repo: repo, st: st, branch: branch, ref: ref}
+	if err := s.SetRemote(url); err != nil {
+		return nil, err
+	}
+	tip, err := s.fetch(ctx, auth, 1)
+	if err != nil {
+		return nil, err
+	}
+	if tip.IsZero() {
+		return nil, fmt.Errorf("%w: branch %q on %s", ErrNotFound, branch, url)
+	}
+	if err := s.SetTip(ctx, Hash{}, tip); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// SetRemote sets the URL of the store's remote ("origin"). A new remote gets
+// git's default fetch refspec; an existing one keeps its refspecs and only
+// changes URL, so a project repository's own origin stays usable by git.
+func (s *Store) SetRemote(url string) error {
+	if url == "" {
+		return fmt.Errorf("gitstore: set remote: empty URL")
+	}
+	cfg, err := s.repo.Config()
+	if err != nil {
+		return fmt.Errorf("gitstore: read config: %w", err)
+	}
+	rc, ok := cfg.Remotes[remoteName]
+	if ok && len(rc.URLs) == 1 && rc.URLs[0] == url {
+		return nil
+	}
+	if !ok {
+		rc = &config.RemoteConfig{
+			Name:  remoteName,
+			Fetch: []config.RefSpec{config.RefSpec(fmt.Sprintf(config.DefaultFetchRefSpec, remoteName))},
+		}
+		cfg.Remotes[remoteName] = rc
+	}
+	rc.URLs = []string{url}
+	if err := rc.Validate(); err != nil {
+		return fmt.Errorf("gitstore: set remote %q: %w", url, err)
+	}
+	if err := s.repo.SetConfig(cfg); err != nil {
+		return fmt.Errorf("gitstore: write config: %w", err)
+	}
+	return nil
+}
+
+// RemoteURL returns the remote's URL, or "" if none is configured.
+func (s *Store) RemoteURL() string {
+	cfg, err := s.repo.Config()
+	if err != nil {
+		return ""
+	}
+	if rc, ok := cfg.Remotes[remoteName]; ok && len(rc.URLs) > 0 {
+		return rc.URLs[0]
+	}
+	return ""
+}
+
+func (s *Store) remote() (*config.RemoteConfig, error) {
+	cfg, err := s.repo.Config()
+	if err != nil {
+		return nil, fmt.Errorf("gitstore: read config: %w", err)
+	}
+	rc, ok := cfg.Remotes[remoteName]
+	if !ok || len(rc.URLs) == 0 {
+		return nil, ErrNoRemote
+	}
+	return rc, nil
+}
+
+func (s *Store) trackingRef() plumbing.ReferenceName {
+	return plumbing.NewRemoteReferenceName(remoteName, s.branch)
+}
+
+// Fetch fetches the remote branch into refs/remotes/origin/<branch> and
+// returns its tip: the zero Hash if the remote has no such branch (an empty
+// repository, say). The local branch is not moved; see SetTip.
+func (s *Store) Fetch(ctx context.Context, auth *Auth) (Hash, error) {
+	return s.fetch(ctx, auth, 0)
+}
+
+func (s *Store) fetch(ctx context.Context, auth *Auth, depth int) (Hash, error) {
+	rc, err := s.remote()
+	if err != nil {
+		return Hash{}, err
+	}
+	spec := config.RefSpec(fmt.Sprintf("+%s:%s", s.ref, s.trackingRef()))
+	err = git.NewRemote(s.st, rc).FetchContext(ctx, &git.FetchOptions{
+		RemoteName: remoteName,
+		RefSpecs:   []config.RefSpec{spec},
+		Depth:      depth,
+		Auth:       auth.method(rc.URLs[0]),
+		Tags:       git.NoTags,
+	})
+	switch {
+	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
+	case errors.Is(err, transport.ErrEmptyRemoteRepository), errors.Is(err, git.NoMatchingRefSpecError{}):
+		return Hash{}, nil
+	default:
+		return Hash{}, fmt.Errorf("gitstore: fetch %s from %s: %w", s.branch, rc.URLs[0], err)
+	}
+	return s.readRef(s.trackingRef())
+}
+
+// Push pushes the branch to the remote's branch of the same name, without
+// force. It returns nil when the remote is already up to date and
+// ErrNonFastForward when the remote has commits the local branch lacks.
+// The pack is built with no delta search (pack window 0).
+func (s *Store) Push(ctx context.Context, auth *Auth) error {
+	rc, err := s.remote()
+	if err != nil {
+		return err
+	}
+	tip, err := s.Tip(ctx)
+	if err != nil {
+		return err
+	}
+	if tip.IsZero() {
+		return fmt.Errorf("%w: branch %q has no commits to push", ErrNotFound, s.branch)
+	}
+	spec := config.RefSpec(fmt.Sprintf("%s:%s", s.ref, s.ref))
+	err = git.NewRemote(noDeltaStorer{s.st}, rc).PushContext(ctx, &git.PushOptions{
+		RemoteName: remoteName,
+		RefSpecs:   []config.RefSpec{spec},
+		Auth:       auth.method(rc.URLs[0]),
+	})
+	switch {
+	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
+		return nil
+	case isNonFastForward(err):
+		return fmt.Errorf("%w: %s to %s: %w", ErrNonFastForward, s.branch, rc.URLs[0], err)
+	default:
+		return fmt.Errorf("gitstore: push %s to %s: %w", s.branch, rc.URLs[0], err)
+	}
+}
+
+// isNonFastForward is the one place that reads go-git's untyped push
+// errors: its own check ("non-fast-forward update: refs/heads/x") and a
+// receive-pack report ("command error on refs/heads/x: non-fast-forward",
+// or "fetch first", or a lost race on the remote ref "...but expected...").
+func isNonFastForward(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "non-fast-forward") ||
+		strings.Contains(msg, "fetch first") ||
+		strings.Contains(msg, "but expected")
+}
+
+// noDeltaStorer reports a pack window of 0 to go-git's push, which reads
+// it from the repository config, without writing that to the user's config.
+type noDeltaStorer struct {
+	storage.Storer
+}
+
+// Config returns the repository config with Pack.Window set to 0.
+func (n noDeltaStorer) Config() (*config.Config, error) {
+	cfg, err := n.Storer.Config()
+	if err != nil {
+		return nil, err
+	}
+	c := *cfg
+	c.Pack.Window = 0
+	return &c, nil
+}
