@@ -1,0 +1,499 @@
+package hooks
+
+import (
+	"bufio"
+	"bytes"
+	"compress/zlib"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode"
+
+	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/envfile"
+	gogit "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// Rule names what a Finding is about.
+type Rule string
+
+// The rules of the guard.
+const (
+	// RuleDotenvFile: a dotenv file that is not a template nor allowed by
+	// the project's configsync.toml [hooks] allow list.
+	RuleDotenvFile Rule = "dotenv-file"
+	// RuleTrackedItem: a file that configsync tracks on this machine.
+	RuleTrackedItem Rule = "tracked-item"
+	// RuleSecretValue: content holding a known secret value (or one of its
+	// encodings) of this machine's tracked items.
+	RuleSecretValue Rule = "secret-value"
+)
+
+// Finding is one reason to refuse a commit. It never holds a secret value.
+type Finding struct {
+	// File is the slash-separated path, relative to the top of the work
+	// tree (CheckStaged) or to Options.Dir, else as given (Scan).
+	File string
+	// Line is the 1-based line where the value starts; 0 for file rules.
+	Line int
+	// Rule is the rule that matched.
+	Rule Rule
+	// Key is the name of the variable whose value was found (secret-value).
+	Key string
+	// Item is the tracked item the value belongs to, such as
+	// "development/myapp/.env" (secret-value), or the tracked path
+	// (tracked-item).
+	Item string
+}
+
+// Message returns one line naming the file, line and key (never the
+// value) and saying how to fix it.
+func (f Finding) Message() string {
+	q, dir := shellQuote(f.File), shellQuote(path.Dir(f.File))
+	if strings.ContainsFunc(f.File, unicode.IsControl) {
+		// keep the message on one line
+		q, dir = strconv.Quote(f.File), strconv.Quote(path.Dir(f.File))
+		f.File = q
+	}
+	switch f.Rule {
+	case RuleDotenvFile:
+		return fmt.Sprintf("%s: dotenv file must not be committed: unstage it with \"git rm --cached %s\", add it to .gitignore, and keep it encrypted with \"configsync add env %s\"",
+			f.File, q, dir)
+	case RuleTrackedItem:
+		return fmt.Sprintf("%s: file is tracked by configsync (kept encrypted in the store) and must not be committed: unstage it with \"git rm --cached %s\" and add it to .gitignore",
+			f.File, q)
+	case RuleSecretValue:
+		return fmt.Sprintf("%s:%d: contains the value of %s from %s: remove the value and read it at run time instead (\"configsync inject -- CMD\" puts it in the environment)",
+			f.File, f.Line, f.Key, f.Item)
+	}
+	return fmt.Sprintf("%s:%d: %s", f.File, f.Line, f.Rule)
+}
+
+// String returns Message.
+func (f Finding) String() string { return f.Message() }
+
+// BypassHint is the line to print after findings: how to commit anyway.
+func BypassHint() string {
+	return "to commit anyway, knowingly: git commit --no-verify"
+}
+
+// Options configures CheckStaged and Scan.
+type Options struct {
+	// Index is the leak index; nil disables the secret-value rule.
+	Index *Index
+	// Tracked lists the absolute paths of this machine's tracked items.
+	Tracked []string
+	// Allow lists dotenv file names or globs that may be committed, in
+	// addition to the project's configsync.toml [hooks] allow list. A
+	// pattern with a slash matches the slash path from the top of the work
+	// tree (or Dir); one without matches the base name.
+	Allow []string
+	// IndexFile is the git index to check (CheckStaged): the value of
+	// GIT_INDEX_FILE, which git sets for "git commit -a" and "git commit
+	// PATHS", relative to the top of the work tree if relative. Empty: the
+	// work tree's own index.
+	IndexFile string
+	// Dir is the project directory for Scan: its configsync.toml gives the
+	// allow list, and paths under it are reported relative to it. Empty:
+	// no project file, paths reported as given.
+	Dir string
+}
+
+// CheckStaged checks what a commit in the work tree containing repoDir
+// would record: every entry of the git index that differs from HEAD's tree
+// (every entry before the first commit). It returns the findings, sorted;
+// none means the commit may proceed.
+func CheckStaged(ctx context.Context, repoDir string, opts Options) ([]Finding, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	l, err := findRepo(repoDir)
+	if err != nil {
+		return nil, err
+	}
+	c, err := newChecker(l.top, opts)
+	if err != nil {
+		return nil, err
+	}
+	repo, err := gogit.PlainOpenWithOptions(l.top, &gogit.PlainOpenOptions{EnableDotGitCommonDir: true})
+	if err != nil {
+		return nil, fmt.Errorf("open repository %s: %w", l.top, err)
+	}
+	indexFile := opts.IndexFile
+	if indexFile == "" {
+		indexFile = filepath.Join(l.gitDir, "index")
+	} else if !filepath.IsAbs(indexFile) {
+		indexFile = filepath.Join(l.top, indexFile)
+	}
+	idx, err := readIndex(indexFile)
+	if err != nil {
+		return nil, err
+	}
+	head, err := headFiles(repo)
+	if err != nil {
+		return nil, err
+	}
+	objectsDir := filepath.Join(l.commonDir, "objects")
+	emptyBlob := plumbing.ComputeHash(plumbing.BlobObject, nil)
+	seen := map[string]bool{}
+	var changed []*index.Entry
+	for _, e := range idx.Entries {
+		if seen[e.Name] || e.Mode == filemode.Submodule || e.Mode == filemode.Dir {
+			continue
+		}
+		seen[e.Name] = true
+		if h, ok := head[e.Name]; !ok || h != e.Hash {
+			changed = append(changed, e)
+		}
+	}
+	if c.index != nil {
+		c.index.build() // before the workers share it read-only
+	}
+	// Inflating and scanning blobs is most of the work: spread it.
+	results := make([][]Finding, len(changed))
+	errs := make([]error, len(changed))
+	var next atomic.Int64
+	var gitMu sync.Mutex // go-git's object storage is not safe for concurrent use
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(changed)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(changed) || ctx.Err() != nil {
+					return
+				}
+				e := changed[i]
+				var data []byte
+				if e.Mode != filemode.Symlink && !e.IntentToAdd && e.Hash != emptyBlob {
+					var err error
+					if data, err = readBlob(repo, &gitMu, objectsDir, e.Hash); err != nil {
+						errs[i] = fmt.Errorf("read staged %s: %w", e.Name, err)
+						return
+					}
+				}
+				results[i] = c.check(e.Name, filepath.Join(c.top, filepath.FromSlash(e.Name)), data)
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, r := range results {
+		c.findings = append(c.findings, r...)
+	}
+	return c.result(), nil
+}
+
+// Scan checks files and directory trees on disk (for CI and a first
+// audit): every regular file under each path, skipping .git. Symbolic links
+// are checked by name only and not followed.
+func Scan(ctx context.Context, paths []string, opts Options) ([]Finding, error) {
+	c, err := newChecker(opts.Dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range paths {
+		err := filepath.WalkDir(p, func(file string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if d.Name() == ".git" && file != p {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				return nil
+			}
+			abs, err := filepath.Abs(file)
+			if err != nil {
+				return err
+			}
+			var data []byte
+			if d.Type().IsRegular() {
+				if data, err = os.ReadFile(file); err != nil {
+					return err
+				}
+			} else if d.Type()&fs.ModeSymlink == 0 {
+				return nil // devices, sockets, pipes
+			}
+			c.findings = append(c.findings, c.check(c.rel(abs, file), resolve(abs), data)...)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+	}
+	return c.result(), nil
+}
+
+// checker applies the rules to one file at a time.
+type checker struct {
+	top      string // resolved base directory, "" if none
+	allow    []string
+	tracked  map[string]string // resolved path -> path as given
+	index    *Index
+	findings []Finding
+}
+
+func newChecker(dir string, opts Options) (*checker, error) {
+	c := &checker{index: opts.Index, tracked: map[string]string{}, allow: slices.Clone(opts.Allow)}
+	if dir != "" {
+		c.top = resolve(dir)
+		p, err := config.LoadProject(dir)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			c.allow = append(c.allow, p.Hooks.Allow...)
+		}
+	}
+	for _, pat := range c.allow {
+		if _, err := path.Match(strings.TrimPrefix(pat, "/"), ""); err != nil {
+			return nil, fmt.Errorf("configsync.toml [hooks] allow %q: %w", pat, err)
+		}
+	}
+	for _, t := range opts.Tracked {
+		c.tracked[resolve(t)] = t
+	}
+	return c, nil
+}
+
+// resolve makes p absolute and resolves symbolic links as far as it exists.
+func resolve(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		return r
+	}
+	if r, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		return filepath.Join(r, filepath.Base(abs))
+	}
+	return abs
+}
+
+// rel returns the name to report for a scanned file.
+func (c *checker) rel(abs, given string) string {
+	if c.top != "" {
+		if r, err := filepath.Rel(c.top, resolve(abs)); err == nil && filepath.IsLocal(r) {
+			return filepath.ToSlash(r)
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(given))
+}
+
+func (c *checker) allowed(name string) bool {
+	base := path.Base(name)
+	for _, pat := range c.allow {
+		pat = strings.TrimPrefix(pat, "/")
+		subject := base
+		if strings.Contains(pat, "/") {
+			subject = name
+		}
+		if ok, _ := path.Match(pat, subject); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// check applies every rule to one file: name is the path to report, abs
+// its resolved absolute path, data its content (nil for symbolic links).
+// It only reads c, so files can be checked concurrently.
+func (c *checker) check(name, abs string, data []byte) []Finding {
+	if isEncrypted(name, data) {
+		return nil
+	}
+	var out []Finding
+	if t, ok := c.tracked[abs]; ok {
+		out = append(out, Finding{File: name, Rule: RuleTrackedItem, Item: t})
+	} else if base := path.Base(name); envfile.IsEnvFile(base) && !envfile.IsTemplate(base) && !c.allowed(name) {
+		out = append(out, Finding{File: name, Rule: RuleDotenvFile})
+	}
+	if c.index == nil || len(data) == 0 || isBinary(data) {
+		return out
+	}
+	type seenKey struct {
+		line        int
+		source, key string
+	}
+	seen := map[seenKey]bool{}
+	line, pos := 1, 0
+	c.index.find(data, func(h hit) {
+		line += bytes.Count(data[pos:h.offset], []byte("\n"))
+		pos = h.offset
+		k := seenKey{line, h.source, h.key}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, Finding{File: name, Line: line, Rule: RuleSecretValue, Key: h.key, Item: h.source})
+		}
+	})
+	return out
+}
+
+func (c *checker) result() []Finding {
+	slices.SortStableFunc(c.findings, func(a, b Finding) int {
+		if n := strings.Compare(a.File, b.File); n != 0 {
+			return n
+		}
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		if n := strings.Compare(string(a.Rule), string(b.Rule)); n != 0 {
+			return n
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return c.findings
+}
+
+// isBinary uses git's heuristic: a NUL byte in the first 8000 bytes.
+func isBinary(data []byte) bool {
+	return bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0
+}
+
+// isEncrypted reports whether a file is OpenPGP ciphertext such as
+// configsync's own items (environments/…/*.pgp): a .pgp, .gpg or .asc
+// file holding binary OpenPGP packets or an armored message.
+func isEncrypted(name string, data []byte) bool {
+	switch path.Ext(name) {
+	case ".pgp", ".gpg", ".asc":
+	default:
+		return false
+	}
+	return len(data) > 0 && (data[0]&0x80 != 0 || bytes.HasPrefix(data, []byte("-----BEGIN PGP MESSAGE-----")))
+}
+
+func readIndex(file string) (*index.Index, error) {
+	f, err := os.Open(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &index.Index{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read git index: %w", err)
+	}
+	defer f.Close()
+	idx := &index.Index{}
+	if err := index.NewDecoder(f).Decode(idx); err != nil {
+		return nil, fmt.Errorf("read git index %s: %w", file, err)
+	}
+	return idx, nil
+}
+
+// headFiles maps every file path of HEAD's tree to its blob hash; it is
+// empty before the first commit.
+func headFiles(repo *gogit.Repository) (map[string]plumbing.Hash, error) {
+	out := map[string]plumbing.Hash{}
+	ref, err := repo.Head()
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read HEAD: %w", err)
+	}
+	commit, err := repo.CommitObject(ref.Hash())
+	if err != nil {
+		return nil, fmt.Errorf("read HEAD commit: %w", err)
+	}
+	tree, err := commit.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("read HEAD tree: %w", err)
+	}
+	w := object.NewTreeWalker(tree, true, nil)
+	defer w.Close()
+	for {
+		name, e, err := w.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read HEAD tree: %w", err)
+		}
+		if e.Mode != filemode.Dir {
+			out[name] = e.Hash
+		}
+	}
+}
+
+// readBlob reads a blob: loose objects directly (go-git's object storage
+// costs about three times as much on them), packed ones through go-git.
+func readBlob(repo *gogit.Repository, gitMu *sync.Mutex, objectsDir string, h plumbing.Hash) ([]byte, error) {
+	hex := h.String()
+	f, err := os.Open(filepath.Join(objectsDir, hex[:2], hex[2:]))
+	if err == nil {
+		defer f.Close()
+		if data, err := readLoose(f); err == nil {
+			return data, nil
+		}
+	}
+	gitMu.Lock()
+	defer gitMu.Unlock()
+	b, err := repo.BlobObject(h)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
+
+// maxLoose bounds the size a loose object header may announce.
+const maxLoose = 1 << 30
+
+// readLoose decodes a loose blob object: zlib("blob SIZE\x00" + data).
+func readLoose(f io.Reader) ([]byte, error) {
+	z, err := zlib.NewReader(bufio.NewReaderSize(f, 32<<10))
+	if err != nil {
+		return nil, err
+	}
+	defer z.Close()
+	var head [32]byte
+	n, err := io.ReadAtLeast(z, head[:], len("blob 0\x00"))
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, err
+	}
+	rest, ok := bytes.CutPrefix(head[:n], []byte("blob "))
+	nul := bytes.IndexByte(rest, 0)
+	if !ok || nul < 1 {
+		return nil, errors.New("not a loose blob")
+	}
+	size, err := strconv.ParseInt(string(rest[:nul]), 10, 64)
+	if err != nil || size < 0 || size > maxLoose {
+		return nil, errors.New("bad loose object size")
+	}
+	data := make([]byte, size+1)
+	got := copy(data, rest[nul+1:])
+	m, err := io.ReadFull(z, data[got:])
+	if got+m != int(size) || (err != nil && !errors.Is(err, io.ErrUnexpectedEOF)) {
+		return nil, errors.New("truncated loose object")
+	}
+	return data[:size], nil
+}
