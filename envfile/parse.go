@@ -98,8 +98,9 @@ func (e *SyntaxError) Error() string {
 
 // Entry is one assignment as written in a file.
 type Entry struct {
-	Key  string // the key, [A-Za-z0-9_.-]+
-	Line int    // 1-based line where the assignment starts
+	Key     string // the key, [A-Za-z0-9_.-]+
+	Line    int    // 1-based line where the assignment starts
+	EndLine int    // 1-based line where it ends (a quoted value may span lines)
 
 	val    string // escapes processed
 	lit    []bool // lit[i]: val[i] is a '$' written as \$ (never expanded); nil if none
@@ -298,6 +299,10 @@ func (p *parser) parseLine() {
 		p.warn(line, CodeDuplicateKey, key)
 	}
 	p.seen[key] = true
+	e.EndLine = p.line
+	if p.pos > 0 && p.src[p.pos-1] == '\n' {
+		e.EndLine--
+	}
 	p.f.Entries = append(p.f.Entries, e)
 }
 

@@ -1,0 +1,48 @@
+package envfile
+
+import (
+	"errors"
+	"slices"
+	"testing"
+)
+
+func TestMerge(t *testing.T) {
+	base := "# app\nA=1\nB='two\nlines'\nC=3\n"
+	tests := []struct {
+		name         string
+		ours, theirs string
+		want         string
+		conflicts    []string
+	}{
+		{"only theirs changed", base, "# app\nA=9\nB='two\nlines'\nC=3\n", "# app\nA=9\nB='two\nlines'\nC=3\n", nil},
+		{"disjoint modify", "# app\nA=1\nB='two\nlines'\nC=30\n", "# app\nA=10\nB='two\nlines'\nC=3\n", "# app\nA=10\nB='two\nlines'\nC=30\n", nil},
+		{"our multi-line replace keeps their bytes", "# app\nA=1\nB=\"new\"\nC=3\n", "# app\nA=1 # theirs\nB='two\nlines'\nC=3\n", "# app\nA=1 # theirs\nB=\"new\"\nC=3\n", nil},
+		{"our add appended", base + "D=4\n", "# app\nA=1\nB='two\nlines'\nC=3\nE=5", "# app\nA=1\nB='two\nlines'\nC=3\nE=5\nD=4\n", nil},
+		{"our remove", "# app\nA=1\nC=3\n", base + "E=5\n", "# app\nA=1\nC=3\nE=5\n", nil},
+		{"same key both sides", "# app\nA=2\nB='two\nlines'\nC=3\n", "# app\nA=3\nB='two\nlines'\nC=3\n", "", []string{"A"}},
+		{"same key same value agrees", "# app\nA=2\nB='two\nlines'\nC=3\n", "# app\nA=2\nB='two\nlines'\nC=3\nE=1\n", "# app\nA=2\nB='two\nlines'\nC=3\nE=1\n", nil},
+		{"we remove what they changed", "# app\nA=1\nC=3\n", "# app\nA=1\nB=changed\nC=3\n", "", []string{"B"}},
+		{"crlf kept", base, "# app\r\nA=1\r\nB='two\r\nlines'\r\nC=3\r\nZ=1\r\n", "# app\r\nA=1\r\nB='two\r\nlines'\r\nC=3\r\nZ=1\r\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, conflicts, err := Merge([]byte(base), []byte(tt.ours), []byte(tt.theirs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(conflicts, tt.conflicts) {
+				t.Fatalf("conflicts = %v, want %v", conflicts, tt.conflicts)
+			}
+			if string(got) != tt.want {
+				t.Fatalf("merged =\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMergeRefusesLoneCR(t *testing.T) {
+	_, _, err := Merge([]byte("A=1\rB=2"), []byte("A=1"), []byte("A=2"))
+	if !errors.Is(err, ErrUnmergeable) {
+		t.Fatalf("err = %v, want ErrUnmergeable", err)
+	}
+}
