@@ -1,0 +1,174 @@
+package scopes
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/keyring"
+)
+
+// newEnvironment makes the store changes that create an environment with
+// its own key pair, the private half wrapped for every member of its tier.
+func (v *Vault) newEnvironment(members []Member, keys map[string]*keyring.PublicKey, signer *keyring.PrivateKey, name string, tier Tier, protected bool, generation int, created time.Time) (Environment, []gitstore.Change, *keyring.PrivateKey, error) {
+	key, err := keyring.GenerateEnvironmentKey(name, v.opts.Now())
+	if err != nil {
+		return Environment{}, nil, nil, err
+	}
+	env := Environment{
+		Name: name, Tier: tier, Protected: protected,
+		KeyGeneration: generation, KeyFingerprint: key.Fingerprint(), Created: created,
+	}
+	changes, err := v.environmentFiles(env, key, members, keys, signer)
+	return env, changes, key, err
+}
+
+// environmentFiles writes environment.toml and the key pair of env.
+func (v *Vault) environmentFiles(env Environment, key *keyring.PrivateKey, members []Member, keys map[string]*keyring.PublicKey, signer *keyring.PrivateKey) ([]gitstore.Change, error) {
+	meta, err := config.Marshal(env)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := key.Public().Armor()
+	if err != nil {
+		return nil, err
+	}
+	secret, err := key.Serialize()
+	if err != nil {
+		return nil, err
+	}
+	defer clear(secret)
+	var to []*keyring.PublicKey
+	for _, m := range members {
+		if m.Can(env.Tier) {
+			to = append(to, keys[m.Fingerprint])
+		}
+	}
+	if len(to) == 0 {
+		return nil, fmt.Errorf("no member holds tier %s: add one with configsync team add KEYFILE --tier %s", env.Tier, env.Tier)
+	}
+	wrapped, _, err := keyring.Encrypt(secret, to, signer, v.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	dir := envDir(env.Name)
+	return []gitstore.Change{
+		{Path: dir + "/" + environmentFile, Data: meta},
+		{Path: dir + "/" + envPublicKeyFile, Data: pub},
+		{Path: dir + "/" + envPrivateKeyFile, Data: wrapped},
+	}, nil
+}
+
+// CreateEnvironment adds an environment of the given tier.
+func (v *Vault) CreateEnvironment(ctx context.Context, name string, tier Tier, protected bool) (Environment, error) {
+	if err := ValidateName("environment", name); err != nil {
+		return Environment{}, err
+	}
+	unlock, err := v.lock(ctx)
+	if err != nil {
+		return Environment{}, err
+	}
+	defer unlock()
+	snap, err := v.loadSynced(ctx)
+	if err != nil {
+		return Environment{}, err
+	}
+	if existing, err := snap.env(name); err == nil {
+		return Environment{}, &EnvironmentExistsError{Env: existing}
+	}
+	id, m, err := v.me(snap)
+	if err != nil {
+		return Environment{}, err
+	}
+	if !m.Can(tier) {
+		return Environment{}, &AccessError{Env: name, Tier: tier, Member: m.Label()}
+	}
+	env, changes, _, err := v.newEnvironment(snap.members, snap.keys, id, name, tier, protected, 1, v.opts.Now().UTC())
+	if err != nil {
+		return Environment{}, err
+	}
+	msg := fmt.Sprintf("env create %s (tier %s)", name, tier)
+	if _, err := v.commit(ctx, snap, changes, m, msg); err != nil {
+		return Environment{}, err
+	}
+	return env, nil
+}
+
+// Environments lists the store's environments in creation order.
+func (v *Vault) Environments(ctx context.Context) ([]Environment, error) {
+	snap, err := v.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return snap.envs, nil
+}
+
+// UseEnvironment makes name the active environment on this machine.
+func (v *Vault) UseEnvironment(ctx context.Context, name string) (Environment, error) {
+	snap, err := v.load(ctx)
+	if err != nil {
+		return Environment{}, err
+	}
+	env, err := snap.env(name)
+	if err != nil {
+		return Environment{}, err
+	}
+	v.cfg.Environment = name
+	return env, v.SaveConfig()
+}
+
+// ActiveEnvironment is the active environment, or ErrNoEnvironment.
+func (v *Vault) ActiveEnvironment(ctx context.Context) (Environment, error) {
+	if v.cfg.Environment == "" {
+		return Environment{}, ErrNoEnvironment
+	}
+	snap, err := v.load(ctx)
+	if err != nil {
+		return Environment{}, err
+	}
+	return snap.env(v.cfg.Environment)
+}
+
+// DeleteEnvironment removes an environment and all its items from the
+// store (history keeps them). A protected environment needs confirm.
+func (v *Vault) DeleteEnvironment(ctx context.Context, name string, confirm func(Environment, int) bool) error {
+	unlock, err := v.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	snap, err := v.loadSynced(ctx)
+	if err != nil {
+		return err
+	}
+	_, m, env, err := v.access(snap, name)
+	if err != nil {
+		return err
+	}
+	items := len(snap.tree.Files(envItemsDir(name) + "/"))
+	if env.Protected && (confirm == nil || !confirm(env, items)) {
+		return &ProtectedError{Env: name, Keys: items}
+	}
+	changes := []gitstore.Change{{Path: envDir(name), Delete: true}}
+	if _, err := v.commit(ctx, snap, changes, m, "env delete "+name); err != nil {
+		return err
+	}
+	if v.cfg.Environment == name {
+		v.cfg.Environment = ""
+		return v.SaveConfig()
+	}
+	return nil
+}
+
+// loadSynced fetches from the remote, then loads the store.
+func (v *Vault) loadSynced(ctx context.Context) (*snapshot, error) {
+	if _, err := v.requireStore(); err != nil {
+		return nil, err
+	}
+	if err := v.sync(ctx); err != nil {
+		return nil, err
+	}
+	return v.load(ctx)
+}

@@ -1,0 +1,157 @@
+package scopes
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors; cmd/configsync adds what to do.
+var (
+	// ErrNoStore: this machine has no store yet.
+	ErrNoStore = errors.New("no configsync store here")
+	// ErrNoIdentity: no private key is configured.
+	ErrNoIdentity = errors.New("no identity")
+	// ErrIdentityExists: keys generate/import would replace an identity.
+	ErrIdentityExists = errors.New("an identity already exists")
+	// ErrNoEnvironment: no environment is active and none was given.
+	ErrNoEnvironment = errors.New("no active environment")
+	// ErrNotStore: a remote or branch holds something that is not a store.
+	ErrNotStore = errors.New("not a configsync store")
+	// ErrStoreExists: init found a store already configured here.
+	ErrStoreExists = errors.New("a store is already configured")
+)
+
+// FormatError is a store written by a newer configsync.
+type FormatError struct{ Found, Supported int }
+
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("store format %d is newer than this configsync supports (%d)", e.Found, e.Supported)
+}
+
+// UnknownEnvironmentError names an environment the store does not have.
+type UnknownEnvironmentError struct {
+	Name      string
+	Available []string
+}
+
+func (e *UnknownEnvironmentError) Error() string {
+	avail := "none"
+	if len(e.Available) > 0 {
+		avail = strings.Join(e.Available, ", ")
+	}
+	return fmt.Sprintf("unknown environment %q (available: %s)", e.Name, avail)
+}
+
+// EnvironmentExistsError is env create of a name already taken.
+type EnvironmentExistsError struct{ Env Environment }
+
+func (e *EnvironmentExistsError) Error() string {
+	return fmt.Sprintf("environment %q already exists (%s)", e.Env.Name, e.Env.Describe())
+}
+
+// NotMemberError is an identity that is not in the team manifest.
+type NotMemberError struct{ Fingerprint string }
+
+func (e *NotMemberError) Error() string {
+	return fmt.Sprintf("your key %s is not a member of this store", e.Fingerprint)
+}
+
+// AccessError is a member without the tier an environment needs.
+type AccessError struct {
+	Env    string
+	Tier   Tier
+	Member string
+}
+
+func (e *AccessError) Error() string {
+	return fmt.Sprintf("%s may not access environment %q (tier %s)", e.Member, e.Env, e.Tier)
+}
+
+// NotAdminError is a team change by someone who is not an admin.
+type NotAdminError struct{ Member string }
+
+func (e *NotAdminError) Error() string {
+	return fmt.Sprintf("%s is not an admin of this store", e.Member)
+}
+
+// ProtectedError is a change to a protected environment without consent.
+type ProtectedError struct {
+	Env  string
+	Keys int
+}
+
+func (e *ProtectedError) Error() string {
+	return fmt.Sprintf("%q is protected", e.Env)
+}
+
+// ItemError is one item that could not be read, parsed or written.
+type ItemError struct {
+	Path string // as shown to the user
+	Err  error
+}
+
+func (e *ItemError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *ItemError) Unwrap() error { return e.Err }
+
+// KeyChange is one key that differs, named but never valued.
+type KeyChange struct {
+	Path string // the item, as shown to the user
+	Keys []string
+}
+
+// LocalChangesError is a pull that would overwrite local edits.
+type LocalChangesError struct{ Files []KeyChange }
+
+func (e *LocalChangesError) Error() string {
+	n := len(e.Files)
+	return fmt.Sprintf("%d local %s from what was last pulled or pushed (edits not pushed)", n, plural(n, "file differs", "files differ"))
+}
+
+// ConflictError is a push of an item that someone else changed in the
+// store since this machine last synced it.
+type ConflictError struct{ Files []KeyChange }
+
+func (e *ConflictError) Error() string {
+	names := make([]string, len(e.Files))
+	for i, f := range e.Files {
+		names[i] = f.Path
+		if len(f.Keys) > 0 {
+			names[i] += " (" + strings.Join(f.Keys, ", ") + ")"
+		}
+	}
+	return "changed in the store since your last pull: " + strings.Join(names, "; ")
+}
+
+// UntrustedManifestError is a team manifest not signed by a trusted admin.
+type UntrustedManifestError struct {
+	Commit string
+	Reason string
+}
+
+func (e *UntrustedManifestError) Error() string {
+	return fmt.Sprintf("team manifest at commit %.12s is not trusted: %s", e.Commit, e.Reason)
+}
+
+// SignerError is an item whose signature is missing, bad, or by a key
+// that may not write the environment.
+type SignerError struct {
+	Item   string
+	Reason string
+}
+
+func (e *SignerError) Error() string {
+	return fmt.Sprintf("%s: refused: %s", e.Item, e.Reason)
+}
+
+// NotTrackedError is untrack of a path that is not tracked.
+type NotTrackedError struct{ Path string }
+
+func (e *NotTrackedError) Error() string { return fmt.Sprintf("%s is not tracked", e.Path) }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

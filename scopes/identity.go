@@ -1,0 +1,54 @@
+package scopes
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/configsync/configsync/keyring"
+)
+
+// IdentityPath is where the identity lives under $CONFIGSYNC_HOME.
+func IdentityPath(home string) string { return filepath.Join(home, identityFile) }
+
+// GenerateIdentity makes a new identity and saves it (mode 0600),
+// passphrase-protected when passphrase is non-empty. It refuses to replace
+// an existing identity.
+func (v *Vault) GenerateIdentity(name, email string, passphrase []byte) (*keyring.PrivateKey, error) {
+	key, err := keyring.Generate(name, email, v.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := v.saveIdentity(key, passphrase); err != nil {
+		return nil, err
+	}
+	v.id = key
+	return key, nil
+}
+
+// ImportIdentity saves an existing private key as the identity.
+func (v *Vault) ImportIdentity(key *keyring.PrivateKey, passphrase []byte) error {
+	if err := v.saveIdentity(key, passphrase); err != nil {
+		return err
+	}
+	v.id = key
+	return nil
+}
+
+func (v *Vault) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error {
+	path := IdentityPath(v.opts.Home)
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%w at %s", ErrIdentityExists, path)
+	}
+	armored, err := key.Armor(passphrase)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(v.opts.Home, 0o700); err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, armored)
+}
+
+// Identity returns the loaded identity (loading it if needed).
+func (v *Vault) Identity() (*keyring.PrivateKey, error) { return v.identity() }

@@ -1,0 +1,232 @@
+package scopes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/keyring"
+)
+
+// InitOptions are the choices of configsync init.
+type InitOptions struct {
+	Remote string // URL of the shared store, "" for a local-only store
+	Repo   string // keep the store on a branch of this repository
+	Branch string // the branch, default config.DefaultBranch
+	Name   string // for a new identity
+	Email  string
+}
+
+// InitResult says what init did, for the command to report.
+type InitResult struct {
+	NewIdentity *keyring.PublicKey // set when init generated the identity
+	Created     bool               // a new store was created
+	Location    string
+	Trusted     []Member // admins pinned by this init (trust on first use)
+	Member      *Member  // the identity's membership, nil if not a member yet
+	Fingerprint string   // the identity's fingerprint
+	Environment string   // the environment made active, if any
+}
+
+// DefaultEnvironment is the environment a new store starts with, active,
+// so that the first push works with no further setup.
+const DefaultEnvironment = "development"
+
+// Init creates or joins a store and, if needed, the identity.
+func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
+	if v.store != nil && !v.ephemeral {
+		return nil, fmt.Errorf("%w at %s", ErrStoreExists, v.StoreLocation())
+	}
+	if err := os.MkdirAll(v.opts.Home, 0o700); err != nil {
+		return nil, err
+	}
+	unlock, err := v.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	res := &InitResult{}
+	done := false
+	id, err := v.identity()
+	if errors.Is(err, ErrNoIdentity) {
+		if o.Name == "" || o.Email == "" {
+			return nil, fmt.Errorf("%w: init needs --name and --email to create one", ErrNoIdentity)
+		}
+		id, err = v.GenerateIdentity(o.Name, o.Email, nil)
+		if err == nil {
+			res.NewIdentity = id.Public()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Fingerprint = id.Fingerprint()
+
+	branch := o.Branch
+	if branch == "" {
+		branch = config.DefaultBranch
+	}
+	var s *gitstore.Store
+	if o.Repo != "" {
+		repo, err := filepath.Abs(o.Repo)
+		if err != nil {
+			return nil, err
+		}
+		if s, err = gitstore.Open(repo, branch); err != nil {
+			return nil, fmt.Errorf("open repository %s: %w", repo, err)
+		}
+		// The repository's origin is the project's own remote: use it as
+		// it is, never repoint it.
+		if o.Remote != "" {
+			switch current := s.RemoteURL(); {
+			case current == "":
+				if err := s.SetRemote(o.Remote); err != nil {
+					return nil, err
+				}
+			case current != o.Remote:
+				return nil, fmt.Errorf("%s already has origin %s: drop --remote to use it, or use a separate store without --repo", repo, current)
+			}
+		}
+		v.cfg.Store.Repo = repo
+	} else {
+		dir := filepath.Join(v.opts.Home, storeDirName)
+		// A refused init (a remote that is not a store, a failed fetch)
+		// leaves no half-made store behind to block the next one.
+		defer func() {
+			if !done {
+				os.RemoveAll(dir)
+			}
+		}()
+		if s, err = gitstore.InitBare(dir, branch); err != nil {
+			return nil, fmt.Errorf("create store %s: %w", dir, err)
+		}
+		if o.Remote != "" {
+			if err := s.SetRemote(o.Remote); err != nil {
+				return nil, err
+			}
+			v.cfg.Store.Remote = o.Remote
+		}
+	}
+	if branch != config.DefaultBranch {
+		v.cfg.Store.Branch = branch
+	}
+	v.store = s
+	res.Location = v.StoreLocation()
+
+	tip, err := s.Tip(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.RemoteURL() != "" {
+		remote, err := s.Fetch(ctx, v.opts.GitAuth)
+		if err != nil {
+			return nil, fmt.Errorf("fetch from %s: %w", s.RemoteURL(), err)
+		}
+		if tip.IsZero() && !remote.IsZero() {
+			if err := s.SetTip(ctx, tip, remote); err != nil {
+				return nil, err
+			}
+			tip = remote
+		}
+	}
+	if tip.IsZero() {
+		if err := v.createStore(ctx, id, res); err != nil {
+			return nil, err
+		}
+	} else if err := v.join(ctx, tip, id, res); err != nil {
+		return nil, err
+	}
+	if err := v.SaveConfig(); err != nil {
+		return nil, err
+	}
+	done = true
+	return res, nil
+}
+
+// createStore writes the first commit: format, a manifest with the
+// identity as the only member (admin, every tier), and the default
+// environment.
+func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *InitResult) error {
+	pub := id.Public()
+	me := Member{Fingerprint: pub.Fingerprint(), Name: pub.Name(), Email: pub.Email(), Tiers: Tiers, Admin: true}
+	if me.Name == "" {
+		me.Name = pub.Fingerprint()
+	}
+	members := []Member{me}
+	keys := map[string]*keyring.PublicKey{me.Fingerprint: pub}
+	changes, err := v.manifestFiles(members, keys, id)
+	if err != nil {
+		return err
+	}
+	format, err := config.Marshal(storeFormat{Format: StoreFormat})
+	if err != nil {
+		return err
+	}
+	changes = append(changes, gitstore.Change{Path: formatPath, Data: format})
+	env, envChanges, _, err := v.newEnvironment(members, keys, id, DefaultEnvironment, TierDev, false, 1, v.opts.Now().UTC())
+	if err != nil {
+		return err
+	}
+	changes = append(changes, envChanges...)
+	if _, err := v.commit(ctx, nil, changes, me, "init: new store, admin "+me.Label()); err != nil {
+		return err
+	}
+	v.cfg.Trust.Admins = []string{me.Fingerprint}
+	v.cfg.Environment = env.Name
+	res.Created, res.Member, res.Environment = true, &me, env.Name
+	return nil
+}
+
+// join trusts the admins of an existing store on first use.
+func (v *Vault) join(ctx context.Context, tip gitstore.Hash, id *keyring.PrivateKey, res *InitResult) error {
+	v.cfg.Trust.Admins = nil // trust on first use: whoever the store says
+	snap, err := v.loadAt(ctx, tip)
+	if err != nil {
+		return err
+	}
+	for _, m := range snap.members {
+		if m.Admin {
+			v.cfg.Trust.Admins = append(v.cfg.Trust.Admins, m.Fingerprint)
+			res.Trusted = append(res.Trusted, m)
+		}
+	}
+	if m, ok := snap.member(id.Fingerprint()); ok {
+		res.Member = &m
+		for _, e := range snap.envs {
+			if m.Can(e.Tier) {
+				v.cfg.Environment, res.Environment = e.Name, e.Name
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// manifestFiles writes team/members.toml, its signature and the keys.
+func (v *Vault) manifestFiles(members []Member, keys map[string]*keyring.PublicKey, admin *keyring.PrivateKey) ([]gitstore.Change, error) {
+	data, err := config.Marshal(manifest{Members: members})
+	if err != nil {
+		return nil, err
+	}
+	sig, err := keyring.SignDetached(data, admin, v.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	changes := []gitstore.Change{
+		{Path: membersPath, Data: data},
+		{Path: membersSigPath, Data: sig},
+	}
+	for _, m := range members {
+		armored, err := keys[m.Fingerprint].Armor()
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, gitstore.Change{Path: keysDir + "/" + m.Fingerprint + ".asc", Data: armored})
+	}
+	return changes, nil
+}

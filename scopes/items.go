@@ -1,0 +1,202 @@
+package scopes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/envfile"
+	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/keyring"
+)
+
+// storedItem is one item of an environment in the store.
+type storedItem struct {
+	Project string
+	Path    string
+	Type    string
+	Blob    gitstore.Hash
+	Dir     string // home-relative directory recorded at push
+}
+
+// storedItems lists an environment's items, validating every name so
+// that a hostile store cannot point pull outside a project directory.
+func (snap *snapshot) storedItems(env, project, filter string) ([]storedItem, error) {
+	records := map[string]*projectRecord{}
+	var out []storedItem
+	for _, f := range snap.tree.Files(envItemsDir(env) + "/") {
+		proj, item, ok := splitItemStorePath(env, f.Path)
+		if !ok {
+			continue
+		}
+		if err := ValidateName("project", proj); err != nil {
+			return nil, fmt.Errorf("store entry %s: %w", f.Path, err)
+		}
+		if err := ValidateItemPath(item); err != nil {
+			return nil, fmt.Errorf("store entry %s: %w", f.Path, err)
+		}
+		if project != "" && proj != project {
+			continue
+		}
+		rec, ok := records[proj]
+		if !ok {
+			rec = snap.projectRecord(env, proj)
+			records[proj] = rec
+		}
+		typ := rec.Items[item]
+		if typ == "" {
+			typ = ItemType(item)
+		}
+		if filter != "" && typ != filter {
+			continue
+		}
+		out = append(out, storedItem{Project: proj, Path: item, Type: typ, Blob: f.Blob, Dir: rec.Dir})
+	}
+	slices.SortFunc(out, func(a, b storedItem) int {
+		if c := strings.Compare(a.Project, b.Project); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Path, b.Path)
+	})
+	return out, nil
+}
+
+func (snap *snapshot) projectRecord(env, project string) *projectRecord {
+	rec := &projectRecord{Project: project, Items: map[string]string{}}
+	data, err := snap.tree.Read(projectDir(env, project) + "/" + projectFile)
+	if err == nil {
+		// A damaged record only loses the directory hint.
+		_ = config.Unmarshal(projectFile, data, rec)
+	}
+	if rec.Items == nil {
+		rec.Items = map[string]string{}
+	}
+	return rec
+}
+
+// decryptItem decrypts an item and checks that a member holding the
+// environment's tier signed it.
+func (v *Vault) decryptItem(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem) ([]byte, error) {
+	ct, err := v.store.ReadBlob(ctx, it.Blob)
+	if err != nil {
+		return nil, err
+	}
+	plain, _, err := keyring.Decrypt(ct, []*keyring.PrivateKey{key}, snap.signers(env.Tier), v.opts.Now())
+	name := it.Project + "/" + it.Path
+	switch {
+	case errors.Is(err, keyring.ErrUnknownSigner):
+		return nil, &SignerError{Item: name, Reason: fmt.Sprintf("signed by a key that may not write %q (tier %s)", env.Name, env.Tier)}
+	case errors.Is(err, keyring.ErrUnsigned):
+		return nil, &SignerError{Item: name, Reason: "it is not signed"}
+	case errors.Is(err, keyring.ErrBadSignature):
+		return nil, &SignerError{Item: name, Reason: "its signature is not valid"}
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return plain, nil
+}
+
+// readLocal reads a tracked item, refusing symlinks that leave its
+// project and unreadable or invalid files. It returns nil, nil when the
+// file does not exist.
+func readLocal(it TrackedItem, display string) ([]byte, *envfile.File, error) {
+	abs := it.Abs()
+	st, err := os.Lstat(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, &ItemError{Path: display, Err: err}
+	}
+	if st.Mode()&fs.ModeSymlink != 0 {
+		if err := insideDir(it.Dir, abs); err != nil {
+			return nil, nil, &ItemError{Path: display, Err: err}
+		}
+	} else if !st.Mode().IsRegular() {
+		return nil, nil, &ItemError{Path: display, Err: errors.New("it is not a regular file")}
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, nil, &ItemError{Path: display, Err: err}
+	}
+	if it.Type != TypeEnv {
+		return data, nil, nil
+	}
+	f, err := envfile.Parse(display, data)
+	if err != nil {
+		return nil, nil, &ItemError{Path: display, Err: err}
+	}
+	return data, f, nil
+}
+
+// changedKeys names the keys that differ between two versions of an item
+// (nil for file items, which have no keys).
+func changedKeys(typ string, old, new []byte) []envfile.Change {
+	if typ != TypeEnv {
+		return nil
+	}
+	var of, nf *envfile.File
+	if old != nil {
+		of, _ = envfile.Parse("", old)
+	}
+	if new != nil {
+		nf, _ = envfile.Parse("", new)
+	}
+	return envfile.Diff(of, nf)
+}
+
+func keyNames(cs []envfile.Change) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Key
+	}
+	return out
+}
+
+// display shows a project file as the user knows it: "~/git/myapp/.env".
+func (v *Vault) display(dir, item string) string {
+	return homeRelative(v.opts.UserHome, filepath.Join(dir, filepath.FromSlash(item)))
+}
+
+// describeChanges is the commit message line of one item: key names only.
+func describeChanges(name string, cs []envfile.Change, isNew, deleted bool) string {
+	switch {
+	case deleted:
+		return name + ": deleted"
+	case isNew && len(cs) == 0:
+		return name + ": added"
+	}
+	var added, modified, removed []string
+	for _, c := range cs {
+		switch c.Kind {
+		case envfile.Added:
+			added = append(added, c.Key)
+		case envfile.Modified:
+			modified = append(modified, c.Key)
+		case envfile.Removed:
+			removed = append(removed, c.Key)
+		}
+	}
+	var parts []string
+	if isNew {
+		parts = append(parts, "new")
+	}
+	for _, p := range []struct {
+		verb string
+		keys []string
+	}{{"added", added}, {"changed", modified}, {"removed", removed}} {
+		if len(p.keys) > 0 {
+			parts = append(parts, p.verb+" "+strings.Join(p.keys, ", "))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "changed")
+	}
+	return name + ": " + strings.Join(parts, "; ")
+}

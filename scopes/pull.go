@@ -1,0 +1,219 @@
+package scopes
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/configsync/configsync/envfile"
+)
+
+// PullOptions select what pull restores and where.
+type PullOptions struct {
+	Env     string
+	Project string
+	Filter  string
+	Dest    string // restore into this directory instead of the project's
+	Force   bool   // overwrite local edits
+}
+
+// SkippedProject is a project pull could not place on this machine.
+type SkippedProject struct {
+	Project string
+	Dir     string // the home-relative directory it was pushed from
+	Items   int
+}
+
+// PullResult reports a pull.
+type PullResult struct {
+	Env     Environment
+	Items   []ItemResult // restored (written or already identical)
+	Skipped []SkippedProject
+	Stale   *Stale // set when the remote was unreachable
+}
+
+type restore struct {
+	it      storedItem
+	abs     string
+	display string
+	data    []byte
+	write   bool
+}
+
+// Pull fetches, verifies and decrypts the environment's items and
+// restores them as files (mode 0600, atomically). Local edits that were
+// never pushed are not overwritten without Force: nothing is written then.
+func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
+	if err := ValidateFilter(o.Filter); err != nil {
+		return nil, err
+	}
+	envName, err := v.activeEnv(o.Env)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := v.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	snap, stale, err := v.loadSyncedOrLocal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, _, env, err := v.access(snap, envName)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := snap.storedItems(env.Name, o.Project, o.Filter)
+	if err != nil {
+		return nil, err
+	}
+	res := &PullResult{Env: env, Stale: stale}
+	if len(stored) == 0 {
+		return res, nil
+	}
+	dirs, skipped, err := v.placeProjects(stored, o.Dest)
+	if err != nil {
+		return nil, err
+	}
+	res.Skipped = skipped
+	key, err := v.envKey(snap, env, id)
+	if err != nil {
+		return nil, err
+	}
+	st, err := v.loadState()
+	if err != nil {
+		return nil, err
+	}
+
+	// Decrypt and compare everything first; write only if nothing refuses.
+	var plan []*restore
+	var edits []KeyChange
+	for _, s := range stored {
+		dir, ok := dirs[s.Project]
+		if !ok {
+			continue
+		}
+		abs := filepath.Join(dir, filepath.FromSlash(s.Path))
+		display := v.display(dir, s.Path)
+		data, err := v.decryptItem(ctx, snap, env, key, s)
+		if err != nil {
+			return nil, err
+		}
+		r := &restore{it: s, abs: abs, display: display, data: data, write: true}
+		plan = append(plan, r)
+		current, err := readExisting(dir, abs, display)
+		if err != nil {
+			return nil, err
+		}
+		if current == nil {
+			continue
+		}
+		if bytes.Equal(current, data) {
+			r.write = false
+			continue
+		}
+		rec := st.Files[abs]
+		if o.Force || (rec != nil && rec.HMAC == st.mac(current)) {
+			continue // not edited since configsync last wrote or pushed it
+		}
+		edits = append(edits, KeyChange{Path: display, Keys: keyNames(changedKeys(s.Type, data, current))})
+	}
+	if len(edits) > 0 {
+		return nil, &LocalChangesError{Files: edits}
+	}
+	for _, r := range plan {
+		if r.write {
+			if err := os.MkdirAll(filepath.Dir(r.abs), 0o700); err != nil {
+				return nil, &ItemError{Path: r.display, Err: err}
+			}
+			if err := WriteFileAtomic(r.abs, r.data); err != nil {
+				return nil, &ItemError{Path: r.display, Err: err}
+			}
+		}
+		mac := st.mac(r.data)
+		st.record(r.abs, env.Name, r.it.Blob.String(), mac)
+		item := ItemResult{Project: r.it.Project, Path: r.it.Path, Display: r.display, Type: r.it.Type, Size: len(r.data)}
+		if r.it.Type == TypeEnv {
+			if f, err := envfile.Parse(r.display, r.data); err == nil {
+				item.Vars, item.File = f.Len(), f
+			}
+		}
+		res.Items = append(res.Items, item)
+	}
+	return res, st.save()
+}
+
+// placeProjects decides where each project's items go on this machine:
+// --dest, else the tracked directory, else the directory it was pushed
+// from if it exists here; other projects are skipped.
+func (v *Vault) placeProjects(stored []storedItem, dest string) (map[string]string, []SkippedProject, error) {
+	var projects []string
+	recDir := map[string]string{}
+	count := map[string]int{}
+	for _, s := range stored {
+		if !slices.Contains(projects, s.Project) {
+			projects = append(projects, s.Project)
+		}
+		recDir[s.Project] = s.Dir
+		count[s.Project]++
+	}
+	dirs := map[string]string{}
+	if dest != "" {
+		if len(projects) > 1 {
+			return nil, nil, fmt.Errorf("--dest needs --project: the environment holds %d projects", len(projects))
+		}
+		abs, err := filepath.Abs(dest)
+		if err != nil {
+			return nil, nil, err
+		}
+		dirs[projects[0]] = abs
+		return dirs, nil, nil
+	}
+	var skipped []SkippedProject
+	for _, p := range projects {
+		if d := v.projectDirOf(p); d != "" {
+			dirs[p] = d
+			continue
+		}
+		if rd := recDir[p]; rd != "" && v.opts.UserHome != "" && (rd == "~" || len(rd) > 2 && rd[:2] == "~/") {
+			abs := expandHome(v.opts.UserHome, rd)
+			if st, err := os.Stat(abs); err == nil && st.IsDir() {
+				dirs[p] = abs
+				continue
+			}
+		}
+		skipped = append(skipped, SkippedProject{Project: p, Dir: recDir[p], Items: count[p]})
+	}
+	return dirs, skipped, nil
+}
+
+// readExisting reads the file pull would replace, nil if there is none.
+// The target must stay inside the project directory.
+func readExisting(dir, abs, display string) ([]byte, error) {
+	st, err := os.Lstat(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(dir); err == nil {
+			if parent := filepath.Dir(abs); parent != dir {
+				if _, err := os.Stat(parent); err == nil {
+					if err := insideDir(dir, parent); err != nil {
+						return nil, &ItemError{Path: display, Err: err}
+					}
+				}
+			}
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, &ItemError{Path: display, Err: err}
+	}
+	if st.Mode()&fs.ModeSymlink != 0 || !st.Mode().IsRegular() {
+		return nil, &ItemError{Path: display, Err: errors.New("it is not a regular file: move it aside first")}
+	}
+	return os.ReadFile(abs)
+}

@@ -1,0 +1,107 @@
+package scopes
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// syncState remembers, per local file, what configsync last wrote or
+// pushed, as keyed hashes (HMAC with a local random key): enough to tell
+// local edits from store changes without keeping any plaintext.
+type syncState struct {
+	Files map[string]*fileState `json:"files"` // by absolute path
+
+	key  []byte
+	path string
+}
+
+type fileState struct {
+	// HMAC of the content configsync last wrote (pull) or pushed.
+	HMAC string `json:"hmac"`
+	// Per environment: the store blob at the last sync and its HMAC.
+	Envs map[string]envState `json:"envs,omitempty"`
+}
+
+type envState struct {
+	Blob string `json:"blob"`
+	HMAC string `json:"hmac"`
+}
+
+func (v *Vault) loadState() (*syncState, error) {
+	st := &syncState{Files: map[string]*fileState{}, path: filepath.Join(v.opts.Home, stateFile)}
+	keyPath := filepath.Join(v.opts.Home, stateKeyFile)
+	key, err := os.ReadFile(keyPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(v.opts.Home, 0o700); err != nil {
+			return nil, err
+		}
+		if err := WriteFileAtomic(keyPath, key); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	if len(key) != 32 {
+		return nil, fmt.Errorf("%s is damaged: remove it (configsync then treats every file as not yet synced)", keyPath)
+	}
+	st.key = key
+	data, err := os.ReadFile(st.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return st, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, st); err != nil {
+		return nil, fmt.Errorf("%s is damaged (%v): remove it", st.path, err)
+	}
+	if st.Files == nil {
+		st.Files = map[string]*fileState{}
+	}
+	return st, nil
+}
+
+func (st *syncState) save() error {
+	data, err := json.MarshalIndent(st, "", " ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(st.path, data)
+}
+
+func (st *syncState) mac(content []byte) string {
+	m := hmac.New(sha256.New, st.key)
+	m.Write(content)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (st *syncState) file(abs string) *fileState {
+	f := st.Files[abs]
+	if f == nil {
+		f = &fileState{}
+		st.Files[abs] = f
+	}
+	if f.Envs == nil {
+		f.Envs = map[string]envState{}
+	}
+	return f
+}
+
+// record notes that abs now holds content matching blob of env.
+func (st *syncState) record(abs, env, blob, mac string) {
+	f := st.file(abs)
+	f.HMAC = mac
+	f.Envs[env] = envState{Blob: blob, HMAC: mac}
+}

@@ -1,0 +1,135 @@
+package scopes
+
+import (
+	"bytes"
+	"context"
+
+	"github.com/configsync/configsync/envfile"
+)
+
+// ItemState says what push and pull would do with one item.
+type ItemState string
+
+// The states of an item.
+const (
+	StateUpToDate     ItemState = "up to date"
+	StateModified     ItemState = "modified locally"   // push would send it
+	StateNew          ItemState = "not in the store"   // push would add it
+	StateStoreNewer   ItemState = "newer in the store" // pull would bring it
+	StateConflict     ItemState = "changed on both sides"
+	StateMissingLocal ItemState = "not on this machine" // pull would restore it
+	StateNotPlaceable ItemState = "project not tracked here"
+)
+
+// ItemStatus is one item compared with the store.
+type ItemStatus struct {
+	Project string
+	Path    string
+	Display string
+	Type    string
+	State   ItemState
+	// Keys are the keys that differ (names and redacted values), old =
+	// store, new = local.
+	Keys []envfile.Change
+	// Stored and Local are the two versions, kept in memory only for a
+	// value-level diff the user asked for.
+	Stored, Local []byte
+}
+
+// StatusReport is status and diff's view of one environment.
+type StatusReport struct {
+	Env   Environment
+	Items []ItemStatus
+}
+
+// Status compares the tracked items with the store's copy of env.
+func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusReport, error) {
+	envName, err := v.activeEnv(envName)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := v.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, _, env, err := v.access(snap, envName)
+	if err != nil {
+		return nil, err
+	}
+	items, err := v.Tracked("", project)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := snap.storedItems(env.Name, project, "")
+	if err != nil {
+		return nil, err
+	}
+	st, err := v.loadState()
+	if err != nil {
+		return nil, err
+	}
+	key, err := v.envKey(snap, env, id)
+	if err != nil {
+		return nil, err
+	}
+	rep := &StatusReport{Env: env}
+	storedBy := map[string]storedItem{}
+	for _, s := range stored {
+		storedBy[s.Project+"\x00"+s.Path] = s
+	}
+	local := map[string]bool{}
+	for _, it := range items {
+		display := v.display(it.Dir, it.Path)
+		data, _, err := readLocal(it, display)
+		if err != nil {
+			return nil, err
+		}
+		if data == nil {
+			continue
+		}
+		local[it.Project+"\x00"+it.Path] = true
+		is := ItemStatus{Project: it.Project, Path: it.Path, Display: display, Type: it.Type, Local: data}
+		s, ok := storedBy[it.Project+"\x00"+it.Path]
+		if !ok {
+			is.State, is.Keys = StateNew, changedKeys(it.Type, nil, data)
+			rep.Items = append(rep.Items, is)
+			continue
+		}
+		old, err := v.decryptItem(ctx, snap, env, key, s)
+		if err != nil {
+			return nil, err
+		}
+		is.Stored = old
+		mac := st.mac(data)
+		last, synced := envState{}, false
+		if rec := st.Files[it.Abs()]; rec != nil {
+			last, synced = rec.Envs[env.Name]
+		}
+		switch {
+		case bytes.Equal(old, data):
+			is.State = StateUpToDate
+		case synced && last.Blob == s.Blob.String():
+			is.State = StateModified
+		case synced && last.HMAC == mac:
+			is.State = StateStoreNewer
+		default:
+			is.State = StateConflict
+		}
+		is.Keys = changedKeys(it.Type, old, data)
+		rep.Items = append(rep.Items, is)
+	}
+	for _, s := range stored {
+		if local[s.Project+"\x00"+s.Path] {
+			continue
+		}
+		dir := v.projectDirOf(s.Project)
+		is := ItemStatus{Project: s.Project, Path: s.Path, Type: s.Type, State: StateMissingLocal}
+		if dir == "" {
+			is.State, is.Display = StateNotPlaceable, s.Project+"/"+s.Path
+		} else {
+			is.Display = v.display(dir, s.Path)
+		}
+		rep.Items = append(rep.Items, is)
+	}
+	return rep, nil
+}

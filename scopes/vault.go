@@ -1,0 +1,580 @@
+package scopes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/keyring"
+)
+
+// Options are what a Vault needs from the outside world; cmd/configsync
+// fills them from flags and the process environment.
+type Options struct {
+	Home     string           // $CONFIGSYNC_HOME
+	UserHome string           // $HOME, for "~/" paths
+	Now      func() time.Time // the clock
+	// Identity loads the user's private key on first use (it may prompt
+	// for a passphrase); it returns ErrNoIdentity when there is none.
+	Identity func() (*keyring.PrivateKey, error)
+	// Remote reads the store straight from this URL into memory
+	// (pull/inject/export --remote): no init, no local store.
+	Remote string
+	// Repo reads the store from the configsync branch of this local
+	// repository (--repo).
+	Repo string
+	// GitAuth is the HTTP credential for remotes, if any.
+	GitAuth *gitstore.Auth
+}
+
+// Vault is this machine's view of a store: local config, the store
+// repository and the identity.
+type Vault struct {
+	opts  Options
+	cfg   *config.Local
+	store *gitstore.Store
+	// ephemeral is true when the store was read for one command
+	// (--remote, --repo) rather than configured by init.
+	ephemeral bool
+	id        *keyring.PrivateKey
+}
+
+// Files under $CONFIGSYNC_HOME.
+const (
+	configFile   = "config.toml"
+	identityFile = "identity.asc"
+	storeDirName = "store.git"
+	stateFile    = "state.json"
+	stateKeyFile = "state.key"
+	lockFile     = "lock"
+)
+
+// Open loads the local configuration and, when there is one, the store.
+func Open(ctx context.Context, opts Options) (*Vault, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	cfg, err := config.LoadLocal(filepath.Join(opts.Home, configFile))
+	if err != nil {
+		return nil, err
+	}
+	v := &Vault{opts: opts, cfg: cfg}
+	switch {
+	case opts.Remote != "":
+		s, err := gitstore.Memory(ctx, opts.Remote, cfg.Branch(), opts.GitAuth)
+		if err != nil {
+			if errors.Is(err, gitstore.ErrNotFound) {
+				return nil, fmt.Errorf("%s has no %q branch: %w", opts.Remote, cfg.Branch(), ErrNotStore)
+			}
+			return nil, fmt.Errorf("read store from %s: %w", opts.Remote, err)
+		}
+		v.store, v.ephemeral = s, true
+	case opts.Repo != "":
+		s, err := gitstore.Open(opts.Repo, cfg.Branch())
+		if err != nil {
+			return nil, fmt.Errorf("open store in %s: %w", opts.Repo, err)
+		}
+		v.store, v.ephemeral = s, true
+	case cfg.Store.Repo != "":
+		s, err := gitstore.Open(cfg.Store.Repo, cfg.Branch())
+		if err != nil {
+			return nil, fmt.Errorf("open store in %s: %w", cfg.Store.Repo, err)
+		}
+		v.store = s
+	default:
+		dir := filepath.Join(opts.Home, storeDirName)
+		if _, err := os.Stat(dir); err == nil {
+			s, err := gitstore.Open(dir, cfg.Branch())
+			if err != nil {
+				return nil, fmt.Errorf("open store %s: %w", dir, err)
+			}
+			v.store = s
+		}
+	}
+	return v, nil
+}
+
+// Config is the local configuration; SaveConfig writes it back.
+func (v *Vault) Config() *config.Local { return v.cfg }
+
+// SaveConfig writes the local configuration atomically.
+func (v *Vault) SaveConfig() error {
+	return v.cfg.Save(filepath.Join(v.opts.Home, configFile))
+}
+
+// Home is $CONFIGSYNC_HOME.
+func (v *Vault) Home() string { return v.opts.Home }
+
+// HasStore reports whether a store is configured or given.
+func (v *Vault) HasStore() bool { return v.store != nil }
+
+// StoreLocation describes where the store lives, for status.
+func (v *Vault) StoreLocation() string {
+	switch {
+	case v.opts.Remote != "":
+		return v.opts.Remote
+	case v.opts.Repo != "":
+		return v.opts.Repo + " (branch " + v.cfg.Branch() + ")"
+	case v.cfg.Store.Repo != "":
+		return v.cfg.Store.Repo + " (branch " + v.cfg.Branch() + ")"
+	}
+	return filepath.Join(v.opts.Home, storeDirName)
+}
+
+// Remote is the store's remote URL, "" for none.
+func (v *Vault) Remote() string {
+	if v.store == nil || v.ephemeral {
+		return ""
+	}
+	return v.store.RemoteURL()
+}
+
+func (v *Vault) requireStore() (*gitstore.Store, error) {
+	if v.store == nil {
+		return nil, ErrNoStore
+	}
+	return v.store, nil
+}
+
+// identity loads the private key once.
+func (v *Vault) identity() (*keyring.PrivateKey, error) {
+	if v.id != nil {
+		return v.id, nil
+	}
+	if v.opts.Identity == nil {
+		return nil, ErrNoIdentity
+	}
+	id, err := v.opts.Identity()
+	if err != nil {
+		return nil, err
+	}
+	v.id = id
+	return id, nil
+}
+
+// lock serialises configsync invocations that write on this machine.
+func (v *Vault) lock(ctx context.Context) (func() error, error) {
+	if err := os.MkdirAll(v.opts.Home, 0o700); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return config.Lock(ctx, filepath.Join(v.opts.Home, lockFile))
+}
+
+// sync brings the local store branch up to date with its remote: fetch,
+// then fast-forward. Ephemeral stores were fetched when opened.
+func (v *Vault) sync(ctx context.Context) error {
+	if v.ephemeral || v.store.RemoteURL() == "" {
+		return nil
+	}
+	remote, err := v.store.Fetch(ctx, v.opts.GitAuth)
+	if err != nil {
+		return &FetchError{Remote: v.store.RemoteURL(), Err: err}
+	}
+	if remote.IsZero() {
+		return nil
+	}
+	local, err := v.store.Tip(ctx)
+	if err != nil {
+		return err
+	}
+	if local == remote {
+		return nil
+	}
+	if !local.IsZero() {
+		behind, err := v.store.IsAncestor(ctx, local, remote)
+		if err != nil {
+			return err
+		}
+		if !behind {
+			ahead, err := v.store.IsAncestor(ctx, remote, local)
+			if err != nil {
+				return err
+			}
+			if ahead {
+				return nil // local commits not pushed yet: the next push sends them
+			}
+			return fmt.Errorf("the local store and %s have diverged: %w", v.store.RemoteURL(), gitstore.ErrNonFastForward)
+		}
+	}
+	// Verify before moving: an untrusted commit never becomes the local
+	// tip, so this machine keeps working from what it last trusted.
+	if _, err := v.loadAt(ctx, remote); err != nil {
+		return err
+	}
+	return v.store.SetTip(ctx, local, remote)
+}
+
+// snapshot is the verified state of the store at one commit.
+type snapshot struct {
+	tip     gitstore.Hash
+	tree    *gitstore.Tree
+	members []Member
+	keys    map[string]*keyring.PublicKey // member keys by fingerprint
+	envs    []Environment                 // in creation order
+}
+
+// load reads and verifies the store at its tip.
+func (v *Vault) load(ctx context.Context) (*snapshot, error) {
+	s, err := v.requireStore()
+	if err != nil {
+		return nil, err
+	}
+	tip, err := s.Tip(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if tip.IsZero() {
+		return nil, fmt.Errorf("branch %q is empty: %w", s.Branch(), ErrNotStore)
+	}
+	snap, err := v.loadAt(ctx, tip)
+	if err != nil {
+		return nil, err
+	}
+	return snap, v.pinAdmins(snap)
+}
+
+func (v *Vault) loadAt(ctx context.Context, tip gitstore.Hash) (*snapshot, error) {
+	tree, err := v.store.Tree(ctx, tip)
+	if err != nil {
+		return nil, err
+	}
+	snap := &snapshot{tip: tip, tree: tree, keys: map[string]*keyring.PublicKey{}}
+	data, err := tree.Read(formatPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s is missing: %w", formatPath, ErrNotStore)
+	}
+	var f storeFormat
+	if err := config.Unmarshal(formatPath, data, &f); err != nil {
+		return nil, err
+	}
+	if f.Format > StoreFormat {
+		return nil, &FormatError{Found: f.Format, Supported: StoreFormat}
+	}
+	if f.Format < 1 {
+		return nil, fmt.Errorf("%s: format %d: %w", formatPath, f.Format, ErrNotStore)
+	}
+	if err := v.loadManifest(ctx, snap); err != nil {
+		return nil, err
+	}
+	if err := loadEnvironments(snap); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// loadManifest reads the team and checks that a trusted admin signed it:
+// a pinned admin, or an admin that a chain of manifest versions, each
+// signed by an admin trusted at that point, leads to from the pins.
+func (v *Vault) loadManifest(ctx context.Context, snap *snapshot) error {
+	data, err := snap.tree.Read(membersPath)
+	if err != nil {
+		return fmt.Errorf("%s is missing: %w", membersPath, ErrNotStore)
+	}
+	var m manifest
+	if err := config.Unmarshal(membersPath, data, &m); err != nil {
+		return err
+	}
+	for _, mem := range m.Members {
+		keyData, err := snap.tree.Read(keysDir + "/" + mem.Fingerprint + ".asc")
+		if err != nil {
+			return &UntrustedManifestError{Commit: snap.tip.String(), Reason: "no public key for member " + mem.Fingerprint}
+		}
+		pub, err := keyring.ReadPublicKey(keyData)
+		if err != nil {
+			return fmt.Errorf("key of member %s: %w", mem.Label(), err)
+		}
+		if pub.Fingerprint() != mem.Fingerprint {
+			return &UntrustedManifestError{Commit: snap.tip.String(), Reason: "key file does not match fingerprint " + mem.Fingerprint}
+		}
+		snap.keys[mem.Fingerprint] = pub
+	}
+	snap.members = m.Members
+	_, signer, err := verifyManifestAt(snap.tree, nil, v.opts.Now)
+	if err != nil {
+		return &UntrustedManifestError{Commit: snap.tip.String(), Reason: err.Error()}
+	}
+	if v.trusts(signer.Fingerprint()) {
+		return nil
+	}
+	ok, err := v.chainTrusts(ctx, snap.tip)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &UntrustedManifestError{Commit: snap.tip.String(), Reason: fmt.Sprintf("it is signed by %s, who is not an admin this machine trusts", signer.Fingerprint())}
+	}
+	return nil
+}
+
+// chainTrusts walks the manifest's versions oldest first, starting from
+// the pinned admins: a version signed by a trusted admin is accepted and
+// its admins become the trusted set. It reports whether the version at
+// tip was accepted.
+func (v *Vault) chainTrusts(ctx context.Context, tip gitstore.Hash) (bool, error) {
+	entries, err := v.store.Log(ctx, tip, 0)
+	if err != nil {
+		return false, err
+	}
+	trusted := slices.Clone(v.cfg.Trust.Admins)
+	accepted := false
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if !slices.Contains(e.Changed, membersPath) && !slices.Contains(e.Changed, membersSigPath) {
+			continue
+		}
+		tree, err := v.store.Tree(ctx, e.Hash)
+		if err != nil {
+			return false, err
+		}
+		admins, signer, err := verifyManifestAt(tree, nil, v.opts.Now)
+		accepted = err == nil && slices.Contains(trusted, signer.Fingerprint())
+		if accepted {
+			trusted = trusted[:0]
+			for _, a := range admins {
+				trusted = append(trusted, a.Fingerprint())
+			}
+		}
+	}
+	return accepted, nil
+}
+
+// trusts reports whether fpr is a pinned admin. With no pins at all (a CI
+// read with no local config) every admin of the manifest is trusted.
+func (v *Vault) trusts(fpr string) bool {
+	pins := v.cfg.Trust.Admins
+	return len(pins) == 0 || slices.Contains(pins, fpr)
+}
+
+// pinAdmins makes the pins the admins of an accepted manifest: admins it
+// added become trusted, admins it removed stop being trusted.
+func (v *Vault) pinAdmins(snap *snapshot) error {
+	if v.ephemeral || len(v.cfg.Trust.Admins) == 0 {
+		return nil
+	}
+	var admins []string
+	for _, m := range snap.members {
+		if m.Admin {
+			admins = append(admins, m.Fingerprint)
+		}
+	}
+	if slices.Equal(admins, v.cfg.Trust.Admins) {
+		return nil
+	}
+	v.cfg.Trust.Admins = admins
+	return v.SaveConfig()
+}
+
+func loadEnvironments(snap *snapshot) error {
+	for _, f := range snap.tree.Files(environmentsDir + "/") {
+		rest := strings.TrimPrefix(f.Path, environmentsDir+"/")
+		name, file, ok := strings.Cut(rest, "/")
+		if !ok || file != environmentFile {
+			continue
+		}
+		if err := ValidateName("environment", name); err != nil {
+			return fmt.Errorf("store entry %s: %w", f.Path, err)
+		}
+		data, err := snap.tree.Read(f.Path)
+		if err != nil {
+			return err
+		}
+		var env Environment
+		if err := config.Unmarshal(f.Path, data, &env); err != nil {
+			return err
+		}
+		if env.Name != name {
+			return fmt.Errorf("store entry %s names environment %q: %w", f.Path, env.Name, ErrNotStore)
+		}
+		if _, err := ParseTier(string(env.Tier)); err != nil {
+			return fmt.Errorf("store entry %s: %w", f.Path, err)
+		}
+		snap.envs = append(snap.envs, env)
+	}
+	slices.SortStableFunc(snap.envs, func(a, b Environment) int {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return nil
+}
+
+func (snap *snapshot) envNames() []string {
+	names := make([]string, len(snap.envs))
+	for i, e := range snap.envs {
+		names[i] = e.Name
+	}
+	return names
+}
+
+func (snap *snapshot) env(name string) (Environment, error) {
+	for _, e := range snap.envs {
+		if e.Name == name {
+			return e, nil
+		}
+	}
+	return Environment{}, &UnknownEnvironmentError{Name: name, Available: snap.envNames()}
+}
+
+func (snap *snapshot) member(fpr string) (Member, bool) {
+	for _, m := range snap.members {
+		if m.Fingerprint == fpr {
+			return m, true
+		}
+	}
+	return Member{}, false
+}
+
+// signers lists the keys that may write an environment of tier t.
+func (snap *snapshot) signers(t Tier) []*keyring.PublicKey {
+	var out []*keyring.PublicKey
+	for _, m := range snap.members {
+		if m.Can(t) {
+			out = append(out, snap.keys[m.Fingerprint])
+		}
+	}
+	return out
+}
+
+// me is the identity and its membership.
+func (v *Vault) me(snap *snapshot) (*keyring.PrivateKey, Member, error) {
+	id, err := v.identity()
+	if err != nil {
+		return nil, Member{}, err
+	}
+	m, ok := snap.member(id.Fingerprint())
+	if !ok {
+		return nil, Member{}, &NotMemberError{Fingerprint: id.Fingerprint()}
+	}
+	return id, m, nil
+}
+
+// access checks that the identity may use env and returns them.
+func (v *Vault) access(snap *snapshot, envName string) (*keyring.PrivateKey, Member, Environment, error) {
+	env, err := snap.env(envName)
+	if err != nil {
+		return nil, Member{}, Environment{}, err
+	}
+	id, m, err := v.me(snap)
+	if err != nil {
+		return nil, Member{}, Environment{}, err
+	}
+	if !m.Can(env.Tier) {
+		return nil, Member{}, Environment{}, &AccessError{Env: env.Name, Tier: env.Tier, Member: m.Label()}
+	}
+	return id, m, env, nil
+}
+
+// envKey unwraps the environment's private key with the identity.
+func (v *Vault) envKey(snap *snapshot, env Environment, id *keyring.PrivateKey) (*keyring.PrivateKey, error) {
+	wrapped, err := snap.tree.Read(envDir(env.Name) + "/" + envPrivateKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("environment %q has no key: %w", env.Name, ErrNotStore)
+	}
+	// The environment key is written by an admin or by a member of its tier.
+	plain, _, err := keyring.Decrypt(wrapped, []*keyring.PrivateKey{id}, snap.signers(env.Tier), v.opts.Now())
+	if err != nil {
+		return nil, fmt.Errorf("unwrap the key of environment %q: %w", env.Name, err)
+	}
+	key, err := keyring.ReadPrivateKey(plain, nil)
+	clear(plain)
+	if err != nil {
+		return nil, fmt.Errorf("key of environment %q: %w", env.Name, err)
+	}
+	if key.Fingerprint() != env.KeyFingerprint {
+		return nil, fmt.Errorf("key of environment %q does not match its fingerprint: %w", env.Name, ErrNotStore)
+	}
+	return key, nil
+}
+
+// activeEnv resolves the environment to use: given, else active.
+func (v *Vault) activeEnv(given string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	if v.cfg.Environment == "" {
+		return "", ErrNoEnvironment
+	}
+	return v.cfg.Environment, nil
+}
+
+// author is the commit signature for the member.
+func (v *Vault) author(m Member) gitstore.Signature {
+	return gitstore.Signature{Name: m.Name, Email: m.Email, When: v.opts.Now()}
+}
+
+// commit writes changes on top of snap and pushes to the remote; when the
+// push fails the local branch is put back, so a refusal loses nothing.
+func (v *Vault) commit(ctx context.Context, snap *snapshot, changes []gitstore.Change, m Member, msg string) (gitstore.Hash, error) {
+	parent := gitstore.Hash{}
+	if snap != nil {
+		parent = snap.tip
+	}
+	h, err := v.store.Commit(ctx, parent, changes, v.author(m), msg)
+	if err != nil {
+		return gitstore.Hash{}, err
+	}
+	if h == parent || v.store.RemoteURL() == "" || v.ephemeral {
+		return h, nil
+	}
+	if err := v.store.Push(ctx, v.opts.GitAuth); err != nil {
+		if rerr := v.store.SetTip(ctx, h, parent); rerr != nil {
+			return gitstore.Hash{}, fmt.Errorf("push to %s: %w (and restoring the local branch failed: %v)", v.store.RemoteURL(), err, rerr)
+		}
+		return gitstore.Hash{}, fmt.Errorf("push to %s: %w", v.store.RemoteURL(), err)
+	}
+	return h, nil
+}
+
+// FetchError is a remote that could not be read.
+type FetchError struct {
+	Remote string
+	Err    error
+}
+
+func (e *FetchError) Error() string { return "fetch from " + e.Remote + ": " + e.Err.Error() }
+func (e *FetchError) Unwrap() error { return e.Err }
+
+// Stale says pull used the local copy because the remote was unreachable.
+type Stale struct {
+	Remote string
+	Err    error
+	Since  time.Time // when the local copy's newest commit was made
+}
+
+// loadSyncedOrLocal is loadSynced, except that an unreachable remote
+// falls back to the local copy, reported in the returned *Stale.
+func (v *Vault) loadSyncedOrLocal(ctx context.Context) (*snapshot, *Stale, error) {
+	if _, err := v.requireStore(); err != nil {
+		return nil, nil, err
+	}
+	var fe *FetchError
+	err := v.sync(ctx)
+	if err != nil && !errors.As(err, &fe) {
+		return nil, nil, err
+	}
+	snap, lerr := v.load(ctx)
+	if lerr != nil {
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, lerr
+	}
+	if err == nil {
+		return snap, nil, nil
+	}
+	stale := &Stale{Remote: fe.Remote, Err: fe.Err}
+	if entries, lerr := v.store.Log(ctx, snap.tip, 1); lerr == nil && len(entries) == 1 {
+		stale.Since = entries[0].Author.When
+	}
+	return snap, stale, nil
+}
