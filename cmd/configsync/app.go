@@ -1,0 +1,352 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/pflag"
+
+	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/keyring"
+	"github.com/configsync/configsync/scopes"
+)
+
+// Exit statuses, a stable and documented table.
+const (
+	exitOK     = 0 // done
+	exitFailed = 1 // refused or failed
+	exitUsage  = 2 // the command line was wrong
+)
+
+// command is one row of the command table. setup declares the command's
+// flags on its own FlagSet and returns the function that runs it.
+type command struct {
+	name    string // "env create"
+	args    string // "NAME --tier T [--protect]"
+	summary string
+	setup   func(fs *pflag.FlagSet) func(ctx context.Context, a *app, args []string) error
+	// passthrough stops flag parsing at the first argument (inject's CMD).
+	passthrough bool
+}
+
+// app is one invocation: its Env, global flags and the lazily opened vault.
+type app struct {
+	env   *Env
+	home  string
+	quiet bool
+	cmd   *command
+	// identityCache avoids asking for a passphrase twice.
+	identity *keyring.PrivateKey
+}
+
+// usageError is a wrong command line: exit status 2.
+type usageError struct {
+	msg string
+	cmd string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(cmd *command, format string, args ...any) error {
+	name := ""
+	if cmd != nil {
+		name = cmd.name
+	}
+	return &usageError{msg: fmt.Sprintf(format, args...), cmd: name}
+}
+
+// Main runs configsync with args and returns the exit status.
+func Main(args []string, env *Env) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a := &app{env: env}
+	return a.run(ctx, args)
+}
+
+func (a *app) run(ctx context.Context, args []string) int {
+	cmd, rest, err := a.findCommand(args)
+	if err != nil {
+		return a.fail(err)
+	}
+	if cmd == nil {
+		a.printOverview(a.env.Stdout)
+		return exitOK
+	}
+	a.cmd = cmd
+	fs := pflag.NewFlagSet(cmd.name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	run := cmd.setup(fs)
+	fs.StringVar(&a.home, "home", "", "configsync's home directory (env CONFIGSYNC_HOME)")
+	fs.BoolVarP(&a.quiet, "quiet", "q", false, "print only errors")
+	if cmd.passthrough {
+		fs.SetInterspersed(false)
+	}
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			a.printHelp(a.env.Stdout, cmd)
+			return exitOK
+		}
+		return a.fail(usagef(cmd, "%v", err))
+	}
+	if a.home == "" {
+		a.home = defaultHome(a.env.Getenv)
+	}
+	if err := run(ctx, a, fs.Args()); err != nil {
+		return a.fail(err)
+	}
+	return exitOK
+}
+
+// globalFlags may come before the command's name.
+func takeGlobal(args []string) (home string, quiet bool, rest []string, err error) {
+	for len(args) > 0 {
+		switch arg := args[0]; {
+		case arg == "-q" || arg == "--quiet":
+			quiet = true
+			args = args[1:]
+		case arg == "--home":
+			if len(args) < 2 {
+				return "", false, nil, errors.New("flag needs an argument: --home")
+			}
+			home, args = args[1], args[2:]
+		case strings.HasPrefix(arg, "--home="):
+			home, args = strings.TrimPrefix(arg, "--home="), args[1:]
+		default:
+			return home, quiet, args, nil
+		}
+	}
+	return home, quiet, args, nil
+}
+
+// findCommand resolves the command's name (one or two words) after any
+// global flags, which are then handed to the command's own FlagSet.
+func (a *app) findCommand(args []string) (*command, []string, error) {
+	home, quiet, rest, err := takeGlobal(args)
+	if err != nil {
+		return nil, nil, usagef(nil, "%v", err)
+	}
+	var pre []string
+	if home != "" {
+		pre = append(pre, "--home", home)
+	}
+	if quiet {
+		pre = append(pre, "--quiet")
+	}
+	if len(rest) == 0 {
+		return nil, nil, nil
+	}
+	switch rest[0] {
+	case "-h", "--help":
+		return nil, nil, nil
+	case "--version":
+		rest[0] = "version"
+	}
+	table := commands()
+	if len(rest) >= 2 {
+		if c := lookup(table, rest[0]+" "+rest[1]); c != nil {
+			return c, append(pre, rest[2:]...), nil
+		}
+	}
+	if c := lookup(table, rest[0]); c != nil {
+		return c, append(pre, rest[1:]...), nil
+	}
+	if group := subcommands(table, rest[0]); len(group) > 0 {
+		if len(rest) == 1 {
+			return nil, nil, usagef(nil, "%s needs a subcommand (%s)", rest[0], strings.Join(group, ", "))
+		}
+		return nil, nil, usagef(nil, "unknown command %q (%s takes: %s)", rest[0]+" "+rest[1], rest[0], strings.Join(group, ", "))
+	}
+	return nil, nil, usagef(nil, "unknown command %q", rest[0])
+}
+
+func lookup(table []*command, name string) *command {
+	for _, c := range table {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func subcommands(table []*command, group string) []string {
+	var out []string
+	for _, c := range table {
+		if first, second, ok := strings.Cut(c.name, " "); ok && first == group {
+			out = append(out, second)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// defaultHome is $CONFIGSYNC_HOME, else $XDG_CONFIG_HOME/configsync, else
+// ~/.config/configsync.
+func defaultHome(getenv func(string) string) string {
+	if h := getenv("CONFIGSYNC_HOME"); h != "" {
+		return h
+	}
+	if x := getenv("XDG_CONFIG_HOME"); x != "" {
+		return filepath.Join(x, "configsync")
+	}
+	return filepath.Join(getenv("HOME"), ".config", "configsync")
+}
+
+// out prints a line to stdout unless --quiet.
+func (a *app) out(format string, args ...any) {
+	if !a.quiet {
+		fmt.Fprintf(a.env.Stdout, format+"\n", args...)
+	}
+}
+
+// info prints a line to stderr unless --quiet.
+func (a *app) info(format string, args ...any) {
+	if !a.quiet {
+		fmt.Fprintf(a.env.Stderr, format+"\n", args...)
+	}
+}
+
+// fail is the one funnel for errors: "configsync: what: what to do",
+// with the exit status owned here.
+func (a *app) fail(err error) int {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		help := "run configsync help"
+		if ue.cmd != "" {
+			help += " " + ue.cmd
+		}
+		fmt.Fprintf(a.env.Stderr, "configsync: %s: %s\n", oneLine(ue.msg), help)
+		return exitUsage
+	}
+	var silent silentError
+	if errors.As(err, &silent) {
+		return exitFailed
+	}
+	msg := oneLine(err.Error())
+	if h := hint(err); h != "" && !strings.Contains(msg, h) {
+		msg += ": " + h
+	}
+	fmt.Fprintf(a.env.Stderr, "configsync: %s\n", msg)
+	for _, d := range details(err) {
+		fmt.Fprintf(a.env.Stderr, "  %s\n", d)
+	}
+	return exitFailed
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+// openVault opens the vault with this invocation's home and identity.
+func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault, error) {
+	if remote == "" {
+		remote = a.env.Getenv("CONFIGSYNC_REMOTE")
+		if repo != "" {
+			remote = ""
+		}
+	}
+	return scopes.Open(ctx, scopes.Options{
+		Home:     a.home,
+		UserHome: a.env.Getenv("HOME"),
+		Now:      a.env.Now,
+		Identity: a.loadIdentity,
+		Remote:   remote,
+		Repo:     repo,
+		GitAuth:  a.gitAuth(),
+	})
+}
+
+// gitAuth is the HTTP credential from CONFIGSYNC_GIT_TOKEN.
+func (a *app) gitAuth() *gitstore.Auth {
+	if tok := a.env.Getenv("CONFIGSYNC_GIT_TOKEN"); tok != "" {
+		return &gitstore.Auth{Username: "configsync", Password: tok}
+	}
+	return nil
+}
+
+// loadIdentity reads the identity from CONFIGSYNC_IDENTITY,
+// CONFIGSYNC_IDENTITY_FILE or $CONFIGSYNC_HOME/identity.asc.
+func (a *app) loadIdentity() (*keyring.PrivateKey, error) {
+	if a.identity != nil {
+		return a.identity, nil
+	}
+	var data []byte
+	switch {
+	case a.env.Getenv("CONFIGSYNC_IDENTITY") != "":
+		data = []byte(a.env.Getenv("CONFIGSYNC_IDENTITY"))
+	case a.env.Getenv("CONFIGSYNC_IDENTITY_FILE") != "":
+		var err error
+		if data, err = os.ReadFile(a.env.Getenv("CONFIGSYNC_IDENTITY_FILE")); err != nil {
+			return nil, fmt.Errorf("read CONFIGSYNC_IDENTITY_FILE: %w", err)
+		}
+	default:
+		var err error
+		data, err = os.ReadFile(scopes.IdentityPath(a.home))
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, scopes.ErrNoIdentity
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	id, err := keyring.ReadPrivateKey(data, a.passphrase)
+	clear(data)
+	if err != nil {
+		return nil, err
+	}
+	a.identity = id
+	return id, nil
+}
+
+// passphrase is CONFIGSYNC_PASSPHRASE, else a no-echo prompt.
+func (a *app) passphrase() ([]byte, error) {
+	if p := a.env.Getenv("CONFIGSYNC_PASSPHRASE"); p != "" {
+		return []byte(p), nil
+	}
+	if !a.env.IsTerminal() {
+		return nil, keyring.ErrPassphraseRequired
+	}
+	fmt.Fprint(a.env.Stderr, "Passphrase for your configsync identity: ")
+	p, err := a.env.ReadPassword()
+	fmt.Fprintln(a.env.Stderr)
+	return p, err
+}
+
+// confirm asks a yes/no question on the terminal.
+func (a *app) confirm(question string) bool {
+	if !a.env.IsTerminal() {
+		return false
+	}
+	fmt.Fprintf(a.env.Stderr, "%s [y/N] ", question)
+	var answer string
+	fmt.Fscanln(a.env.Stdin, &answer)
+	answer = strings.ToLower(strings.TrimSpace(answer))
+	return answer == "y" || answer == "yes"
+}
+
+// noArgs refuses positional arguments.
+func noArgs(a *app, args []string) error {
+	if len(args) > 0 {
+		return usagef(a.cmd, "unexpected argument %q", args[0])
+	}
+	return nil
+}
+
+// exactArgs wants exactly n positional arguments named by what.
+func exactArgs(a *app, args []string, what ...string) error {
+	if len(args) < len(what) {
+		return usagef(a.cmd, "missing %s", strings.Join(what[len(args):], " and "))
+	}
+	if len(args) > len(what) {
+		return usagef(a.cmd, "unexpected argument %q", args[len(what)])
+	}
+	return nil
+}

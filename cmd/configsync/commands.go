@@ -1,0 +1,18 @@
+package main
+
+// commands is the command table, in the order help lists them.
+func commands() []*command {
+	return []*command{
+		initCmd(),
+		keysGenerateCmd(), keysImportCmd(), keysExportCmd(), keysShowCmd(),
+		teamAddCmd(), teamGrantCmd(), teamRevokeCmd(), teamRemoveCmd(), teamListCmd(),
+		envCreateCmd(), envUseCmd(), envStatusCmd(), envListCmd(), envDeleteCmd(), envRotateCmd(),
+		addEnvCmd(), addFileCmd(), untrackCmd(),
+		pushCmd(), pullCmd(), diffCmd(), statusCmd(),
+		injectCmd(), exportCmd(),
+		logCmd(), verifyCmd(),
+		hooksInstallCmd(), hooksUninstallCmd(), hooksPreCommitCmd(), hooksScanCmd(),
+		configSetCmd(), configGetCmd(), configListCmd(), configUnsetCmd(),
+		versionCmd(), helpCmd(),
+	}
+}

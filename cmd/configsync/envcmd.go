@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/configsync/configsync/scopes"
+)
+
+func envCreateCmd() *command {
+	return &command{
+		name: "env create", args: "NAME --tier T [--protect]",
+		summary: "create an environment with its own key",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			var tier string
+			var protect bool
+			fs.StringVar(&tier, "tier", "", "the tier that may read and write it: dev, staging or production")
+			fs.BoolVar(&protect, "protect", false, "ask before any push changes it (--yes without a terminal)")
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := exactArgs(a, args, "NAME"); err != nil {
+					return err
+				}
+				if tier == "" {
+					return usagef(a.cmd, "--tier is required (dev, staging or production)")
+				}
+				t, err := scopes.ParseTier(tier)
+				if err != nil {
+					return err
+				}
+				if err := scopes.ValidateName("environment", args[0]); err != nil {
+					return err
+				}
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				env, err := v.CreateEnvironment(ctx, args[0], t, protect)
+				if err != nil {
+					return err
+				}
+				a.out("Created environment %q (%s)", env.Name, env.Describe())
+				return nil
+			}
+		},
+	}
+}
+
+func envUseCmd() *command {
+	return &command{
+		name: "env use", args: "NAME",
+		summary: "make NAME the active environment on this machine",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := exactArgs(a, args, "NAME"); err != nil {
+					return err
+				}
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				env, err := v.UseEnvironment(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				a.out("Active environment: %s", env.Name)
+				return nil
+			}
+		},
+	}
+}
+
+func envStatusCmd() *command {
+	return &command{
+		name: "env status", args: "",
+		summary: "show the active environment and the available ones",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := noArgs(a, args); err != nil {
+					return err
+				}
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				envs, err := v.Environments(ctx)
+				if err != nil {
+					return err
+				}
+				active := v.Config().Environment
+				line := "Active: none (choose one with configsync env use NAME)"
+				var names []string
+				for _, e := range envs {
+					names = append(names, e.Name)
+					if e.Name == active {
+						line = fmt.Sprintf("Active: %s (tier: %s)", e.Name, e.Tier)
+					}
+				}
+				a.out("%s", line)
+				a.out("Available: %s", strings.Join(names, ", "))
+				return nil
+			}
+		},
+	}
+}
+
+func envListCmd() *command {
+	return &command{
+		name: "env list", args: "",
+		summary: "list environments with their tier, protection and key generation",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := noArgs(a, args); err != nil {
+					return err
+				}
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				envs, err := v.Environments(ctx)
+				if err != nil {
+					return err
+				}
+				width := 0
+				for _, e := range envs {
+					width = max(width, len(e.Name))
+				}
+				for _, e := range envs {
+					mark := " "
+					if e.Name == v.Config().Environment {
+						mark = "*"
+					}
+					a.out("%s %-*s  %s, key generation %d", mark, width, e.Name, e.Describe(), e.KeyGeneration)
+				}
+				return nil
+			}
+		},
+	}
+}
+
+func envDeleteCmd() *command {
+	return &command{
+		name: "env delete", args: "NAME [--yes]",
+		summary: "delete an environment and its items from the store (history keeps them)",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			var yes bool
+			fs.BoolVar(&yes, "yes", false, "confirm deleting a protected environment")
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := exactArgs(a, args, "NAME"); err != nil {
+					return err
+				}
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				err = v.DeleteEnvironment(ctx, args[0], func(env scopes.Environment, items int) bool {
+					return yes || a.confirm(fmt.Sprintf("Delete protected environment %q and its %d items?", env.Name, items))
+				})
+				var pe *scopes.ProtectedError
+				if errors.As(err, &pe) {
+					return fmt.Errorf("%q is protected: re-run with --yes to delete it and its %d %s", pe.Env, pe.Keys, plural(pe.Keys, "item", "items"))
+				}
+				if err != nil {
+					return err
+				}
+				a.out("Deleted environment %q", args[0])
+				return nil
+			}
+		},
+	}
+}
+
+func envRotateCmd() *command {
+	return &command{
+		name: "env rotate", args: "NAME",
+		summary: "make a new key generation for an environment and re-encrypt its items",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := exactArgs(a, args, "NAME"); err != nil {
+					return err
+				}
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				rep, err := v.RotateEnvironment(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				a.printRotation(rep)
+				return nil
+			}
+		},
+	}
+}

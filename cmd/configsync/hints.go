@@ -1,0 +1,142 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/envfile"
+	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/keyring"
+	"github.com/configsync/configsync/scopes"
+)
+
+// hint says what to do about err: the second half of every error line.
+func hint(err error) string {
+	var (
+		format      *scopes.FormatError
+		unknownEnv  *scopes.UnknownEnvironmentError
+		exists      *scopes.EnvironmentExistsError
+		notMember   *scopes.NotMemberError
+		access      *scopes.AccessError
+		notAdmin    *scopes.NotAdminError
+		protected   *scopes.ProtectedError
+		local       *scopes.LocalChangesError
+		conflict    *scopes.ConflictError
+		untrusted   *scopes.UntrustedManifestError
+		signer      *scopes.SignerError
+		name        *scopes.NameError
+		tier        *scopes.UnknownTierError
+		syntax      *envfile.SyntaxError
+		fileErr     *config.FileError
+		unknownKey  *config.UnknownKeyError
+		unsupported *keyring.UnsupportedKeyError
+		locked      *config.LockedError
+		notTracked  *scopes.NotTrackedError
+	)
+	switch {
+	case errors.As(err, &format):
+		return "upgrade configsync"
+	case errors.Is(err, scopes.ErrNoStore):
+		return "run configsync init (or pass --remote URL / --repo DIR)"
+	case errors.Is(err, scopes.ErrNoIdentity):
+		return "run configsync keys generate --name NAME --email EMAIL, or set CONFIGSYNC_IDENTITY"
+	case errors.Is(err, scopes.ErrIdentityExists):
+		return "keep it, or use another --home"
+	case errors.Is(err, scopes.ErrStoreExists):
+		return "nothing to do; use another --home for a second store"
+	case errors.Is(err, scopes.ErrNoEnvironment):
+		return "choose one with configsync env use NAME or pass --env NAME"
+	case errors.Is(err, scopes.ErrNotStore):
+		return "check the remote or branch, or run configsync init with an empty one"
+	case errors.As(err, &unknownEnv) && scopes.ValidateName("environment", unknownEnv.Name) != nil:
+		return "use one of the available environments"
+	case errors.As(err, &unknownEnv):
+		return fmt.Sprintf("create it with configsync env create %s --tier TIER", unknownEnv.Name)
+	case errors.As(err, &exists):
+		return "pick another name, or configsync env use " + exists.Env.Name
+	case errors.As(err, &notMember):
+		return "send your public key (configsync keys export) to an admin, who runs configsync team add"
+	case errors.As(err, &access):
+		return fmt.Sprintf("ask an admin for tier %s (configsync team grant)", access.Tier)
+	case errors.As(err, &notAdmin):
+		return "ask an admin to make this change"
+	case errors.As(err, &protected):
+		return fmt.Sprintf("re-run with --yes to overwrite %d %s", protected.Keys, plural(protected.Keys, "key", "keys"))
+	case errors.As(err, &local):
+		return "push them first, or re-run with --force to overwrite them"
+	case errors.As(err, &conflict):
+		return "run configsync pull, merge your change, then push"
+	case errors.As(err, &untrusted):
+		return "compare the manifest with an admin; run configsync verify"
+	case errors.As(err, &signer):
+		return "ask a member of the tier to push it again; run configsync verify"
+	case errors.As(err, &name):
+		return "choose another name"
+	case errors.As(err, &tier):
+		return "use one of dev, staging, production"
+	case errors.As(err, &syntax):
+		return "fix the file (nothing was encrypted)"
+	case errors.As(err, &unknownKey):
+		return "see configsync config list"
+	case errors.As(err, &fileErr):
+		return "fix or remove the file"
+	case errors.Is(err, keyring.ErrWrongPassphrase):
+		return "check CONFIGSYNC_PASSPHRASE or retype it"
+	case errors.Is(err, keyring.ErrPassphraseRequired):
+		return "set CONFIGSYNC_PASSPHRASE or run on a terminal"
+	case errors.As(err, &unsupported):
+		return "use an Ed25519/X25519 key or RSA of 3072 bits or more"
+	case errors.Is(err, keyring.ErrNoKey):
+		return "your key cannot decrypt this: ask an admin to grant you access"
+	case errors.As(err, &locked):
+		return "another configsync is running; wait for it, or stop it"
+	case errors.Is(err, gitstore.ErrNonFastForward):
+		return "run configsync pull, then push again"
+	case errors.As(err, &notTracked):
+		return "see configsync status for what is tracked"
+	case errors.Is(err, fs.ErrPermission):
+		return "check the file's permissions"
+	case errors.Is(err, fs.ErrNotExist):
+		return "check the path"
+	}
+	return ""
+}
+
+// details are extra lines under the error line: which keys differ, etc.
+func details(err error) []string {
+	var local *scopes.LocalChangesError
+	if errors.As(err, &local) {
+		return keyLines(local.Files)
+	}
+	var syntax *envfile.SyntaxError
+	if errors.As(err, &syntax) && len(syntax.Diagnostics) > 1 {
+		var out []string
+		for _, d := range syntax.Diagnostics {
+			out = append(out, d.String())
+		}
+		return out
+	}
+	return nil
+}
+
+func keyLines(files []scopes.KeyChange) []string {
+	var out []string
+	for _, f := range files {
+		if len(f.Keys) == 0 {
+			out = append(out, f.Path+": contents differ")
+			continue
+		}
+		out = append(out, f.Path+": "+strings.Join(f.Keys, ", "))
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

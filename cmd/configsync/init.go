@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/configsync/configsync/scopes"
+)
+
+func initCmd() *command {
+	return &command{
+		name: "init", args: "[--remote URL] [--repo DIR [--branch NAME]] [--name N --email E]",
+		summary: "create or clone the store; create the identity and first member if missing",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			var o scopes.InitOptions
+			fs.StringVar(&o.Remote, "remote", "", "URL or path of the shared store (any git remote)")
+			fs.StringVar(&o.Repo, "repo", "", "keep the store on a branch of this git repository")
+			fs.StringVar(&o.Branch, "branch", "", "the store's branch (default configsync)")
+			fs.StringVar(&o.Name, "name", "", "your name, for a new identity (default: git config user.name)")
+			fs.StringVar(&o.Email, "email", "", "your email, for a new identity (default: git config user.email)")
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := noArgs(a, args); err != nil {
+					return err
+				}
+				if o.Branch != "" && o.Repo == "" && o.Remote == "" {
+					return usagef(a.cmd, "--branch needs --repo or --remote")
+				}
+				if o.Name == "" {
+					o.Name = gitConfig(ctx, "user.name")
+				}
+				if o.Email == "" {
+					o.Email = gitConfig(ctx, "user.email")
+				}
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				res, err := v.Init(ctx, o)
+				if err != nil {
+					return err
+				}
+				if res.NewIdentity != nil {
+					a.out("Created identity %s <%s> (fingerprint %s)", res.NewIdentity.Name(), res.NewIdentity.Email(), res.Fingerprint)
+				}
+				for _, m := range res.Trusted {
+					a.out("Trusting admin %s (fingerprint %s): compare it with %s.", m.Label(), m.Fingerprint, m.Name)
+				}
+				if res.Created {
+					a.out("Created store at %s", res.Location)
+				} else {
+					a.out("Cloned store into %s", res.Location)
+				}
+				switch {
+				case res.Member == nil:
+					a.out("You are not a member yet: send your public key (configsync keys export) to an admin.")
+				case res.Environment != "":
+					a.out("Active environment: %s", res.Environment)
+				}
+				return nil
+			}
+		},
+	}
+}
+
+// gitConfig reads one git setting, "" when git or the setting is absent.
+func gitConfig(ctx context.Context, key string) string {
+	out, err := exec.CommandContext(ctx, "git", "config", "--get", key).Output()
+	if err != nil {
+		var ee *exec.ExitError
+		_ = errors.As(err, &ee)
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/configsync/configsync/keyring"
+	"github.com/configsync/configsync/scopes"
+)
+
+func keysGenerateCmd() *command {
+	return &command{
+		name: "keys generate", args: "--name N --email E [--passphrase]",
+		summary: "create your identity (an OpenPGP v6 key)",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			var name, email string
+			var protect bool
+			fs.StringVar(&name, "name", "", "your name")
+			fs.StringVar(&email, "email", "", "your email")
+			fs.BoolVar(&protect, "passphrase", false, "protect the key with a passphrase (CONFIGSYNC_PASSPHRASE or a prompt)")
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := noArgs(a, args); err != nil {
+					return err
+				}
+				if name == "" || email == "" {
+					return usagef(a.cmd, "--name and --email are required")
+				}
+				var pass []byte
+				if protect {
+					var err error
+					if pass, err = a.newPassphrase(); err != nil {
+						return err
+					}
+				}
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				key, err := v.GenerateIdentity(name, email, pass)
+				if err != nil {
+					return err
+				}
+				a.out("Created identity %s <%s>", name, email)
+				a.out("Fingerprint: %s", key.Fingerprint())
+				a.out("Send your public key to an admin: configsync keys export > %s.asc", safeFileName(email))
+				return nil
+			}
+		},
+	}
+}
+
+// newPassphrase reads a new passphrase from CONFIGSYNC_PASSPHRASE or,
+// twice, from the terminal.
+func (a *app) newPassphrase() ([]byte, error) {
+	if p := a.env.Getenv("CONFIGSYNC_PASSPHRASE"); p != "" {
+		return []byte(p), nil
+	}
+	if !a.env.IsTerminal() {
+		return nil, errors.New("--passphrase needs a terminal or CONFIGSYNC_PASSPHRASE")
+	}
+	fmt.Fprint(a.env.Stderr, "New passphrase: ")
+	p1, err := a.env.ReadPassword()
+	fmt.Fprintln(a.env.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprint(a.env.Stderr, "Repeat passphrase: ")
+	p2, err := a.env.ReadPassword()
+	fmt.Fprintln(a.env.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(p1, p2) || len(p1) == 0 {
+		return nil, errors.New("the passphrases differ or are empty: try again")
+	}
+	return p1, nil
+}
+
+func safeFileName(s string) string {
+	out := []rune{}
+	for _, r := range s {
+		if r == '@' || r == '/' || r < ' ' {
+			r = '-'
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
+func keysImportCmd() *command {
+	return &command{
+		name: "keys import", args: "FILE",
+		summary: "use an existing OpenPGP secret key (v6, or GnuPG v4 Ed25519/RSA≥3072) as your identity",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := exactArgs(a, args, "FILE"); err != nil {
+					return err
+				}
+				data, err := os.ReadFile(args[0])
+				if err != nil {
+					return err
+				}
+				var pass []byte
+				key, err := keyring.ReadPrivateKey(data, func() ([]byte, error) {
+					p, err := a.passphrase()
+					pass = p
+					return p, err
+				})
+				if err != nil {
+					_, perr := keyring.ReadPublicKey(data)
+					clear(data)
+					if perr == nil && errors.Is(err, keyring.ErrNoSecretKey) {
+						return fmt.Errorf("%s holds no secret key: to add a teammate's public key use configsync team add %s", args[0], args[0])
+					}
+					return fmt.Errorf("%s: %w", args[0], err)
+				}
+				clear(data)
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				if err := v.ImportIdentity(key, pass); err != nil {
+					return err
+				}
+				pub := key.Public()
+				a.out("Imported identity %s <%s>", pub.Name(), pub.Email())
+				a.out("Fingerprint: %s", key.Fingerprint())
+				return nil
+			}
+		},
+	}
+}
+
+func keysExportCmd() *command {
+	return &command{
+		name: "keys export", args: "",
+		summary: "print your public key (armored) to send to an admin",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := noArgs(a, args); err != nil {
+					return err
+				}
+				id, err := a.loadIdentity()
+				if err != nil {
+					return err
+				}
+				armored, err := id.Public().Armor()
+				if err != nil {
+					return err
+				}
+				_, err = a.env.Stdout.Write(armored)
+				return err
+			}
+		},
+	}
+}
+
+func keysShowCmd() *command {
+	return &command{
+		name: "keys show", args: "",
+		summary: "show your identity and its membership",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := noArgs(a, args); err != nil {
+					return err
+				}
+				id, err := a.loadIdentity()
+				if err != nil {
+					return err
+				}
+				pub := id.Public()
+				a.out("Identity: %s <%s>", pub.Name(), pub.Email())
+				a.out("Fingerprint: %s", id.Fingerprint())
+				a.out("Key: OpenPGP v%d", pub.Version())
+				v, err := a.openVault(ctx, "", "")
+				if err != nil || !v.HasStore() {
+					return err
+				}
+				m, err := v.Me(ctx)
+				var nm *scopes.NotMemberError
+				switch {
+				case errors.As(err, &nm):
+					a.out("Member: no (send configsync keys export to an admin)")
+				case err != nil:
+					return err
+				default:
+					a.out("Member: tiers %s%s", tierList(m.Tiers), flagsOf(m))
+				}
+				return nil
+			}
+		},
+	}
+}
+
+func tierList(ts []scopes.Tier) string {
+	s := ""
+	for i, t := range ts {
+		if i > 0 {
+			s += ","
+		}
+		s += string(t)
+	}
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func flagsOf(m scopes.Member) string {
+	s := ""
+	if m.Admin {
+		s += ", admin"
+	}
+	if m.CI {
+		s += ", ci"
+	}
+	return s
+}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+
+	"github.com/spf13/pflag"
+)
+
+func logCmd() *command {
+	return &command{
+		name: "log", args: "[--env E] [-n N]",
+		summary: "history: when, who, which items and key names (never values)",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			var env string
+			var n int
+			fs.StringVar(&env, "env", "", "only changes to this environment")
+			fs.IntVarP(&n, "max-count", "n", 0, "show at most N changes")
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := noArgs(a, args); err != nil {
+					return err
+				}
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				entries, err := v.Log(ctx, env, n)
+				if err != nil {
+					return err
+				}
+				for _, e := range entries {
+					a.out("%s  %s  %s  %s", e.Commit[:12], e.When.UTC().Format("2006-01-02 15:04:05Z"), e.Author, e.Summary)
+					for _, d := range e.Details {
+						a.out("    %s", d)
+					}
+				}
+				return nil
+			}
+		},
+	}
+}

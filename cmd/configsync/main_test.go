@@ -1,0 +1,73 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/configsync/configsync/internal/testkeys"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"configsync": func() { os.Exit(Main(os.Args[1:], SystemEnv())) },
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/scripts: the real
+// command line, in-process, against real git repositories.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, scriptParams(t, "testdata/scripts"))
+}
+
+// scriptParams sets up a hermetic world per script: HOME and
+// CONFIGSYNC_HOME under $WORK, no system git config, test keys on disk.
+func scriptParams(t *testing.T, dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
+		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") == "1",
+		RequireExplicitExec: true,
+		Setup: func(e *testscript.Env) error {
+			home := filepath.Join(e.WorkDir, "home")
+			if err := os.MkdirAll(home, 0o700); err != nil {
+				return err
+			}
+			e.Setenv("HOME", home)
+			e.Setenv("CONFIGSYNC_HOME", filepath.Join(home, ".configsync"))
+			e.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+			e.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+			e.Setenv("GIT_AUTHOR_NAME", "Test")
+			e.Setenv("GIT_AUTHOR_EMAIL", "test@example.com")
+			e.Setenv("GIT_COMMITTER_NAME", "Test")
+			e.Setenv("GIT_COMMITTER_EMAIL", "test@example.com")
+			e.Setenv("TZ", "UTC")
+			keys := filepath.Join(e.WorkDir, "keys")
+			if err := os.MkdirAll(keys, 0o700); err != nil {
+				return err
+			}
+			for name, data := range testKeyFiles() {
+				if err := os.WriteFile(filepath.Join(keys, name), data, 0o600); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Cmds: scriptCommands(),
+	}
+}
+
+// testKeyFiles are the embedded test keys, written to $WORK/keys.
+func testKeyFiles() map[string][]byte {
+	return map[string][]byte{
+		"alice.asc":     testkeys.Alice(),
+		"bob.asc":       testkeys.Bob(),
+		"carol.asc":     testkeys.Carol(),
+		"ci.asc":        testkeys.CI(),
+		"protected.asc": testkeys.Protected(),
+		"gpgv4.asc":     testkeys.GPGv4(),
+		"gpgv4.pub.asc": testkeys.GPGv4Public(),
+		"rsa2048.asc":   testkeys.RSA2048(),
+	}
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+	"github.com/spf13/pflag"
+
+	"github.com/configsync/configsync/envfile"
+	"github.com/configsync/configsync/scopes"
+)
+
+func statusCmd() *command {
+	return &command{
+		name: "status", args: "",
+		summary: "active environment, tracked items, and what push and pull would do",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			var env string
+			fs.StringVar(&env, "env", "", "environment (default: the active one)")
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := noArgs(a, args); err != nil {
+					return err
+				}
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				if !v.HasStore() {
+					return scopes.ErrNoStore
+				}
+				rep, err := v.Status(ctx, env, "")
+				if errors.Is(err, scopes.ErrNoEnvironment) {
+					a.out("Active environment: none")
+				} else if err != nil {
+					return err
+				}
+				a.out("Store: %s", v.StoreLocation())
+				if r := v.Remote(); r != "" {
+					a.out("Remote: %s", r)
+				}
+				if rep == nil {
+					return nil
+				}
+				a.out("Environment: %s (%s)", rep.Env.Name, rep.Env.Describe())
+				if len(rep.Items) == 0 {
+					a.out("Nothing tracked: run configsync add env DIR")
+					return nil
+				}
+				push, pull := 0, 0
+				width := 0
+				for _, it := range rep.Items {
+					width = max(width, len(it.Display))
+				}
+				for _, it := range rep.Items {
+					a.out("  %-*s  %s%s", width, it.Display, it.State, keySummary(it.Keys))
+					switch it.State {
+					case scopes.StateModified, scopes.StateNew:
+						push++
+					case scopes.StateStoreNewer, scopes.StateMissingLocal:
+						pull++
+					}
+				}
+				a.out("Push would send %d %s; pull would restore %d.", push, plural(push, "item", "items"), pull)
+				return nil
+			}
+		},
+	}
+}
+
+func keySummary(cs []envfile.Change) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Key
+	}
+	return " (" + strings.Join(names, ", ") + ")"
+}
+
+func diffCmd() *command {
+	return &command{
+		name: "diff", args: "[--env E] [--project P] [--show-values]",
+		summary: "compare local items with the store, key by key; values masked unless asked",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			var env, project string
+			var show bool
+			fs.StringVar(&env, "env", "", "environment (default: the active one)")
+			fs.StringVar(&project, "project", "", "only this project")
+			fs.BoolVar(&show, "show-values", false, "print the values that differ (they are secrets)")
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := noArgs(a, args); err != nil {
+					return err
+				}
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				rep, err := v.Status(ctx, env, project)
+				if err != nil {
+					return err
+				}
+				same := true
+				for _, it := range rep.Items {
+					if it.State == scopes.StateUpToDate || it.State == scopes.StateNotPlaceable {
+						continue
+					}
+					same = false
+					a.out("--- %s (store, %s)", it.Display, rep.Env.Name)
+					a.out("+++ %s (local)", it.Display)
+					if it.Type != scopes.TypeEnv {
+						a.out("%s", fileDiff(it, show))
+						continue
+					}
+					for _, c := range it.Keys {
+						a.out("%s", keyDiff(c, show))
+					}
+				}
+				if same {
+					a.out("No differences with %q.", rep.Env.Name)
+				}
+				return nil
+			}
+		},
+	}
+}
+
+// keyDiff renders one key change; values only with --show-values.
+func keyDiff(c envfile.Change, show bool) string {
+	switch c.Kind {
+	case envfile.Added:
+		if show {
+			return fmt.Sprintf("+ %s=%s", c.Key, c.New.Reveal())
+		}
+		return fmt.Sprintf("+ %s=********", c.Key)
+	case envfile.Removed:
+		if show {
+			return fmt.Sprintf("- %s=%s", c.Key, c.Old.Reveal())
+		}
+		return fmt.Sprintf("- %s=********", c.Key)
+	}
+	if !show {
+		return fmt.Sprintf("~ %s=******** (changed)", c.Key)
+	}
+	return fmt.Sprintf("- %s=%s\n+ %s=%s", c.Key, c.Old.Reveal(), c.Key, c.New.Reveal())
+}
+
+// fileDiff renders a file item: a line diff with --show-values, else
+// only the count of changed lines.
+func fileDiff(it scopes.ItemStatus, show bool) string {
+	dmp := diffmatchpatch.New()
+	a, b, lines := dmp.DiffLinesToChars(string(it.Stored), string(it.Local))
+	diffs := dmp.DiffCharsToLines(dmp.DiffMain(a, b, false), lines)
+	var out []string
+	added, removed := 0, 0
+	for _, d := range diffs {
+		for _, line := range strings.SplitAfter(d.Text, "\n") {
+			if line == "" {
+				continue
+			}
+			line = strings.TrimSuffix(line, "\n")
+			switch d.Type {
+			case diffmatchpatch.DiffInsert:
+				added++
+				out = append(out, "+ "+line)
+			case diffmatchpatch.DiffDelete:
+				removed++
+				out = append(out, "- "+line)
+			}
+		}
+	}
+	if !show {
+		return fmt.Sprintf("~ %d %s added, %d removed (use --show-values to see them)", added, plural(added, "line", "lines"), removed)
+	}
+	return strings.Join(out, "\n")
+}

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/configsync/configsync/hooks"
+	"github.com/configsync/configsync/scopes"
+)
+
+func pushCmd() *command {
+	return &command{
+		name: "push", args: "[--filter env|file] [--env E] [--project P] [-m MSG] [--yes]",
+		summary: "encrypt and commit tracked items to the active (or given) environment",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			var o scopes.PushOptions
+			var yes bool
+			fs.StringVar(&o.Filter, "filter", "", "only items of this type: env or file")
+			fs.StringVar(&o.Env, "env", "", "environment (default: the active one)")
+			fs.StringVar(&o.Project, "project", "", "only this project")
+			fs.StringVarP(&o.Message, "message", "m", "", "add a note to the commit message (never put values here)")
+			fs.BoolVar(&yes, "yes", false, "confirm changes to a protected environment without a prompt")
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := noArgs(a, args); err != nil {
+					return err
+				}
+				if err := scopes.ValidateFilter(o.Filter); err != nil {
+					return usagef(a.cmd, "%v", err)
+				}
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				o.Confirm = func(env scopes.Environment, changes []scopes.ItemChange) bool {
+					if yes {
+						return true
+					}
+					if !a.env.IsTerminal() {
+						return false
+					}
+					a.showProtectedChanges(env, changes)
+					return a.confirm(fmt.Sprintf("Overwrite these keys in protected %q?", env.Name))
+				}
+				res, err := v.Push(ctx, o)
+				if err != nil {
+					return err
+				}
+				for _, w := range res.Warnings {
+					a.info("warning: %s", w)
+				}
+				for _, u := range res.Upstream {
+					a.info("%s is newer in the store: run configsync pull", u)
+				}
+				if len(res.Items) == 0 {
+					a.out("Everything up to date in %q scope.", res.Env.Name)
+					return nil
+				}
+				a.out("Encrypting %s (environment: %s)...", kindsPhrase(res.Items, true), res.Env.Name)
+				for _, it := range res.Items {
+					switch {
+					case it.Deleted:
+						a.out("✗ %s (deleted from the store)", it.Display)
+					case it.Type == scopes.TypeEnv && it.Merged:
+						a.out("✓ %s (%d %s, %s, merged with changes from the store)", it.Display, it.Vars, plural(it.Vars, "variable", "variables"), it.Mode)
+					case it.Type == scopes.TypeEnv:
+						a.out("✓ %s (%d %s, %s)", it.Display, it.Vars, plural(it.Vars, "variable", "variables"), it.Mode)
+					default:
+						a.out("✓ %s (%s, %s)", it.Display, sizeOf(it.Size), it.Mode)
+					}
+				}
+				a.out("Pushed %s to %q scope.", countPhrase(res.Items), res.Env.Name)
+				a.refreshLeakIndex(res.Env.Name, res.Items)
+				return nil
+			}
+		},
+	}
+}
+
+func pullCmd() *command {
+	return &command{
+		name: "pull", args: "[--filter env|file] [--env E] [--project P] [--force] [--dest DIR] [--remote URL|--repo DIR]",
+		summary: "restore items of the active (or given) environment as files",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			var o scopes.PullOptions
+			var remote, repo string
+			fs.StringVar(&o.Filter, "filter", "", "only items of this type: env or file")
+			fs.StringVar(&o.Env, "env", "", "environment (default: the active one)")
+			fs.StringVar(&o.Project, "project", "", "only this project")
+			fs.BoolVar(&o.Force, "force", false, "overwrite local edits that were never pushed")
+			fs.StringVar(&o.Dest, "dest", "", "restore into this directory instead of the project's")
+			fs.StringVar(&remote, "remote", "", "read the store straight from this remote (env CONFIGSYNC_REMOTE)")
+			fs.StringVar(&repo, "repo", "", "read the store from the configsync branch of this repository")
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := noArgs(a, args); err != nil {
+					return err
+				}
+				if err := scopes.ValidateFilter(o.Filter); err != nil {
+					return usagef(a.cmd, "%v", err)
+				}
+				if remote != "" && repo != "" {
+					return usagef(a.cmd, "--remote and --repo exclude each other")
+				}
+				v, err := a.openVault(ctx, remote, repo)
+				if err != nil {
+					return err
+				}
+				res, err := v.Pull(ctx, o)
+				if err != nil {
+					return err
+				}
+				if st := res.Stale; st != nil {
+					a.info("warning: %s is unreachable (%s): using the local copy from %s", st.Remote, oneLine(st.Err.Error()), age(a.env.Now(), st.Since))
+				}
+				for _, it := range res.Items {
+					if it.Type == scopes.TypeEnv {
+						a.out("✓ %s (%d %s)", it.Display, it.Vars, plural(it.Vars, "variable", "variables"))
+					} else {
+						a.out("✓ %s (%s)", it.Display, sizeOf(it.Size))
+					}
+				}
+				for _, s := range res.Skipped {
+					where := ""
+					if s.Dir != "" {
+						where = " (pushed from " + s.Dir + ", not on this machine)"
+					}
+					a.info("Skipped project %s%s: track it with configsync add env DIR --project %s, or use --dest DIR", s.Project, where, s.Project)
+				}
+				a.out("Restored %s from %q scope.", countPhrase(res.Items), res.Env.Name)
+				a.refreshLeakIndex(res.Env.Name, res.Items)
+				return nil
+			}
+		},
+	}
+}
+
+// showProtectedChanges prints what a push would change, values masked.
+func (a *app) showProtectedChanges(env scopes.Environment, changes []scopes.ItemChange) {
+	fmt.Fprintf(a.env.Stderr, "%q is protected. This push changes:\n", env.Name)
+	for _, c := range changes {
+		switch {
+		case c.Deleted:
+			fmt.Fprintf(a.env.Stderr, "  %s: deleted\n", c.Display)
+		case len(c.Keys) == 0:
+			fmt.Fprintf(a.env.Stderr, "  %s: contents changed\n", c.Display)
+		default:
+			for _, k := range c.Keys {
+				fmt.Fprintf(a.env.Stderr, "  %s: %s %s = ********\n", c.Display, k.Kind, k.Key)
+			}
+		}
+	}
+}
+
+// kindsPhrase is ".env files", "files" or ".env files and files".
+func kindsPhrase(items []scopes.ItemResult, dotted bool) string {
+	env, file := 0, 0
+	for _, it := range items {
+		if it.Type == scopes.TypeEnv {
+			env++
+		} else {
+			file++
+		}
+	}
+	switch {
+	case file == 0:
+		return ".env files"
+	case env == 0:
+		return "files"
+	}
+	return ".env files and files"
+}
+
+// countPhrase is "1 env file", "2 env files", "1 file", or both.
+func countPhrase(items []scopes.ItemResult) string {
+	env, file := 0, 0
+	for _, it := range items {
+		if it.Type == scopes.TypeEnv {
+			env++
+		} else {
+			file++
+		}
+	}
+	var parts []string
+	if env > 0 || file == 0 {
+		parts = append(parts, fmt.Sprintf("%d env %s", env, plural(env, "file", "files")))
+	}
+	if file > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", file, plural(file, "file", "files")))
+	}
+	return strings.Join(parts, " and ")
+}
+
+func sizeOf(n int) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d %s", n, plural(n, "byte", "bytes"))
+	case n < 1024*1024:
+		return fmt.Sprintf("%.1f KB", float64(n)/1024)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
+}
+
+// Leak index files under $CONFIGSYNC_HOME.
+const (
+	leakIndexFile = "leak.idx"
+	leakKeyFile   = "leak.key"
+)
+
+// refreshLeakIndex records the values of items just pushed or pulled, as
+// keyed hashes, for the pre-commit guard. A failure here only warns: the
+// push or pull itself succeeded.
+func (a *app) refreshLeakIndex(env string, items []scopes.ItemResult) {
+	ix, err := hooks.OpenIndex(filepath.Join(a.home, leakIndexFile), filepath.Join(a.home, leakKeyFile))
+	if err != nil {
+		a.info("warning: leak index not updated: %v", err)
+		return
+	}
+	minLen := a.minLength()
+	for _, it := range items {
+		source := env + "/" + it.Project + "/" + it.Path
+		var secrets []hooks.Secret // nil removes a deleted item's values
+		if it.File != nil {
+			secrets = hooks.EnvSecrets(it.File)
+		}
+		ix.Replace(source, secrets, minLen)
+	}
+	if err := ix.Save(); err != nil {
+		a.info("warning: leak index not saved: %v", err)
+	}
+}
+
+// age says how long ago t was, for people.
+func age(now, t time.Time) string {
+	if t.IsZero() {
+		return "an unknown time"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "less than a minute ago"
+	case d < time.Hour:
+		return fmt.Sprintf("%d %s ago", int(d.Minutes()), plural(int(d.Minutes()), "minute", "minutes"))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d %s ago", int(d.Hours()), plural(int(d.Hours()), "hour", "hours"))
+	}
+	days := int(d.Hours() / 24)
+	return fmt.Sprintf("%d days ago (%s)", days, t.UTC().Format("2006-01-02 15:04Z"))
+}

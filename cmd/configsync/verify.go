@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+func verifyCmd() *command {
+	return &command{
+		name: "verify", args: "",
+		summary: "check every signature and the manifest chain of the store",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := noArgs(a, args); err != nil {
+					return err
+				}
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				rep, err := v.Verify(ctx)
+				if err != nil {
+					return err
+				}
+				for _, p := range rep.Problems {
+					fmt.Fprintf(a.env.Stderr, "configsync: %s\n", p)
+				}
+				if len(rep.Skipped) > 0 {
+					a.info("Not checked (no access): %s", strings.Join(rep.Skipped, ", "))
+				}
+				if len(rep.Problems) > 0 {
+					return fmt.Errorf("verify found %d %s: the store may have been tampered with; compare with an admin", len(rep.Problems), plural(len(rep.Problems), "problem", "problems"))
+				}
+				a.out("Verified %d %s, %d manifest %s and %d item %s.", rep.Commits, plural(rep.Commits, "commit", "commits"),
+					rep.Manifests, plural(rep.Manifests, "version", "versions"), rep.Items, plural(rep.Items, "signature", "signatures"))
+				return nil
+			}
+		},
+	}
+}

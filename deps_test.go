@@ -1,0 +1,101 @@
+// Package configsync_test holds the import policy of DESIGN.md §9, after
+// Go's own go/build/deps_test.go: arrows point down only, and each
+// package reaches only the third-party modules it owns.
+package configsync_test
+
+import (
+	"go/build"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/configsync/configsync/"
+
+// allowed lists, per package, the module packages and third-party module
+// prefixes its non-test code may import. The standard library is always
+// allowed.
+var allowed = map[string][]string{
+	"envfile":           {},
+	"providers":         {},
+	"internal/testkeys": {},
+	"config":            {"github.com/BurntSushi/toml"},
+	"keyring":           {"github.com/ProtonMail/go-crypto/"},
+	"gitstore":          {"github.com/go-git/go-git/v5"},
+	"hooks":             {module + "envfile", module + "config", "github.com/go-git/go-git/v5"},
+	"scopes":            {module + "keyring", module + "gitstore", module + "envfile", module + "config", module + "providers"},
+	"cmd/configsync": {
+		module + "scopes", module + "hooks", module + "keyring", module + "gitstore", module + "envfile",
+		module + "config", module + "providers",
+		"github.com/spf13/pflag", "github.com/sergi/go-diff/", "golang.org/x/term",
+	},
+}
+
+func TestImportPolicy(t *testing.T) {
+	seen := 0
+	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if name := d.Name(); path != "." && (strings.HasPrefix(name, ".") || name == "testdata" || name == "bench" || name == "docs") {
+			return filepath.SkipDir
+		}
+		pkg, err := build.ImportDir(path, 0)
+		if err != nil {
+			if _, ok := err.(*build.NoGoError); ok {
+				return nil
+			}
+			return err
+		}
+		rel := filepath.ToSlash(path)
+		if pkg.Name == "main" && rel != "cmd/configsync" {
+			return nil // generators behind build tags
+		}
+		rules, ok := allowed[rel]
+		if !ok {
+			if len(pkg.GoFiles) > 0 {
+				t.Errorf("package %s has no import rule: add it to allowed (DESIGN.md §9)", rel)
+			}
+			return nil
+		}
+		seen++
+		for _, imp := range pkg.Imports {
+			if isStd(imp) {
+				continue
+			}
+			if !slices.ContainsFunc(rules, func(p string) bool { return imp == p || strings.HasPrefix(imp, p) }) {
+				t.Errorf("%s imports %s, which DESIGN.md §9 does not allow", rel, imp)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen < 6 {
+		t.Fatalf("checked only %d packages: the walk is broken", seen)
+	}
+}
+
+// TestTestkeysOnlyInTests: fixtures never reach the binary.
+func TestTestkeysOnlyInTests(t *testing.T) {
+	for rel := range allowed {
+		pkg, err := build.ImportDir(rel, 0)
+		if err != nil {
+			continue
+		}
+		if slices.Contains(pkg.Imports, module+"internal/testkeys") {
+			t.Errorf("%s imports internal/testkeys outside its tests", rel)
+		}
+	}
+}
+
+func isStd(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
