@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The configsync workflow end to end, on a throwaway local store:
+# a laptop (Ada, the admin) and a staging server (a CI member key) share
+# secrets through a bare git repository standing in for GitHub/GitLab.
+# Nothing outside a temporary directory is touched.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/configsync-demo.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '%s$' "$machine"; printf ' %q' "$@"; printf '\n'; "$@"; }
+
+say "Building configsync"
+(cd "$repo" && go build -o "$work/bin/configsync" ./cmd/configsync)
+export PATH="$work/bin:$PATH" GIT_CONFIG_NOSYSTEM=1
+export GIT_AUTHOR_NAME=demo GIT_AUTHOR_EMAIL=demo@example.com GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@example.com
+unset CONFIGSYNC_IDENTITY CONFIGSYNC_IDENTITY_FILE CONFIGSYNC_PASSPHRASE CONFIGSYNC_REMOTE
+
+# Each machine is its own HOME and CONFIGSYNC_HOME.
+laptop() { machine=laptop; export HOME="$work/laptop" CONFIGSYNC_HOME="$work/laptop/.config/configsync"; }
+server() { machine=staging-server; export HOME="$work/server" CONFIGSYNC_HOME="$work/server/.config/configsync"; }
+
+say "The shared vault: any git remote (here a bare repository)"
+git init -q --bare "$work/secrets.git"
+echo "$work/secrets.git"
+
+say "Laptop: Ada's project has .env files scattered in it"
+laptop
+mkdir -p "$HOME/git/myapp"
+cat > "$HOME/git/myapp/.env" <<'ENV'
+# myapp
+DATABASE_URL=postgres://app:s3cr3t-db-pass@db.internal:5432/app
+STRIPE_SECRET_KEY=sk_test_51DemoKeyDoNotUse0000
+SENDGRID_API_KEY="SG.demo-sendgrid-key"
+PORT=3000
+ENV
+cat > "$HOME/git/myapp/.env.local" <<'ENV'
+DEBUG=true
+ENV
+(cd "$HOME/git/myapp" && git init -q && echo "console.log('hi')" > app.js)
+run configsync init --remote "$work/secrets.git" --name Ada --email ada@example.com
+run configsync env create staging --tier staging
+run configsync env create production --tier production --protect
+run configsync env status
+run configsync add env "$HOME/git/myapp"
+run configsync push --filter env
+run configsync push --filter env
+run configsync push --env staging
+
+say "Staging server: its own key, sent to the admin"
+server
+run configsync keys generate --name "staging server" --email staging@example.com
+configsync keys export > "$work/server.asc"
+echo "(public key written to server.asc)"
+
+say "Laptop: Ada grants the server the staging tier (no item re-encrypted)"
+laptop
+run configsync team add "$work/server.asc" --tier staging --ci
+run configsync team list
+
+say "Staging server: clone the vault, pull staging into the same project path"
+server
+mkdir -p "$HOME/git/myapp"
+run configsync init --remote "$work/secrets.git"
+run configsync env use staging
+run configsync pull
+ls -l "$HOME/git/myapp/.env"
+echo "Run the app with the secrets injected, nothing written to disk:"
+run configsync inject --project myapp -- sh -c 'echo "app sees STRIPE_SECRET_KEY of ${#STRIPE_SECRET_KEY} characters, PORT=$PORT"'
+echo "A CI step would do:"
+run configsync export --project myapp --format shell --only PORT
+echo "The server may not read development (tier dev):"
+if configsync pull --env development 2>&1; then echo "UNEXPECTED: allowed"; exit 1; fi
+
+say "Laptop: a protected environment needs consent"
+laptop
+if run configsync push --env production; then echo "UNEXPECTED: allowed"; exit 1; fi
+run configsync push --env production --yes
+
+say "Laptop: the pre-commit guard stops plaintext secrets reaching git"
+cd "$HOME/git/myapp"
+run configsync hooks install
+echo "const key = 'sk_test_51DemoKeyDoNotUse0000';" > config.js
+git add app.js config.js
+if git commit -q -m "add config" 2>&1; then echo "UNEXPECTED: commit went through"; exit 1; fi
+echo "(commit blocked; the value was not printed)"
+echo "const key = process.env.STRIPE_SECRET_KEY;" > config.js
+git add config.js
+run git commit -q -m "add config"
+git log --oneline
+
+say "History: who changed what (key names, never values)"
+run configsync log -n 4
+
+say "Done: the vault holds only ciphertext"
+if git --git-dir "$work/secrets.git" cat-file --batch-all-objects --batch | grep -q 's3cr3t-db-pass'; then
+  echo "UNEXPECTED: plaintext in the vault"; exit 1
+fi
+# (fsck notes that the bare remote's HEAD names no branch: the vault
+# lives on the configsync branch only.)
+git --git-dir "$work/secrets.git" fsck --strict --no-progress 2>/dev/null
+echo "git fsck --strict: ok; no plaintext in any object"
