@@ -21,6 +21,10 @@
 //     otherwise. It does not bind intended-recipient fingerprints into the
 //     signature, so [Rewrap] can give the same encrypted data packet to a new
 //     set of recipients without invalidating the signature.
+//   - [EncryptBound] also binds a short text — where the message belongs —
+//     into the signature as a notation in its hashed area; [DecryptBound]
+//     returns it. Since recipients are not bound, this is what stops a
+//     signed message from being re-encrypted and used elsewhere.
 //   - [Decrypt] reads and authenticates the whole message before it returns
 //     anything, and requires a valid signature by a key of the caller's
 //     allow-list; an unknown signer is never treated as valid.

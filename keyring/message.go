@@ -46,6 +46,20 @@ const (
 // the signature (so [Rewrap] keeps it valid) and the literal data packet
 // carries no file name.
 func Encrypt(plaintext []byte, to []*PublicKey, signer *PrivateKey, now time.Time) ([]byte, Mode, error) {
+	return EncryptBound(plaintext, to, signer, now, "")
+}
+
+// BindingNotation is the name of the signature notation that carries a
+// message's binding (see [EncryptBound]).
+const BindingNotation = "binding@configsync"
+
+// EncryptBound is [Encrypt] with a binding: a short text that says where
+// the message belongs (for configsync, the environment, project and path
+// of an item). The binding is stored as a notation in the hashed area of
+// the signature, so it cannot be changed without breaking the signature,
+// and it survives [Rewrap]; [DecryptBound] returns it. The plaintext is
+// not altered. An empty binding writes no notation (as [Encrypt]).
+func EncryptBound(plaintext []byte, to []*PublicKey, signer *PrivateKey, now time.Time, binding string) ([]byte, Mode, error) {
 	if signer == nil {
 		return nil, "", fmt.Errorf("keyring: encrypt: no signing key")
 	}
@@ -57,6 +71,9 @@ func Encrypt(plaintext []byte, to []*PublicKey, signer *PrivateKey, now time.Tim
 		return nil, "", ErrNoRecipients
 	}
 	cfg := newConfig(now)
+	if binding != "" {
+		cfg.SignatureNotations = []*packet.Notation{{Name: BindingNotation, Value: []byte(binding), IsHumanReadable: true}}
+	}
 	entities := make([]*openpgp.Entity, 0, len(recipients))
 	allAEAD := true
 	for _, r := range recipients {
@@ -137,6 +154,16 @@ func dedupe(keys []*PublicKey) []*PublicKey {
 // (as [*UnknownSignerError]; a signature whose issuer is unknown is never
 // taken as valid), [ErrBadSignature], [ErrMalformed].
 func Decrypt(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, now time.Time) ([]byte, *PublicKey, error) {
+	plain, signer, _, err := DecryptBound(ciphertext, keys, signers, now)
+	return plain, signer, err
+}
+
+// DecryptBound is [Decrypt] that also returns the binding the verified
+// signature carries ("" when it carries none: a message written by
+// [Encrypt]). Comparing it with where the message was found is the
+// caller's business. A signature with more than one binding is
+// [ErrBadSignature].
+func DecryptBound(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, now time.Time) ([]byte, *PublicKey, string, error) {
 	cfg := newConfig(now)
 	// Signers first: a signature is attributed to the first entity with the
 	// issuer's key id, and it must be checked against the allow-list.
@@ -153,10 +180,10 @@ func Decrypt(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, now ti
 	}
 	md, err := openpgp.ReadMessage(bytes.NewReader(ciphertext), ring, nil, cfg)
 	if err != nil {
-		return nil, nil, classify(err)
+		return nil, nil, "", classify(err)
 	}
 	if !md.IsEncrypted {
-		return nil, nil, fmt.Errorf("%w: message is not encrypted", ErrMalformed)
+		return nil, nil, "", fmt.Errorf("%w: message is not encrypted", ErrMalformed)
 	}
 	// Trap: go-crypto streams plaintext before the final AEAD tag or MDC is
 	// checked, and only verifies the signature at EOF. Read everything,
@@ -164,14 +191,37 @@ func Decrypt(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, now ti
 	body, err := io.ReadAll(md.UnverifiedBody)
 	if err != nil {
 		clear(body)
-		return nil, nil, fmt.Errorf("%w (%v)", ErrIntegrity, err)
+		return nil, nil, "", fmt.Errorf("%w (%v)", ErrIntegrity, err)
 	}
 	signer, err := checkSignature(md, signers)
 	if err != nil {
 		clear(body)
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	return body, signer, nil
+	binding, err := bindingOf(md.Signature)
+	if err != nil {
+		clear(body)
+		return nil, nil, "", err
+	}
+	return body, signer, binding, nil
+}
+
+// bindingOf reads the binding notation of a verified signature. go-crypto
+// only parses notations from the hashed area, which the signature covers.
+func bindingOf(sig *packet.Signature) (string, error) {
+	var out []string
+	for _, n := range sig.Notations {
+		if n.Name == BindingNotation {
+			out = append(out, string(n.Value))
+		}
+	}
+	switch len(out) {
+	case 0:
+		return "", nil
+	case 1:
+		return out[0], nil
+	}
+	return "", fmt.Errorf("%w: %d bindings in one signature", ErrBadSignature, len(out))
 }
 
 // checkSignature enforces: signed, verified, and by an allowed signer.
