@@ -340,7 +340,7 @@ func (s *Store) writeObjects(ctx context.Context, objs []*plumbing.MemoryObject)
 // (ciphertext does not compress either) and trees and commits at zlib's
 // fastest level. go-git's own encoder, at the default level, spends most of
 // a 1000-blob commit compressing ciphertext.
-func writePack(ctx context.Context, w io.Writer, objs []*plumbing.MemoryObject) error {
+func writePack[O plumbing.EncodedObject](ctx context.Context, w io.Writer, objs []O) error {
 	bw := bufio.NewWriterSize(w, 64*1024)
 	sum := sha1.New()
 	out := io.MultiWriter(bw, sum)
@@ -369,11 +369,15 @@ func writePack(ctx context.Context, w io.Writer, objs []*plumbing.MemoryObject) 
 			zw = stored
 		}
 		zw.Reset(out)
-		r, err := o.Reader() // a MemoryObject reader never fails
+		r, err := o.Reader()
 		if err != nil {
 			return err
 		}
-		if _, err := io.Copy(zw, r); err != nil {
+		_, err = io.Copy(zw, r)
+		if cerr := r.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
 			return err
 		}
 		if err := zw.Close(); err != nil {

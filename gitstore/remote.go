@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
-	"github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/go-git/go-git/v5/storage"
 	"github.com/go-git/go-git/v5/storage/memory"
 )
@@ -18,30 +18,12 @@ import (
 // remoteName is the one remote a store talks to.
 const remoteName = "origin"
 
-// Auth is HTTP basic or token authentication for http(s) remotes; a nil
-// *Auth means none. It is ignored for local paths and file:// URLs.
-type Auth struct {
-	Username, Password string
-}
-
-// method converts a to the go-git auth method for url. The transport itself
-// is picked by go-git from the URL (local path, file://, git://, http(s)://,
-// ssh://, scp-style).
-func (a *Auth) method(url string) transport.AuthMethod {
-	if a == nil {
-		return nil
-	}
-	if strings.HasPrefix(url, "http://") || strings.HasPrefix(url, "https://") {
-		return &http.BasicAuth{Username: a.Username, Password: a.Password}
-	}
-	return nil
-}
-
 // Memory fetches branch of url (depth 1, no tags) into an in-memory
 // repository, for reads with no local state (CI). It returns ErrNotFound if
 // the remote has no such branch (or is empty). History beyond the tip is
-// absent: Log returns one entry.
-func Memory(ctx context.Context, url, branch string, auth *Auth) (*Store, error) {
+// absent: Log returns one entry. progress receives the remote's progress
+// messages (see SetProgress); nil for none.
+func Memory(ctx context.Context, url, branch string, auth *Auth, progress io.Writer) (*Store, error) {
 	ref, err := checkBranch(branch)
 	if err != nil {
 		return nil, err
@@ -51,7 +33,7 @@ func Memory(ctx context.Context, url, branch string, auth *Auth) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("gitstore: init memory repository: %w", err)
 	}
-	s := &Store{repo: repo, st: st, branch: branch, ref: ref}
+	s := &Store{repo: repo, st: st, branch: branch, ref: ref, progress: progress}
 	if err := s.SetRemote(url); err != nil {
 		return nil, err
 	}
@@ -60,7 +42,7 @@ func Memory(ctx context.Context, url, branch string, auth *Auth) (*Store, error)
 		return nil, err
 	}
 	if tip.IsZero() {
-		return nil, fmt.Errorf("%w: branch %q on %s", ErrNotFound, branch, url)
+		return nil, fmt.Errorf("%w: branch %q on %s", ErrNotFound, branch, Redact(url))
 	}
 	if err := s.SetTip(ctx, Hash{}, tip); err != nil {
 		return nil, err
@@ -128,6 +110,15 @@ func (s *Store) trackingRef() plumbing.ReferenceName {
 	return plumbing.NewRemoteReferenceName(remoteName, s.branch)
 }
 
+// RemoteTip returns the remote branch's tip as of the last Fetch or Push
+// (the remote-tracking ref), or the zero Hash if none is known.
+func (s *Store) RemoteTip(ctx context.Context) (Hash, error) {
+	if err := ctx.Err(); err != nil {
+		return Hash{}, err
+	}
+	return s.readRef(s.trackingRef())
+}
+
 // Fetch fetches the remote branch into refs/remotes/origin/<branch> and
 // returns its tip: the zero Hash if the remote has no such branch (an empty
 // repository, say). The local branch is not moved; see SetTip.
@@ -140,28 +131,44 @@ func (s *Store) fetch(ctx context.Context, auth *Auth, depth int) (Hash, error) 
 	if err != nil {
 		return Hash{}, err
 	}
+	sess, err := newSession(rc.URLs[0], auth)
+	if err != nil {
+		return Hash{}, err
+	}
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", s.ref, s.trackingRef()))
-	err = git.NewRemote(s.st, rc).FetchContext(ctx, &git.FetchOptions{
-		RemoteName: remoteName,
-		RefSpecs:   []config.RefSpec{spec},
-		Depth:      depth,
-		Auth:       auth.method(rc.URLs[0]),
-		Tags:       git.NoTags,
+	err = sess.run(ctx, func(m transport.AuthMethod) error {
+		return git.NewRemote(s.st, rc).FetchContext(ctx, &git.FetchOptions{
+			RemoteName: remoteName,
+			RefSpecs:   []config.RefSpec{spec},
+			Depth:      depth,
+			Auth:       m,
+			Tags:       git.NoTags,
+			Progress:   s.progress,
+		})
 	})
 	switch {
 	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
 	case errors.Is(err, transport.ErrEmptyRemoteRepository), errors.Is(err, git.NoMatchingRefSpecError{}):
 		return Hash{}, nil
+	case ctx.Err() != nil:
+		return Hash{}, ctx.Err()
 	default:
-		return Hash{}, fmt.Errorf("gitstore: fetch %s from %s: %w", s.branch, rc.URLs[0], err)
+		return Hash{}, sess.classify("fetch "+s.branch+" from", err)
 	}
 	return s.readRef(s.trackingRef())
 }
 
+// SetProgress sends the remote's progress messages during fetch and push
+// (git's "Counting objects…", with carriage returns) to w; nil, the
+// default, asks the remote for none.
+func (s *Store) SetProgress(w io.Writer) { s.progress = w }
+
 // Push pushes the branch to the remote's branch of the same name, without
 // force. It returns nil when the remote is already up to date and
 // ErrNonFastForward when the remote has commits the local branch lacks.
-// The pack is built with no delta search (pack window 0).
+// Only the objects of the commits the remote lacks travel, found by a tree
+// diff (see sendPack), in a pack with no delta search; a history that
+// cannot be walked so falls back to go-git's push (pack window 0).
 func (s *Store) Push(ctx context.Context, auth *Auth) error {
 	rc, err := s.remote()
 	if err != nil {
@@ -174,26 +181,43 @@ func (s *Store) Push(ctx context.Context, auth *Auth) error {
 	if tip.IsZero() {
 		return fmt.Errorf("%w: branch %q has no commits to push", ErrNotFound, s.branch)
 	}
+	sess, err := newSession(rc.URLs[0], auth)
+	if err != nil {
+		return err
+	}
 	spec := config.RefSpec(fmt.Sprintf("%s:%s", s.ref, s.ref))
-	err = git.NewRemote(noDeltaStorer{s.st}, rc).PushContext(ctx, &git.PushOptions{
-		RemoteName: remoteName,
-		RefSpecs:   []config.RefSpec{spec},
-		Auth:       auth.method(rc.URLs[0]),
+	err = sess.run(ctx, func(m transport.AuthMethod) error {
+		err := s.sendPack(ctx, rc.URLs[0], m)
+		if !errors.Is(err, errNoShortcut) {
+			return err
+		}
+		return git.NewRemote(noDeltaStorer{s.st}, rc).PushContext(ctx, &git.PushOptions{
+			RemoteName: remoteName,
+			RefSpecs:   []config.RefSpec{spec},
+			Auth:       m,
+			Progress:   s.progress,
+		})
 	})
 	switch {
 	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
 		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
 	case isNonFastForward(err):
-		return fmt.Errorf("%w: %s to %s: %w", ErrNonFastForward, s.branch, rc.URLs[0], err)
+		return fmt.Errorf("%w: %s to %s: %w", ErrNonFastForward, s.branch, Redact(rc.URLs[0]), err)
 	default:
-		return fmt.Errorf("gitstore: push %s to %s: %w", s.branch, rc.URLs[0], err)
+		return sess.classify("push "+s.branch+" to", err)
 	}
 }
 
 // isNonFastForward is the one place that reads go-git's untyped push
 // errors: its own check ("non-fast-forward update: refs/heads/x") and a
 // receive-pack report ("command error on refs/heads/x: non-fast-forward",
-// or "fetch first", or a lost race on the remote ref "...but expected...").
+// or "fetch first", or a race lost on the remote ref, told on the side
+// band: "cannot lock ref 'refs/heads/x': is at A but expected B"). Each
+// means: fetch, re-apply, retry. A lock file on the remote that outlived
+// git's own wait for it ("Unable to create '….lock': File exists") is
+// not a race: see remoteLock.
 func isNonFastForward(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "non-fast-forward") ||

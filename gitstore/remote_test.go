@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	gogit "github.com/go-git/go-git/v5"
@@ -192,7 +193,7 @@ func TestMemory(t *testing.T) {
 	ctx := context.Background()
 	remote := newRemote(t)
 	url := "file://" + filepath.ToSlash(remote)
-	if _, err := Memory(ctx, url, DefaultBranch, nil); !errors.Is(err, ErrNotFound) {
+	if _, err := Memory(ctx, url, DefaultBranch, nil, nil); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Memory of empty remote: %v, want ErrNotFound", err)
 	}
 
@@ -206,7 +207,7 @@ func TestMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	m, err := Memory(ctx, url, DefaultBranch, nil)
+	m, err := Memory(ctx, url, DefaultBranch, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +234,7 @@ func TestMemory(t *testing.T) {
 	if ok, err := m.IsAncestor(ctx, Hash{1}, b); err != nil || ok {
 		t.Fatalf("IsAncestor(unknown) = %v, %v", ok, err)
 	}
-	if _, err := Memory(ctx, url, "nope", nil); !errors.Is(err, ErrNotFound) {
+	if _, err := Memory(ctx, url, "nope", nil, nil); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Memory of missing branch: %v", err)
 	}
 
@@ -283,6 +284,8 @@ func TestIsNonFastForward(t *testing.T) {
 		{errors.New("command error on refs/heads/configsync: non-fast-forward"), true},
 		{errors.New("command error on refs/heads/configsync: fetch first"), true},
 		{errors.New("command error on refs/heads/configsync: cannot lock ref 'refs/heads/configsync': is at 1 but expected 2"), true},
+		{errors.New("command error on refs/heads/configsync: failed to update ref (remote: error: cannot lock ref 'refs/heads/configsync': is at 53a4da79 but expected ff4700d4)"), true},
+		{errors.New("command error on refs/heads/configsync: failed to update ref (remote: error: cannot lock ref 'refs/heads/configsync': Unable to create '/srv/x.git/refs/heads/configsync.lock': File exists.)"), false},
 		{errors.New("authentication required"), false},
 		{errors.New("unpack error: index-pack abnormal exit"), false},
 	} {
@@ -302,4 +305,123 @@ func TestNoDeltaStorerConfig(t *testing.T) {
 	if orig.Pack.Window == 0 {
 		t.Fatal("the store's own config was changed")
 	}
+}
+
+// TestPushSendsOnlyNewObjects: a push of one changed item to a remote
+// holding many sends the commit, the trees on the item's path and its
+// blob, nothing else: the remote unpacks exactly those as loose objects.
+func TestPushSendsOnlyNewObjects(t *testing.T) {
+	ctx := context.Background()
+	remote := newRemote(t)
+	s, _ := newBare(t)
+	var changes []Change
+	for i := range 300 {
+		changes = append(changes, put(fmt.Sprintf("environments/e%d/items/p%d/%03d.pgp", i%3, i%10, i), fmt.Sprintf("cipher-%d", i)))
+	}
+	a := mustCommit(t, s, Hash{}, "seed", changes...)
+	if err := s.SetRemote(remote); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Push(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	loose := func() string {
+		for _, line := range strings.Split(runGit(t, remote, "count-objects", "-v"), "\n") {
+			if n, ok := strings.CutPrefix(line, "count: "); ok {
+				return n
+			}
+		}
+		t.Fatal("no count in git count-objects")
+		return ""
+	}
+	if n := loose(); n != "0" {
+		t.Fatalf("the seed push left %s loose objects; want one pack", n)
+	}
+
+	// One item: blob + 5 trees (p4, items, e1, environments, root) + commit.
+	b := mustCommit(t, s, a, "one", put("environments/e1/items/p4/004.pgp", "changed"))
+	if err := s.Push(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := loose(); n != "7" {
+		t.Fatalf("pushing one changed item sent %s objects, want 7", n)
+	}
+
+	// Two commits at once, the second undoing part of the first, and a
+	// deletion: each new object travels once.
+	c := mustCommit(t, s, b, "two", put("environments/e2/items/p5/005.pgp", "x"), put("environments/e2/items/p9/new.pgp", "y"))
+	mustCommit(t, s, c, "three", put("environments/e2/items/p5/005.pgp", "cipher-5"), del("environments/e0/items/p0/000.pgp"))
+	if err := s.Push(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	// two: 2 blobs + p5, p9, items, e2, environments, root + commit = 9;
+	// three: p5 (back to its seed tree, which the remote keeps, not new),
+	// items, e2, p0, items, e0, environments, root + commit = 8.
+	if n := loose(); n != "24" {
+		t.Fatalf("after two more commits the remote has %s loose objects, want 7+9+8 = 24", n)
+	}
+	if got := runGit(t, remote, "rev-parse", "configsync"); got != mustTip(t, s).String() {
+		t.Fatalf("remote at %s", got)
+	}
+	if rt, _ := s.RemoteTip(ctx); rt != mustTip(t, s) {
+		t.Fatalf("tracking ref at %s after push", rt)
+	}
+	fsck(t, remote)
+}
+
+// TestPushRemoteRefLocked: a remote whose branch ref is locked (a lock
+// file left by a git killed there; receive-pack reports only "failed to
+// update ref", the reason comes on the side band) is a *RemoteLockError
+// naming the file, not a race to retry.
+func TestPushRemoteRefLocked(t *testing.T) {
+	ctx := context.Background()
+	remote := newRemote(t)
+	s, _ := newBare(t)
+	a := mustCommit(t, s, Hash{}, "a", put("x", "1"))
+	if err := s.SetRemote(remote); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Push(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustCommit(t, s, a, "b", put("x", "2"))
+	lock := filepath.Join(remote, "refs", "heads", "configsync.lock")
+	if err := os.WriteFile(lock, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Push(ctx, nil)
+	var rl *RemoteLockError
+	if !errors.As(err, &rl) || errors.Is(err, ErrNonFastForward) || !strings.HasSuffix(rl.Path, "refs/heads/configsync.lock") {
+		t.Fatalf("push to a remote with its branch locked: %v", err)
+	}
+	os.Remove(lock)
+	if err := s.Push(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	fsck(t, remote)
+}
+
+// TestPushFallsBack: a history the tree diff does not walk (a merge, made
+// with git on a --repo branch) is pushed by go-git's own push.
+func TestPushFallsBack(t *testing.T) {
+	ctx := context.Background()
+	remote := newRemote(t)
+	s, dir := newBare(t)
+	a := mustCommit(t, s, Hash{}, "a", put("x", "1"))
+	b := mustCommit(t, s, a, "b", put("y", "2"))
+	merge := runGit(t, dir, "commit-tree", "-p", a.String(), "-p", b.String(), "-m", "merge", b.String()+"^{tree}")
+	runGit(t, dir, "update-ref", "refs/heads/configsync", merge)
+	if _, err := s.newObjects(ctx, Hash{}, mustTip(t, s)); !errors.Is(err, errNoShortcut) {
+		t.Fatalf("newObjects over a merge: %v, want errNoShortcut", err)
+	}
+	if err := s.SetRemote(remote); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Push(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := runGit(t, remote, "rev-parse", "configsync"); got != merge {
+		t.Fatalf("remote at %s, want %s", got, merge)
+	}
+	fsck(t, remote)
 }

@@ -16,8 +16,15 @@
 //   - go-git writes every object loose; a commit with many new objects is
 //     written as one packfile instead, with no delta search and no
 //     compression of blobs (ciphertext neither deltas nor compresses).
-//   - go-git's push searches for deltas, wasted on ciphertext; pushes use a
-//     pack window of 0.
+//   - go-git's push lists every object reachable from the remote's tip to
+//     find what to send, and searches for deltas, wasted on ciphertext;
+//     pushes send what a tree diff of the new commits finds, as whole
+//     objects (see [Store.Push]).
+//
+// Remotes are any URL go-git reaches: a path or file://, git://, http(s)://
+// and ssh:// or scp-style user@host:path, authenticated with an [Auth]
+// the caller fills (this package reads no environment). ssh host keys
+// are always checked against known_hosts files.
 package gitstore
 
 import (
@@ -25,6 +32,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -106,6 +114,8 @@ type Store struct {
 	// gitDir is the directory holding refs and objects (the common dir of
 	// a linked worktree); "" for an in-memory store.
 	gitDir string
+	// progress receives the remote's progress messages; nil for none.
+	progress io.Writer
 }
 
 func checkBranch(branch string) (plumbing.ReferenceName, error) {
@@ -342,7 +352,7 @@ func (s *Store) casFile(old, new Hash) (err error) {
 	}
 	f, err := os.OpenFile(lockPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%w: %s exists", ErrLocked, lockPath)
+		return &RefLockError{Path: lockPath}
 	}
 	if err != nil {
 		return fmt.Errorf("gitstore: lock %s: %w", s.ref, err)
@@ -379,6 +389,42 @@ func (s *Store) casFile(old, new Hash) (err error) {
 	}
 	renamed = true
 	return nil
+}
+
+// RefLockError is a branch ref locked by another writer: git's
+// "<ref>.lock" file exists. It matches ErrLocked.
+type RefLockError struct {
+	Path string // the lock file
+}
+
+// Error implements error.
+func (e *RefLockError) Error() string { return ErrLocked.Error() + ": " + e.Path + " exists" }
+
+// Is reports whether target is ErrLocked.
+func (e *RefLockError) Is(target error) bool { return target == ErrLocked }
+
+// RemoveStaleRefLock removes the branch ref's lock file ("<ref>.lock"),
+// left behind when a writer was killed between taking it and renaming it
+// into place. It returns the path removed, "" if there was none.
+//
+// Only call it when no writer can be live: a lock file carries no owner,
+// so this cannot tell a dead writer from a slow one. configsync calls it
+// while holding its machine lock, on its own store only (see
+// docs/decisions.md); for a store shared with git, a *RefLockError tells
+// the user which file to remove.
+func (s *Store) RemoveStaleRefLock() (string, error) {
+	if s.gitDir == "" {
+		return "", nil
+	}
+	lockPath := filepath.Join(s.gitDir, filepath.FromSlash(s.ref.String())) + ".lock"
+	err := os.Remove(lockPath)
+	switch {
+	case err == nil:
+		return lockPath, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return "", nil
+	}
+	return "", fmt.Errorf("gitstore: remove stale lock: %w", err)
 }
 
 func short(h Hash) string {

@@ -30,6 +30,11 @@ type File struct {
 	Blob Hash
 }
 
+// BlobHash is the id git gives a file holding data.
+func BlobHash(data []byte) Hash {
+	return fromPlumbing(plumbing.ComputeHash(plumbing.BlobObject, data))
+}
+
 // Tree returns the tree of commit; the zero Hash gives the empty tree.
 func (s *Store) Tree(ctx context.Context, commit Hash) (*Tree, error) {
 	t := &Tree{s: s, index: make(map[string]Hash)}
