@@ -49,7 +49,7 @@ func (v *Vault) environmentFiles(env Environment, key *keyring.PrivateKey, membe
 	if len(to) == 0 {
 		return nil, fmt.Errorf("no member holds tier %s: add one with configsync team add KEYFILE --tier %s", env.Tier, env.Tier)
 	}
-	wrapped, _, err := keyring.Encrypt(secret, to, signer, v.opts.Now())
+	wrapped, _, err := keyring.EncryptBound(secret, to, signer, v.opts.Now(), envKeyBinding(env))
 	if err != nil {
 		return nil, err
 	}

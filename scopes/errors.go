@@ -69,7 +69,10 @@ func (e *AccessError) Error() string {
 }
 
 // NotAdminError is a team change by someone who is not an admin.
-type NotAdminError struct{ Member string }
+type NotAdminError struct {
+	Member string
+	Admins []string // who to ask: the admins, "Name <email>"
+}
 
 func (e *NotAdminError) Error() string {
 	return fmt.Sprintf("%s is not an admin of this store", e.Member)
@@ -154,4 +157,14 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// UnknownProjectError names a project an environment does not hold.
+type UnknownProjectError struct {
+	Name, Env string
+	Available []string
+}
+
+func (e *UnknownProjectError) Error() string {
+	return fmt.Sprintf("environment %q has no project %q (projects: %s)", e.Env, e.Name, listOrNone(e.Available))
 }

@@ -125,7 +125,7 @@ func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
 	if s.RemoteURL() != "" {
 		remote, err := s.Fetch(ctx, v.opts.GitAuth)
 		if err != nil {
-			return nil, fmt.Errorf("fetch from %s: %w", s.RemoteURL(), err)
+			return nil, err // it names the remote
 		}
 		if tip.IsZero() && !remote.IsZero() {
 			if err := s.SetTip(ctx, tip, remote); err != nil {

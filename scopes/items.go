@@ -28,6 +28,12 @@ type storedItem struct {
 // storedItems lists an environment's items, validating every name so
 // that a hostile store cannot point pull outside a project directory.
 func (snap *snapshot) storedItems(env, project, filter string) ([]storedItem, error) {
+	return snap.storedItemsWhere(env, func(p string) bool { return project == "" || p == project }, filter)
+}
+
+// storedItemsWhere is storedItems for the projects keep accepts; only
+// their records are decoded (a store of many projects, one tracked here).
+func (snap *snapshot) storedItemsWhere(env string, keep func(project string) bool, filter string) ([]storedItem, error) {
 	records := map[string]*projectRecord{}
 	var out []storedItem
 	for _, f := range snap.tree.Files(envItemsDir(env) + "/") {
@@ -41,7 +47,7 @@ func (snap *snapshot) storedItems(env, project, filter string) ([]storedItem, er
 		if err := ValidateItemPath(item); err != nil {
 			return nil, fmt.Errorf("store entry %s: %w", f.Path, err)
 		}
-		if project != "" && proj != project {
+		if !keep(proj) {
 			continue
 		}
 		rec, ok := records[proj]
@@ -81,25 +87,19 @@ func (snap *snapshot) projectRecord(env, project string) *projectRecord {
 }
 
 // decryptItem decrypts an item and checks that a member holding the
-// environment's tier signed it.
+// environment's tier signed it, for this place (binding.go).
 func (v *Vault) decryptItem(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem) ([]byte, error) {
 	ct, err := v.store.ReadBlob(ctx, it.Blob)
 	if err != nil {
 		return nil, err
 	}
-	plain, _, err := keyring.Decrypt(ct, []*keyring.PrivateKey{key}, snap.signers(env.Tier), v.opts.Now())
-	name := it.Project + "/" + it.Path
-	switch {
-	case errors.Is(err, keyring.ErrUnknownSigner):
-		return nil, &SignerError{Item: name, Reason: fmt.Sprintf("signed by a key that may not write %q (tier %s)", env.Name, env.Tier)}
-	case errors.Is(err, keyring.ErrUnsigned):
-		return nil, &SignerError{Item: name, Reason: "it is not signed"}
-	case errors.Is(err, keyring.ErrBadSignature):
-		return nil, &SignerError{Item: name, Reason: "its signature is not valid"}
-	case err != nil:
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return plain, nil
+	return v.openItem(snap, env, key, it, ct)
+}
+
+// openItem is decryptItem's crypto half, for ciphertext already read from
+// the store; it is safe to call from several goroutines.
+func (v *Vault) openItem(snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem, ct []byte) ([]byte, error) {
+	return v.openVerified(snap, env, key, it, ct)
 }
 
 // readLocal reads a tracked item, refusing symlinks that leave its

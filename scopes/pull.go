@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/configsync/configsync/envfile"
 )
@@ -74,6 +76,15 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		return nil, err
 	}
 	res := &PullResult{Env: env, Stale: stale}
+	if len(stored) == 0 && o.Project != "" {
+		all, err := snap.storedItems(env.Name, "", "")
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(all, func(s storedItem) bool { return s.Project == o.Project }) {
+			return nil, &UnknownProjectError{Name: o.Project, Env: env.Name, Available: projectsOf(all)}
+		}
+	}
 	if len(stored) == 0 {
 		return res, nil
 	}
@@ -92,19 +103,34 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 	}
 
 	// Decrypt and compare everything first; write only if nothing refuses.
-	var plan []*restore
-	var edits []KeyChange
+	// Blobs are read one at a time (go-git's storage is not safe for
+	// concurrent readers), then decrypted on every core.
+	var placed []storedItem
+	var cts [][]byte
 	for _, s := range stored {
-		dir, ok := dirs[s.Project]
-		if !ok {
+		if _, ok := dirs[s.Project]; !ok {
 			continue
 		}
-		abs := filepath.Join(dir, filepath.FromSlash(s.Path))
-		display := v.display(dir, s.Path)
-		data, err := v.decryptItem(ctx, snap, env, key, s)
+		ct, err := v.store.ReadBlob(ctx, s.Blob)
 		if err != nil {
 			return nil, err
 		}
+		placed, cts = append(placed, s), append(cts, ct)
+	}
+	plains := make([][]byte, len(placed))
+	if err := parallel(len(placed), runtime.GOMAXPROCS(0), func(i int) (err error) {
+		plains[i], err = v.openItem(snap, env, key, placed[i], cts[i])
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	var plan []*restore
+	var edits []KeyChange
+	for i, s := range placed {
+		dir := dirs[s.Project]
+		abs := filepath.Join(dir, filepath.FromSlash(s.Path))
+		display := v.display(dir, s.Path)
+		data := plains[i]
 		r := &restore{it: s, abs: abs, display: display, data: data, write: true}
 		plan = append(plan, r)
 		current, err := readExisting(dir, abs, display)
@@ -127,15 +153,24 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 	if len(edits) > 0 {
 		return nil, &LocalChangesError{Files: edits}
 	}
-	for _, r := range plan {
-		if r.write {
-			if err := os.MkdirAll(filepath.Dir(r.abs), 0o700); err != nil {
-				return nil, &ItemError{Path: r.display, Err: err}
-			}
-			if err := WriteFileAtomic(r.abs, r.data); err != nil {
-				return nil, &ItemError{Path: r.display, Err: err}
-			}
+	// Each write is atomic and fsynced (temp file, fsync, rename); several
+	// run at once so that the fsyncs overlap.
+	if err := parallel(len(plan), writeWorkers, func(i int) error {
+		r := plan[i]
+		if !r.write {
+			return nil
 		}
+		if err := os.MkdirAll(filepath.Dir(r.abs), 0o700); err != nil {
+			return &ItemError{Path: r.display, Err: err}
+		}
+		if err := WriteFileAtomic(r.abs, r.data); err != nil {
+			return &ItemError{Path: r.display, Err: err}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for _, r := range plan {
 		mac := st.mac(r.data)
 		st.record(r.abs, env.Name, r.it.Blob.String(), mac)
 		item := ItemResult{Project: r.it.Project, Path: r.it.Path, Display: r.display, Type: r.it.Type, Size: len(r.data)}
@@ -216,4 +251,36 @@ func readExisting(dir, abs, display string) ([]byte, error) {
 		return nil, &ItemError{Path: display, Err: errors.New("it is not a regular file: move it aside first")}
 	}
 	return os.ReadFile(abs)
+}
+
+// writeWorkers is how many files pull writes at once: the work is mostly
+// waiting for fsync, so more than the number of cores.
+const writeWorkers = 32
+
+// parallel runs fn(0) … fn(n-1) on up to workers goroutines and returns
+// the error of the lowest index that failed, if any.
+func parallel(n, workers int, fn func(i int) error) error {
+	errs := make([]error, n)
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				errs[i] = fn(i)
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

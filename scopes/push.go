@@ -144,7 +144,17 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	if err != nil {
 		return nil, err
 	}
-	stored, err := snap.storedItems(env.Name, o.Project, o.Filter)
+	// Only projects tracked here can have items to write or delete.
+	trackedProject := map[string]bool{}
+	for _, it := range items {
+		trackedProject[it.Project] = true
+	}
+	for _, t := range v.TrackedProjects() {
+		trackedProject[t.Project] = true
+	}
+	stored, err := snap.storedItemsWhere(env.Name, func(p string) bool {
+		return (o.Project == "" || p == o.Project) && trackedProject[p]
+	}, o.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -280,6 +290,9 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	}
 
 	if len(todo) == 0 && len(deletions) == 0 {
+		if err := v.pushLeftover(ctx, snap.tip); err != nil {
+			return nil, err
+		}
 		return res, st.save()
 	}
 	if env.Protected {
@@ -299,9 +312,12 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	if err != nil {
 		return nil, err
 	}
-	if err := encryptAll(todo, envPub, id, v.opts.Now); err != nil {
+	prog := v.newProgress("Encrypting items", len(todo))
+	err = encryptEach(todo, env.Name, envPub, id, v.opts.Now, prog.add)
+	if err != nil {
 		return nil, err
 	}
+	prog.finish()
 
 	var changes []gitstore.Change
 	var lines []string
@@ -334,10 +350,6 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	}
 	res.Commit = h.String()
 
-	tree, err := v.store.Tree(ctx, h)
-	if err != nil {
-		return nil, err
-	}
 	for _, p := range todo {
 		if p.merged {
 			// The local file gets both sides too, so it matches the store.
@@ -345,8 +357,8 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 				return nil, &ItemError{Path: p.display, Err: err}
 			}
 		}
-		blob, _ := tree.Blob(itemStorePath(env.Name, p.it.Project, p.it.Path))
-		st.record(p.it.Abs(), env.Name, blob.String(), p.mac)
+		// The blob just committed at the item's path: its ciphertext.
+		st.record(p.it.Abs(), env.Name, gitstore.BlobHash(p.ct).String(), p.mac)
 		r := ItemResult{Project: p.it.Project, Path: p.it.Path, Display: p.display, Type: p.it.Type, Size: len(p.data), Mode: p.mode, Merged: p.merged}
 		if p.file != nil {
 			r.Vars, r.File = p.file.Len(), p.file
@@ -361,6 +373,20 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	return res, st.save()
 }
 
+// pushLeftover pushes a local tip the remote does not have: the commit of
+// a command killed before its push (sync keeps local commits that are
+// ahead of the remote). A non-fast-forward is retried by Push.
+func (v *Vault) pushLeftover(ctx context.Context, tip gitstore.Hash) error {
+	if v.ephemeral || v.store.RemoteURL() == "" {
+		return nil
+	}
+	remote, err := v.store.RemoteTip(ctx)
+	if err != nil || remote == tip {
+		return err
+	}
+	return v.store.Push(ctx, v.opts.GitAuth)
+}
+
 func countKeys(changes []ItemChange) int {
 	n := 0
 	for _, c := range changes {
@@ -373,8 +399,14 @@ func countKeys(changes []ItemChange) int {
 	return n
 }
 
-// encryptAll signs and encrypts the pending items on every core.
-func encryptAll(todo []*pending, to *keyring.PublicKey, signer *keyring.PrivateKey, now func() time.Time) error {
+// encryptAll signs and encrypts the pending items of environment env on
+// every core, each signature bound to its place (binding.go).
+func encryptAll(todo []*pending, env string, to *keyring.PublicKey, signer *keyring.PrivateKey, now func() time.Time) error {
+	return encryptEach(todo, env, to, signer, now, nil)
+}
+
+// encryptEach is encryptAll, calling done(1) after each item if not nil.
+func encryptEach(todo []*pending, env string, to *keyring.PublicKey, signer *keyring.PrivateKey, now func() time.Time, done func(int)) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(todo))
 	work := make(chan int)
@@ -384,7 +416,10 @@ func encryptAll(todo []*pending, to *keyring.PublicKey, signer *keyring.PrivateK
 			defer wg.Done()
 			for i := range work {
 				p := todo[i]
-				p.ct, p.mode, errs[i] = keyring.Encrypt(p.data, []*keyring.PublicKey{to}, signer, now())
+				p.ct, p.mode, errs[i] = keyring.EncryptBound(p.data, []*keyring.PublicKey{to}, signer, now(), itemBinding(env, p.it.Project, p.it.Path))
+				if done != nil {
+					done(1)
+				}
 			}
 		}()
 	}
@@ -413,6 +448,16 @@ func (v *Vault) envPublicKey(snap *snapshot, env Environment) (*keyring.PublicKe
 	}
 	if pub.Fingerprint() != env.KeyFingerprint {
 		return nil, fmt.Errorf("public key of environment %q does not match its fingerprint: %w", env.Name, ErrNotStore)
+	}
+	// Encrypt only to the key that the tier's members hold, signed by one
+	// of them and readable by nobody else (binding.go): a key put back or
+	// replaced with plain git must not receive new secrets.
+	id, err := v.identity()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := v.envKey(snap, env, id); err != nil {
+		return nil, err
 	}
 	return pub, nil
 }

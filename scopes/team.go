@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/configsync/configsync/gitstore"
 	"github.com/configsync/configsync/keyring"
@@ -36,101 +38,138 @@ type MemberError struct{ Who, Reason string }
 func (e *MemberError) Error() string { return e.Who + ": " + e.Reason }
 
 // TeamAdd adds a member key with the given tiers. The environment keys of
-// those tiers are re-wrapped for the new member; no item is touched.
+// those tiers are re-wrapped for the new member; no item is touched. A
+// second key with the email of a member is that person's other device.
 func (v *Vault) TeamAdd(ctx context.Context, pub *keyring.PublicKey, tiers []Tier, admin, ci bool) (Member, error) {
 	var added Member
-	err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, string, error) {
+	_, err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, []Member, string, error) {
 		if m, ok := snap.member(pub.Fingerprint()); ok {
-			return nil, "", &MemberError{Who: m.Label(), Reason: "already a member (change tiers with configsync team grant)"}
+			return nil, nil, "", &MemberError{Who: m.Label(), Reason: "already a member (change tiers with configsync team grant)"}
 		}
 		added = Member{Fingerprint: pub.Fingerprint(), Name: pub.Name(), Email: pub.Email(), Tiers: sortTiers(slices.Clone(tiers)), Admin: admin, CI: ci}
 		if added.Name == "" {
 			added.Name = added.Fingerprint
 		}
 		snap.keys[pub.Fingerprint()] = pub
-		return append(slices.Clone(snap.members), added), fmt.Sprintf("team add %s (tiers %s)", added.Label(), joinTiers(added.Tiers)), nil
+		return append(slices.Clone(snap.members), added), nil, fmt.Sprintf("team add %s (tiers %s)", added.Label(), joinTiers(added.Tiers)), nil
 	}, nil)
 	return added, err
 }
 
-// TeamGrant gives a member more tiers (re-wrapping those environments' keys).
+// TeamGrant gives a member more tiers (re-wrapping those environments'
+// keys). An email names every key of that person.
 func (v *Vault) TeamGrant(ctx context.Context, who string, tiers []Tier) (Member, error) {
 	var changed Member
-	err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, string, error) {
-		i, err := snap.find(who)
+	_, err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, []Member, string, error) {
+		idx, err := snap.find(who)
 		if err != nil {
-			return nil, "", err
+			return nil, nil, "", err
 		}
 		members := slices.Clone(snap.members)
-		m := members[i]
-		m.Tiers = slices.Clone(m.Tiers)
-		for _, t := range tiers {
-			if !slices.Contains(m.Tiers, t) {
-				m.Tiers = append(m.Tiers, t)
+		for n, i := range idx {
+			m := members[i]
+			m.Tiers = slices.Clone(m.Tiers)
+			for _, t := range tiers {
+				if !slices.Contains(m.Tiers, t) {
+					m.Tiers = append(m.Tiers, t)
+				}
+			}
+			m.Tiers = sortTiers(m.Tiers)
+			members[i] = m
+			if n == 0 {
+				changed = m
 			}
 		}
-		m.Tiers = sortTiers(m.Tiers)
-		members[i], changed = m, m
-		return members, fmt.Sprintf("team grant %s %s", m.Label(), joinTiers(tiers)), nil
+		return members, nil, fmt.Sprintf("team grant %s %s", changed.Label(), joinTiers(tiers)), nil
 	}, nil)
 	return changed, err
 }
 
-// RotationReport says which environment keys a team change rotated and
-// which key names the member could read, to rotate at their providers.
+// RotationReport says which environment keys a change rotated and which
+// key names the people who lost access could read, to rotate at their
+// providers.
 type RotationReport struct {
-	Member  Member
+	Member  Member        // the member removed or revoked (first key)
+	Keys    []Member      // every key of that member the change affected
 	Rotated []Environment // with their new generation
+	// Readers are whom Exposed is about: the member's keys, or for env
+	// rotate every former reader of the environment's keys.
+	Readers []string
 	Exposed []Exposure
+	// Unchecked names key generations this identity cannot open, whose
+	// items could not be listed.
+	Unchecked []string
 }
 
-// Exposure is the key names of one item a removed member could read.
+// Exposure is what one item let someone read: its key names (env items)
+// or the whole file (file items). Never values.
 type Exposure struct {
 	Env  string
 	Item string // "myapp/.env"
 	Keys []string
+	File bool // a file item: all of it was readable
 }
 
-// TeamRevoke takes tiers from a member and rotates every environment of
-// those tiers.
+// TeamRevoke takes tiers from a member (every key of an email) and
+// rotates every environment of those tiers.
 func (v *Vault) TeamRevoke(ctx context.Context, who string, tiers []Tier) (*RotationReport, error) {
 	rep := &RotationReport{}
-	err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, string, error) {
-		i, err := snap.find(who)
+	_, err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, []Member, string, error) {
+		idx, err := snap.find(who)
 		if err != nil {
-			return nil, "", err
+			return nil, nil, "", err
 		}
 		members := slices.Clone(snap.members)
-		m := members[i]
-		rep.Member = m
-		m.Tiers = slices.DeleteFunc(slices.Clone(m.Tiers), func(t Tier) bool { return slices.Contains(tiers, t) })
-		members[i] = m
-		return members, fmt.Sprintf("team revoke %s %s", m.Label(), joinTiers(tiers)), nil
+		var lost []Member
+		for _, i := range idx {
+			m := members[i]
+			if !slices.ContainsFunc(m.Tiers, func(t Tier) bool { return slices.Contains(tiers, t) }) {
+				continue
+			}
+			lost = append(lost, m)
+			m.Tiers = slices.DeleteFunc(slices.Clone(m.Tiers), func(t Tier) bool { return slices.Contains(tiers, t) })
+			members[i] = m
+		}
+		if len(lost) == 0 {
+			m := snap.members[idx[0]]
+			return nil, nil, "", &MemberError{Who: m.Label(), Reason: fmt.Sprintf("does not hold tier %s (tiers: %s)", joinTiers(tiers), joinTiers(m.Tiers))}
+		}
+		rep.Member, rep.Keys = lost[0], lost
+		return members, lost, fmt.Sprintf("team revoke %s %s", lost[0].Label(), joinTiers(tiers)), nil
 	}, rep)
 	return rep, err
 }
 
-// TeamRemove removes a member (by fingerprint or email) and rotates every
-// environment it could read.
+// TeamRemove removes a member — by fingerprint one key, by email every
+// key (device) of that person — and rotates every environment it could
+// read.
 func (v *Vault) TeamRemove(ctx context.Context, who string) (*RotationReport, error) {
 	rep := &RotationReport{}
-	err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, string, error) {
-		i, err := snap.find(who)
+	_, err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, []Member, string, error) {
+		idx, err := snap.find(who)
 		if err != nil {
-			return nil, "", err
+			return nil, nil, "", err
 		}
-		m := snap.members[i]
-		if m.Fingerprint == me.Fingerprint {
-			return nil, "", &MemberError{Who: m.Label(), Reason: "you cannot remove yourself: ask another admin"}
+		var gone []Member
+		for _, i := range idx {
+			m := snap.members[i]
+			if m.Fingerprint == me.Fingerprint {
+				return nil, nil, "", &MemberError{Who: m.Label(), Reason: "you cannot remove yourself: ask another admin"}
+			}
+			gone = append(gone, m)
 		}
-		rep.Member = m
-		return slices.Delete(slices.Clone(snap.members), i, i+1), "team remove " + m.Label(), nil
+		members := slices.DeleteFunc(slices.Clone(snap.members), func(m Member) bool {
+			return slices.ContainsFunc(gone, func(g Member) bool { return g.Fingerprint == m.Fingerprint })
+		})
+		rep.Member, rep.Keys = gone[0], gone
+		return members, gone, "team remove " + gone[0].Label(), nil
 	}, rep)
 	return rep, err
 }
 
-// RotateEnvironment makes a new key generation for env and re-encrypts
-// its items.
+// RotateEnvironment makes a new key generation for env, re-encrypts its
+// items, and reports what former readers of its keys — keys that could
+// open some generation but are not readers now — could read.
 func (v *Vault) RotateEnvironment(ctx context.Context, name string) (*RotationReport, error) {
 	unlock, err := v.lock(ctx)
 	if err != nil {
@@ -146,63 +185,85 @@ func (v *Vault) RotateEnvironment(ctx context.Context, name string) (*RotationRe
 		return nil, err
 	}
 	rep := &RotationReport{}
-	changes, newEnv, err := v.rotate(ctx, snap, env, id, snap.members, snap.keys, nil)
+	known := newNameCache()
+	changes, newEnv, err := v.rotate(ctx, snap, env, id, snap.members, snap.keys, known)
 	if err != nil {
 		return nil, err
 	}
 	rep.Rotated = []Environment{newEnv}
-	_, err = v.commit(ctx, snap, changes, m, fmt.Sprintf("env rotate %s (generation %d)", env.Name, newEnv.KeyGeneration))
+	readers := snap.signers(env.Tier)
+	former := func(rid string) bool {
+		return !slices.ContainsFunc(readers, func(k *keyring.PublicKey) bool { return k.Matches(rid) })
+	}
+	if err := v.exposure(ctx, snap, id, []string{env.Name}, former, known, rep); err != nil {
+		return nil, err
+	}
+	msg := fmt.Sprintf("env rotate %s (generation %d)", env.Name, newEnv.KeyGeneration)
+	_, err = v.commit(ctx, snap, changes, m, msg)
 	return rep, err
 }
 
-// find resolves a member by fingerprint (or its unique suffix) or email.
-func (snap *snapshot) find(who string) (int, error) {
-	var hits []int
+// find resolves who to member indexes: a fingerprint (or a unique suffix
+// of at least 16 digits) names one key, an email every key of that
+// person.
+func (snap *snapshot) find(who string) ([]int, error) {
+	var byFpr, byEmail []int
 	for i, m := range snap.members {
-		if strings.EqualFold(m.Email, who) || m.Fingerprint == strings.ToUpper(who) ||
-			(len(who) >= 16 && strings.HasSuffix(m.Fingerprint, strings.ToUpper(who))) {
-			hits = append(hits, i)
+		switch {
+		case m.Fingerprint == strings.ToUpper(who) || (len(who) >= 16 && strings.HasSuffix(m.Fingerprint, strings.ToUpper(who))):
+			byFpr = append(byFpr, i)
+		case strings.Contains(who, "@") && strings.EqualFold(m.Email, who):
+			byEmail = append(byEmail, i)
 		}
 	}
-	switch len(hits) {
-	case 0:
-		return 0, &MemberError{Who: who, Reason: "no such member (see configsync team list)"}
-	case 1:
-		return hits[0], nil
+	switch {
+	case len(byFpr) == 1:
+		return byFpr, nil
+	case len(byFpr) > 1:
+		return nil, &MemberError{Who: who, Reason: fmt.Sprintf("%d member keys match: give the whole fingerprint", len(byFpr))}
+	case len(byEmail) > 0:
+		return byEmail, nil
 	}
-	return 0, &MemberError{Who: who, Reason: fmt.Sprintf("%d member keys match: name one by fingerprint", len(hits))}
+	return nil, &MemberError{Who: who, Reason: "no such member (see configsync team list)"}
 }
 
 // changeTeam runs one manifest change by an admin: edit returns the new
-// member list; environments whose set of readers grew are re-wrapped,
-// those whose readers shrank are rotated (into rep).
-func (v *Vault) changeTeam(ctx context.Context, edit func(*snapshot, Member) ([]Member, string, error), rep *RotationReport) error {
+// member list and the keys losing access; environments whose set of
+// readers grew are re-wrapped, those whose readers shrank are rotated
+// into rep, with the exposure of the keys that lost access.
+func (v *Vault) changeTeam(ctx context.Context, edit func(*snapshot, Member) ([]Member, []Member, string, error), rep *RotationReport) (gitstore.Hash, error) {
 	unlock, err := v.lock(ctx)
 	if err != nil {
-		return err
+		return gitstore.Hash{}, err
 	}
 	defer unlock()
 	snap, err := v.loadSynced(ctx)
 	if err != nil {
-		return err
+		return gitstore.Hash{}, err
 	}
 	id, me, err := v.me(snap)
 	if err != nil {
-		return err
+		return gitstore.Hash{}, err
 	}
 	if !me.Admin {
-		return &NotAdminError{Member: me.Label()}
+		var admins []string
+		for _, m := range snap.members {
+			if m.Admin {
+				admins = append(admins, m.Label())
+			}
+		}
+		return gitstore.Hash{}, &NotAdminError{Member: me.Label(), Admins: admins}
 	}
-	members, msg, err := edit(snap, me)
+	members, losing, msg, err := edit(snap, me)
 	if err != nil {
-		return err
+		return gitstore.Hash{}, err
 	}
 	if !slices.ContainsFunc(members, func(m Member) bool { return m.Admin }) {
-		return &MemberError{Who: me.Label(), Reason: "the team would have no admin left"}
+		return gitstore.Hash{}, &MemberError{Who: me.Label(), Reason: "the team would have no admin left"}
 	}
 	changes, err := v.manifestFiles(members, snap.keys, id)
 	if err != nil {
-		return err
+		return gitstore.Hash{}, err
 	}
 	// Key files of removed members go too.
 	for _, old := range snap.members {
@@ -210,53 +271,116 @@ func (v *Vault) changeTeam(ctx context.Context, edit func(*snapshot, Member) ([]
 			changes = append(changes, gitstore.Change{Path: keysDir + "/" + old.Fingerprint + ".asc", Delete: true})
 		}
 	}
+	known := newNameCache()
+	var lines []string
 	for _, env := range snap.envs {
 		before := readers(snap.members, env.Tier)
 		after := readers(members, env.Tier)
 		switch {
 		case lostAny(before, after):
 			if rep == nil {
-				return fmt.Errorf("this change would remove readers of %q without rotating it", env.Name)
+				return gitstore.Hash{}, fmt.Errorf("this change would remove readers of %q without rotating it", env.Name)
 			}
-			c, newEnv, err := v.rotate(ctx, snap, env, id, members, snap.keys, rep)
+			c, newEnv, err := v.rotate(ctx, snap, env, id, members, snap.keys, known)
 			if err != nil {
-				return err
+				return gitstore.Hash{}, err
 			}
 			changes = append(changes, c...)
 			rep.Rotated = append(rep.Rotated, newEnv)
+			lines = append(lines, fmt.Sprintf("rotated %s (generation %d)", env.Name, newEnv.KeyGeneration))
 		case len(after) > len(before):
 			if !me.Can(env.Tier) {
-				return &AccessError{Env: env.Name, Tier: env.Tier, Member: me.Label() + " (an admin must hold a tier to grant it)"}
+				return gitstore.Hash{}, &AccessError{Env: env.Name, Tier: env.Tier, Member: me.Label() + " (an admin must hold a tier to grant it)"}
 			}
-			path := envDir(env.Name) + "/" + envPrivateKeyFile
-			wrapped, err := snap.tree.Read(path)
+			c, err := v.rewrap(snap, env, id, after)
 			if err != nil {
-				return err
+				return gitstore.Hash{}, err
 			}
-			var to []*keyring.PublicKey
-			for _, fpr := range after {
-				to = append(to, snap.keys[fpr])
-			}
-			rewrapped, err := keyring.Rewrap(wrapped, id, to)
-			if errors.Is(err, keyring.ErrAEADUnsupported) {
-				// A new reader's key (GnuPG v4) cannot open SEIPDv2: the
-				// environment key is encrypted again, in the mode all accept.
-				rewrapped, err = v.reencrypt(snap, env, wrapped, id, to)
-			}
-			if err != nil {
-				return fmt.Errorf("re-wrap the key of %q: %w", env.Name, err)
-			}
-			changes = append(changes, gitstore.Change{Path: path, Data: rewrapped})
+			changes = append(changes, c)
 		}
 	}
-	_, err = v.commit(ctx, snap, changes, me, msg)
-	return err
+	if rep != nil && len(losing) > 0 {
+		removed := !slices.ContainsFunc(members, func(m Member) bool { return m.Fingerprint == losing[0].Fingerprint })
+		if err := v.reportLosing(ctx, snap, id, losing, removed, rep, known); err != nil {
+			return gitstore.Hash{}, err
+		}
+	}
+	if len(lines) > 0 {
+		msg += "\n\n" + strings.Join(lines, "\n") + "\n"
+	}
+	return v.commit(ctx, snap, changes, me, msg)
+}
+
+// rewrap gives env's key to the readers after a change (no item is
+// touched). The key is checked first; a GnuPG v4 reader cannot open the
+// SEIPDv2 message, and then the key is encrypted again in the mode all
+// accept, keeping its binding.
+func (v *Vault) rewrap(snap *snapshot, env Environment, id *keyring.PrivateKey, after []string) (gitstore.Change, error) {
+	if _, err := v.envKey(snap, env, id); err != nil {
+		return gitstore.Change{}, err
+	}
+	path := envDir(env.Name) + "/" + envPrivateKeyFile
+	wrapped, err := snap.tree.Read(path)
+	if err != nil {
+		return gitstore.Change{}, err
+	}
+	var to []*keyring.PublicKey
+	for _, fpr := range after {
+		to = append(to, snap.keys[fpr])
+	}
+	rewrapped, err := keyring.Rewrap(wrapped, id, to)
+	if errors.Is(err, keyring.ErrAEADUnsupported) {
+		rewrapped, err = v.reencrypt(snap, env, wrapped, id, to)
+	}
+	if err != nil {
+		return gitstore.Change{}, fmt.Errorf("re-wrap the key of %q: %w", env.Name, err)
+	}
+	return gitstore.Change{Path: path, Data: rewrapped}, nil
+}
+
+// reportLosing fills rep's exposure for the keys that lose access: for a
+// removal every environment in history, for a revocation the rotated
+// ones.
+func (v *Vault) reportLosing(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, losing []Member, removed bool, rep *RotationReport, known *nameCache) error {
+	var keys []*keyring.PublicKey
+	for _, m := range losing {
+		keys = append(keys, snap.keys[m.Fingerprint])
+		rep.Readers = append(rep.Readers, m.Label())
+	}
+	rep.Readers = uniq(rep.Readers)
+	var envs []string
+	if removed {
+		h, err := v.history(ctx, snap)
+		if err != nil {
+			return err
+		}
+		envs = historyEnvironments(h)
+	} else {
+		for _, e := range rep.Rotated {
+			envs = append(envs, e.Name)
+		}
+	}
+	lost := func(rid string) bool {
+		return slices.ContainsFunc(keys, func(k *keyring.PublicKey) bool { return k != nil && k.Matches(rid) })
+	}
+	return v.exposure(ctx, snap, id, envs, lost, known, rep)
+}
+
+func uniq(s []string) []string {
+	var out []string
+	for _, x := range s {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // rotate makes the next key generation of env for members and
-// re-encrypts its items, recording the exposed key names in rep.
-func (v *Vault) rotate(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, members []Member, keys map[string]*keyring.PublicKey, rep *RotationReport) ([]gitstore.Change, Environment, error) {
-	oldKey, err := v.envKey(snap, env, id)
+// re-encrypts its items, signed by id and bound to their places. The key
+// names of what it decrypted go into known, for the exposure report.
+func (v *Vault) rotate(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, members []Member, keys map[string]*keyring.PublicKey, known *nameCache) ([]gitstore.Change, Environment, error) {
+	oldKey, err := v.unwrapEnvKey(snap, env, id, false)
 	if err != nil {
 		return nil, Environment{}, err
 	}
@@ -268,20 +392,28 @@ func (v *Vault) rotate(ctx context.Context, snap *snapshot, env Environment, id 
 	if err != nil {
 		return nil, Environment{}, err
 	}
-	todo := make([]*pending, 0, len(stored))
-	for _, s := range stored {
-		data, err := v.decryptItem(ctx, snap, env, oldKey, s)
-		if err != nil {
+	// Blobs are read one at a time (the store is not safe for concurrent
+	// readers), then decrypted on every core.
+	cts := make([][]byte, len(stored))
+	for i, s := range stored {
+		if cts[i], err = v.store.ReadBlob(ctx, s.Blob); err != nil {
 			return nil, Environment{}, err
 		}
-		todo = append(todo, &pending{it: TrackedItem{Project: s.Project, Path: s.Path, Type: s.Type}, data: data})
-		if rep != nil && s.Type == TypeEnv {
-			if names := keyNames(changedKeys(TypeEnv, nil, data)); len(names) > 0 {
-				rep.Exposed = append(rep.Exposed, Exposure{Env: env.Name, Item: s.Project + "/" + s.Path, Keys: names})
-			}
-		}
 	}
-	if err := encryptAll(todo, newKey.Public(), id, v.opts.Now); err != nil {
+	todo := make([]*pending, len(stored))
+	if err := onCores(len(stored), func(i int) error {
+		s := stored[i]
+		data, err := v.openItem(snap, env, oldKey, s, cts[i])
+		if err != nil {
+			return err
+		}
+		known.put(s.Blob, s.Type, oldKey.Fingerprint(), data)
+		todo[i] = &pending{it: TrackedItem{Project: s.Project, Path: s.Path, Type: s.Type}, data: data}
+		return nil
+	}); err != nil {
+		return nil, Environment{}, err
+	}
+	if err := encryptAll(todo, env.Name, newKey.Public(), id, v.opts.Now); err != nil {
 		return nil, Environment{}, err
 	}
 	for _, p := range todo {
@@ -289,6 +421,34 @@ func (v *Vault) rotate(ctx context.Context, snap *snapshot, env Environment, id 
 		changes = append(changes, gitstore.Change{Path: itemStorePath(env.Name, p.it.Project, p.it.Path), Data: p.ct})
 	}
 	return changes, newEnv, nil
+}
+
+// onCores runs fn(0) … fn(n-1) on every core and returns the error of
+// the lowest index that failed.
+func onCores(n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				errs[i] = fn(i)
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func readers(members []Member, t Tier) []string {
@@ -311,13 +471,42 @@ func lostAny(before, after []string) bool {
 }
 
 // reencrypt decrypts a wrapped environment key and encrypts it again to
-// to, signed by id.
+// to, signed by id, with the binding it had.
 func (v *Vault) reencrypt(snap *snapshot, env Environment, wrapped []byte, id *keyring.PrivateKey, to []*keyring.PublicKey) ([]byte, error) {
-	plain, _, err := keyring.Decrypt(wrapped, []*keyring.PrivateKey{id}, snap.signers(env.Tier), v.opts.Now())
+	plain, binding, err := v.openEnvKeyData(snap, env, id, wrapped)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(plain)
-	out, _, err := keyring.Encrypt(plain, to, id, v.opts.Now())
+	out, _, err := keyring.EncryptBound(plain, to, id, v.opts.Now(), binding)
 	return out, err
+}
+
+// TrustAdmins pins admin fingerprints for this invocation on a machine
+// that has none (a CI read with no local config, CONFIGSYNC_ADMINS): the
+// manifest is then accepted only when one of them signed it, or a chain
+// of admin signatures in the history leads to it from them.
+func (v *Vault) TrustAdmins(fprs []string) error {
+	var pins []string
+	for _, f := range fprs {
+		f = strings.ToUpper(strings.TrimSpace(f))
+		if f == "" {
+			continue
+		}
+		if !isFingerprint(f) {
+			return fmt.Errorf("admin fingerprint %q is not a key fingerprint (40 or 64 hex digits, see configsync team list)", f)
+		}
+		pins = append(pins, f)
+	}
+	if len(v.cfg.Trust.Admins) == 0 {
+		v.cfg.Trust.Admins = pins
+	}
+	return nil
+}
+
+func isFingerprint(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	return strings.Trim(s, "0123456789ABCDEF") == ""
 }

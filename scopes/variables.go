@@ -2,6 +2,7 @@ package scopes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,11 +36,21 @@ func (v *Vault) Variables(ctx context.Context, o VariablesOptions) (Environment,
 	if err != nil {
 		return Environment{}, nil, err
 	}
-	stored, err := snap.storedItems(env.Name, "", TypeEnv)
+	// With --project, only that project's record is decoded (inject runs
+	// often, in stores of many projects); all of them only to name the
+	// projects there are when it has no env items.
+	stored, err := snap.storedItems(env.Name, o.Project, TypeEnv)
+	if err == nil && o.Project != "" && len(stored) == 0 {
+		stored, err = snap.storedItems(env.Name, "", TypeEnv)
+	}
 	if err != nil {
 		return Environment{}, nil, err
 	}
 	project, err := chooseProject(stored, o.Project, v.cfg.Track)
+	var unknown *UnknownProjectError
+	if errors.As(err, &unknown) {
+		unknown.Env = env.Name
+	}
 	if err != nil {
 		return Environment{}, nil, err
 	}
@@ -77,15 +88,10 @@ func (v *Vault) Variables(ctx context.Context, o VariablesOptions) (Environment,
 // chooseProject is the given project, else the only project of the
 // environment, else the only project tracked here.
 func chooseProject(stored []storedItem, given string, tracked []config.Track) (string, error) {
-	var projects []string
-	for _, s := range stored {
-		if !slices.Contains(projects, s.Project) {
-			projects = append(projects, s.Project)
-		}
-	}
+	projects := projectsOf(stored)
 	if given != "" {
 		if !slices.Contains(projects, given) {
-			return "", fmt.Errorf("no project %q in this environment (projects: %s)", given, listOrNone(projects))
+			return "", &UnknownProjectError{Name: given, Available: projects}
 		}
 		return given, nil
 	}
@@ -109,4 +115,15 @@ func listOrNone(s []string) string {
 		return "none"
 	}
 	return strings.Join(s, ", ")
+}
+
+// projectsOf lists the distinct projects of items, in order.
+func projectsOf(items []storedItem) []string {
+	var out []string
+	for _, s := range items {
+		if !slices.Contains(out, s.Project) {
+			out = append(out, s.Project)
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,8 +31,13 @@ type Options struct {
 	// Repo reads the store from the configsync branch of this local
 	// repository (--repo).
 	Repo string
-	// GitAuth is the HTTP credential for remotes, if any.
+	// GitAuth is how to authenticate to remotes (HTTP credentials, ssh
+	// keys and known_hosts), if any.
 	GitAuth *gitstore.Auth
+	// Progress receives the progress of long operations (the remote's
+	// git progress during fetch and push, items encrypted), for a
+	// terminal; nil for none.
+	Progress io.Writer
 }
 
 // Vault is this machine's view of a store: local config, the store
@@ -68,12 +74,12 @@ func Open(ctx context.Context, opts Options) (*Vault, error) {
 	v := &Vault{opts: opts, cfg: cfg}
 	switch {
 	case opts.Remote != "":
-		s, err := gitstore.Memory(ctx, opts.Remote, cfg.Branch(), opts.GitAuth)
+		s, err := gitstore.Memory(ctx, opts.Remote, cfg.Branch(), opts.GitAuth, opts.Progress)
 		if err != nil {
 			if errors.Is(err, gitstore.ErrNotFound) {
-				return nil, fmt.Errorf("%s has no %q branch: %w", opts.Remote, cfg.Branch(), ErrNotStore)
+				return nil, fmt.Errorf("%s has no %q branch: %w", gitstore.Redact(opts.Remote), cfg.Branch(), ErrNotStore)
 			}
-			return nil, fmt.Errorf("read store from %s: %w", opts.Remote, err)
+			return nil, err // it names the remote
 		}
 		v.store, v.ephemeral = s, true
 	case opts.Repo != "":
@@ -97,6 +103,9 @@ func Open(ctx context.Context, opts Options) (*Vault, error) {
 			}
 			v.store = s
 		}
+	}
+	if v.store != nil {
+		v.store.SetProgress(opts.Progress)
 	}
 	return v, nil
 }
@@ -166,7 +175,22 @@ func (v *Vault) lock(ctx context.Context) (func() error, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	return config.Lock(ctx, filepath.Join(v.opts.Home, lockFile))
+	unlock, err := config.Lock(ctx, filepath.Join(v.opts.Home, lockFile))
+	if err != nil {
+		return nil, err
+	}
+	// Every configsync that writes this machine's own store holds the
+	// lock just taken, and nothing else writes there: a branch ref lock
+	// found now was left by a configsync killed mid-update. A store on a
+	// branch of the user's repository (--repo) is shared with git, whose
+	// lock is never broken here (docs/decisions.md, "Killed pushes").
+	if v.store != nil && !v.ephemeral && v.cfg.Store.Repo == "" {
+		if _, err := v.store.RemoveStaleRefLock(); err != nil {
+			unlock()
+			return nil, err
+		}
+	}
+	return unlock, nil
 }
 
 // sync brings the local store branch up to date with its remote: fetch,
@@ -177,7 +201,10 @@ func (v *Vault) sync(ctx context.Context) error {
 	}
 	remote, err := v.store.Fetch(ctx, v.opts.GitAuth)
 	if err != nil {
-		return &FetchError{Remote: v.store.RemoteURL(), Err: err}
+		if refused(err) {
+			return err // reachable, but the user must act: no fallback
+		}
+		return &FetchError{Remote: gitstore.Redact(v.store.RemoteURL()), Err: err}
 	}
 	if remote.IsZero() {
 		return nil
@@ -202,7 +229,12 @@ func (v *Vault) sync(ctx context.Context) error {
 			if ahead {
 				return nil // local commits not pushed yet: the next push sends them
 			}
-			return fmt.Errorf("the local store and %s have diverged: %w", v.store.RemoteURL(), gitstore.ErrNonFastForward)
+			// Local commits the remote never got, and the remote moved
+			// on: only a command killed between its commit and its push
+			// leaves these (a failed push puts the branch back). That
+			// command never reported success, and a push's changes are
+			// still in the local files, where the next push finds them:
+			// follow the verified remote (docs/decisions.md).
 		}
 	}
 	// Verify before moving: an untrusted commit never becomes the local
@@ -220,6 +252,7 @@ type snapshot struct {
 	members []Member
 	keys    map[string]*keyring.PublicKey // member keys by fingerprint
 	envs    []Environment                 // in creation order
+	trust   trustState                    // what item checks learned (binding.go)
 }
 
 // load reads and verifies the store at its tip.
@@ -302,6 +335,19 @@ func (v *Vault) loadManifest(ctx context.Context, snap *snapshot) error {
 	if err != nil {
 		return &UntrustedManifestError{Commit: snap.tip.String(), Reason: err.Error()}
 	}
+	if len(v.cfg.Trust.Admins) == 0 {
+		// Nothing pinned (joining, or a read with no local config): the
+		// version must follow from the store's first one through admin
+		// signatures (history.go). A shallow read has only the tip.
+		h, err := v.history(ctx, snap)
+		if err != nil {
+			return err
+		}
+		if !h.acceptsTip() {
+			return &UntrustedManifestError{Commit: snap.tip.String(), Reason: fmt.Sprintf("it is signed by %s, and no chain of admin signatures leads to it from the store's first manifest", signer.Fingerprint())}
+		}
+		return nil
+	}
 	if v.trusts(signer.Fingerprint()) {
 		return nil
 	}
@@ -347,8 +393,8 @@ func (v *Vault) chainTrusts(ctx context.Context, tip gitstore.Hash) (bool, error
 	return accepted, nil
 }
 
-// trusts reports whether fpr is a pinned admin. With no pins at all (a CI
-// read with no local config) every admin of the manifest is trusted.
+// trusts reports whether fpr is a pinned admin. (With no pins at all,
+// loadManifest checks the chain from the first manifest instead.)
 func (v *Vault) trusts(fpr string) bool {
 	pins := v.cfg.Trust.Admins
 	return len(pins) == 0 || slices.Contains(pins, fpr)
@@ -474,26 +520,10 @@ func (v *Vault) access(snap *snapshot, envName string) (*keyring.PrivateKey, Mem
 	return id, m, env, nil
 }
 
-// envKey unwraps the environment's private key with the identity.
+// envKey unwraps the environment's private key with the identity and
+// checks it (binding.go).
 func (v *Vault) envKey(snap *snapshot, env Environment, id *keyring.PrivateKey) (*keyring.PrivateKey, error) {
-	wrapped, err := snap.tree.Read(envDir(env.Name) + "/" + envPrivateKeyFile)
-	if err != nil {
-		return nil, fmt.Errorf("environment %q has no key: %w", env.Name, ErrNotStore)
-	}
-	// The environment key is written by an admin or by a member of its tier.
-	plain, _, err := keyring.Decrypt(wrapped, []*keyring.PrivateKey{id}, snap.signers(env.Tier), v.opts.Now())
-	if err != nil {
-		return nil, fmt.Errorf("unwrap the key of environment %q: %w", env.Name, err)
-	}
-	key, err := keyring.ReadPrivateKey(plain, nil)
-	clear(plain)
-	if err != nil {
-		return nil, fmt.Errorf("key of environment %q: %w", env.Name, err)
-	}
-	if key.Fingerprint() != env.KeyFingerprint {
-		return nil, fmt.Errorf("key of environment %q does not match its fingerprint: %w", env.Name, ErrNotStore)
-	}
-	return key, nil
+	return v.unwrapEnvKey(snap, env, id, true)
 }
 
 // activeEnv resolves the environment to use: given, else active.
@@ -528,11 +558,20 @@ func (v *Vault) commit(ctx context.Context, snap *snapshot, changes []gitstore.C
 	}
 	if err := v.store.Push(ctx, v.opts.GitAuth); err != nil {
 		if rerr := v.store.SetTip(ctx, h, parent); rerr != nil {
-			return gitstore.Hash{}, fmt.Errorf("push to %s: %w (and restoring the local branch failed: %v)", v.store.RemoteURL(), err, rerr)
+			return gitstore.Hash{}, fmt.Errorf("push to %s: %w (and restoring the local branch failed: %v)", gitstore.Redact(v.store.RemoteURL()), err, rerr)
 		}
-		return gitstore.Hash{}, fmt.Errorf("push to %s: %w", v.store.RemoteURL(), err)
+		return gitstore.Hash{}, err // it names the remote
 	}
 	return h, nil
+}
+
+// refused reports whether a fetch failed because the remote refused us
+// (credentials, host key, no such repository) rather than being out of
+// reach.
+func refused(err error) bool {
+	var hk *gitstore.HostKeyError
+	return errors.Is(err, gitstore.ErrAuthFailed) || errors.Is(err, gitstore.ErrNoSSHKey) ||
+		errors.Is(err, gitstore.ErrRemoteNotFound) || errors.As(err, &hk) || errors.Is(err, context.Canceled)
 }
 
 // FetchError is a remote that could not be read.
@@ -541,7 +580,7 @@ type FetchError struct {
 	Err    error
 }
 
-func (e *FetchError) Error() string { return "fetch from " + e.Remote + ": " + e.Err.Error() }
+func (e *FetchError) Error() string { return e.Err.Error() } // it names the remote
 func (e *FetchError) Unwrap() error { return e.Err }
 
 // Stale says pull used the local copy because the remote was unreachable.
