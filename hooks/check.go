@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -130,17 +131,23 @@ func CheckStaged(ctx context.Context, repoDir string, opts Options) ([]Finding, 
 	if err != nil {
 		return nil, err
 	}
-	repo, err := gogit.PlainOpenWithOptions(l.top, &gogit.PlainOpenOptions{EnableDotGitCommonDir: true})
-	if err != nil {
-		return nil, fmt.Errorf("open repository %s: %w", l.top, err)
-	}
 	indexFile := opts.IndexFile
 	if indexFile == "" {
 		indexFile = filepath.Join(l.gitDir, "index")
 	} else if !filepath.IsAbs(indexFile) {
 		indexFile = filepath.Join(l.top, indexFile)
 	}
+	repo, err := gogit.PlainOpenWithOptions(l.top, &gogit.PlainOpenOptions{EnableDotGitCommonDir: true})
+	if errors.Is(err, gogit.ErrUnknownExtension) || errors.Is(err, gogit.ErrUnsupportedExtensionRepositoryFormatVersion) {
+		return c.checkStagedWithGit(ctx, l.top, indexFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open repository %s: %w", l.top, err)
+	}
 	idx, err := readIndex(indexFile)
+	if errors.Is(err, index.ErrUnknownExtension) {
+		return c.checkStagedWithGit(ctx, l.top, indexFile)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +179,7 @@ func CheckStaged(ctx context.Context, repoDir string, opts Options) ([]Finding, 
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(changed)) {
 		wg.Go(func() {
+			var lr looseReader
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(changed) || ctx.Err() != nil {
@@ -181,7 +189,7 @@ func CheckStaged(ctx context.Context, repoDir string, opts Options) ([]Finding, 
 				var data []byte
 				if e.Mode != filemode.Symlink && !e.IntentToAdd && e.Hash != emptyBlob {
 					var err error
-					if data, err = readBlob(repo, &gitMu, objectsDir, e.Hash); err != nil {
+					if data, err = readBlob(repo, &gitMu, &lr, objectsDir, e.Hash); err != nil {
 						errs[i] = fmt.Errorf("read staged %s: %w", e.Name, err)
 						return
 					}
@@ -199,6 +207,83 @@ func CheckStaged(ctx context.Context, repoDir string, opts Options) ([]Finding, 
 	}
 	for _, r := range results {
 		c.findings = append(c.findings, r...)
+	}
+	return c.result(), nil
+}
+
+// emptyTree is the hash of git's empty tree, the base before a first commit.
+const emptyTree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+// checkStagedWithGit is CheckStaged for repositories go-git cannot read: a
+// split index (core.splitIndex), a sparse index, or repository extensions
+// such as worktreeConfig (set by "git sparse-checkout"). The git command
+// itself lists what is staged (against HEAD, or the empty tree before the
+// first commit) and reads the staged blobs.
+func (c *checker) checkStagedWithGit(ctx context.Context, top, indexFile string) ([]Finding, error) {
+	git := func(stdin io.Reader, args ...string) ([]byte, error) {
+		cmd := exec.CommandContext(ctx, "git", append([]string{"-C", top}, args...)...)
+		cmd.Env = append(cmd.Environ(), "GIT_INDEX_FILE="+indexFile)
+		cmd.Stdin = stdin
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("git %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
+		}
+		return out, nil
+	}
+	base := "HEAD"
+	if _, err := git(nil, "rev-parse", "-q", "--verify", "HEAD^{commit}"); err != nil {
+		base = emptyTree
+	}
+	// Records are ":OLDMODE NEWMODE OLDHASH NEWHASH STATUS\0PATH\0".
+	out, err := git(nil, "diff-index", "--cached", "-z", "--no-renames", "--diff-filter=d", base)
+	if err != nil {
+		return nil, err
+	}
+	type staged struct{ name, mode, hash string }
+	var files []staged
+	var batch strings.Builder
+	fields := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	for i := 0; i+1 < len(fields); i += 2 {
+		f := strings.Fields(strings.TrimPrefix(fields[i], ":"))
+		if len(f) < 5 {
+			return nil, fmt.Errorf("git diff-index: unexpected output")
+		}
+		mode, oldHash, hash := f[1], f[2], f[3]
+		if mode == "160000" || hash == oldHash {
+			continue // submodules; mode-only changes
+		}
+		files = append(files, staged{name: fields[i+1], mode: mode, hash: hash})
+		if mode != "120000" {
+			batch.WriteString(hash + "\n")
+		}
+	}
+	blobs := map[string][]byte{}
+	if batch.Len() > 0 {
+		out, err := git(strings.NewReader(batch.String()), "cat-file", "--batch")
+		if err != nil {
+			return nil, err
+		}
+		for len(out) > 0 {
+			header, rest, _ := bytes.Cut(out, []byte("\n"))
+			h := strings.Fields(string(header))
+			if len(h) != 3 {
+				return nil, fmt.Errorf("git cat-file: unexpected output")
+			}
+			size, err := strconv.Atoi(h[2])
+			if err != nil || size < 0 || size+1 > len(rest) {
+				return nil, fmt.Errorf("git cat-file: unexpected output")
+			}
+			blobs[h[0]] = rest[:size]
+			out = rest[size+1:]
+		}
+	}
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c.findings = append(c.findings, c.check(f.name, filepath.Join(c.top, filepath.FromSlash(f.name)), blobs[f.hash])...)
 	}
 	return c.result(), nil
 }
@@ -442,12 +527,12 @@ func headFiles(repo *gogit.Repository) (map[string]plumbing.Hash, error) {
 
 // readBlob reads a blob: loose objects directly (go-git's object storage
 // costs about three times as much on them), packed ones through go-git.
-func readBlob(repo *gogit.Repository, gitMu *sync.Mutex, objectsDir string, h plumbing.Hash) ([]byte, error) {
+func readBlob(repo *gogit.Repository, gitMu *sync.Mutex, lr *looseReader, objectsDir string, h plumbing.Hash) ([]byte, error) {
 	hex := h.String()
 	f, err := os.Open(filepath.Join(objectsDir, hex[:2], hex[2:]))
 	if err == nil {
 		defer f.Close()
-		if data, err := readLoose(f); err == nil {
+		if data, err := lr.read(f); err == nil {
 			return data, nil
 		}
 	}
@@ -468,13 +553,31 @@ func readBlob(repo *gogit.Repository, gitMu *sync.Mutex, objectsDir string, h pl
 // maxLoose bounds the size a loose object header may announce.
 const maxLoose = 1 << 30
 
-// readLoose decodes a loose blob object: zlib("blob SIZE\x00" + data).
-func readLoose(f io.Reader) ([]byte, error) {
-	z, err := zlib.NewReader(bufio.NewReaderSize(f, 32<<10))
-	if err != nil {
+// looseReader decodes loose objects, reusing its buffer and inflater from
+// one object to the next (one per worker: fresh ones cost more than the
+// inflating itself on small objects).
+type looseReader struct {
+	buf *bufio.Reader
+	z   io.ReadCloser
+}
+
+// read decodes a loose blob object: zlib("blob SIZE\x00" + data).
+func (lr *looseReader) read(f io.Reader) ([]byte, error) {
+	if lr.buf == nil {
+		lr.buf = bufio.NewReaderSize(f, 32<<10)
+	} else {
+		lr.buf.Reset(f)
+	}
+	if lr.z == nil {
+		z, err := zlib.NewReader(lr.buf)
+		if err != nil {
+			return nil, err
+		}
+		lr.z = z
+	} else if err := lr.z.(zlib.Resetter).Reset(lr.buf, nil); err != nil {
 		return nil, err
 	}
-	defer z.Close()
+	z := lr.z
 	var head [32]byte
 	n, err := io.ReadAtLeast(z, head[:], len("blob 0\x00"))
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
