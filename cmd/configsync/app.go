@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/configsync/configsync/gitstore"
 	"github.com/configsync/configsync/keyring"
 	"github.com/configsync/configsync/scopes"
 )
@@ -245,15 +244,19 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
-// openVault opens the vault with this invocation's home and identity.
-func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault, error) {
-	if remote == "" {
-		remote = a.env.Getenv("CONFIGSYNC_REMOTE")
-		if repo != "" {
-			remote = ""
-		}
+// readRemote is --remote, else CONFIGSYNC_REMOTE unless --repo is given:
+// where pull, inject and export read the store from.
+func (a *app) readRemote(remote, repo string) string {
+	if remote == "" && repo == "" {
+		return a.env.Getenv("CONFIGSYNC_REMOTE")
 	}
-	return scopes.Open(ctx, scopes.Options{
+	return remote
+}
+
+// openVault opens the vault with this invocation's home and identity;
+// remote and repo read the store from elsewhere for this command only.
+func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault, error) {
+	v, err := scopes.Open(ctx, scopes.Options{
 		Home:     a.home,
 		UserHome: a.env.Getenv("HOME"),
 		Now:      a.env.Now,
@@ -261,15 +264,18 @@ func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault
 		Remote:   remote,
 		Repo:     repo,
 		GitAuth:  a.gitAuth(),
+		Progress: a.progress(),
 	})
-}
-
-// gitAuth is the HTTP credential from CONFIGSYNC_GIT_TOKEN.
-func (a *app) gitAuth() *gitstore.Auth {
-	if tok := a.env.Getenv("CONFIGSYNC_GIT_TOKEN"); tok != "" {
-		return &gitstore.Auth{Username: "configsync", Password: tok}
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	// A machine with no pinned admins (CI) pins them from the environment.
+	if pins := a.env.Getenv("CONFIGSYNC_ADMINS"); pins != "" {
+		if err := v.TrustAdmins(strings.Split(pins, ",")); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
 }
 
 // loadIdentity reads the identity from CONFIGSYNC_IDENTITY,

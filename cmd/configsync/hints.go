@@ -16,26 +16,33 @@ import (
 // hint says what to do about err: the second half of every error line.
 func hint(err error) string {
 	var (
-		format      *scopes.FormatError
-		unknownEnv  *scopes.UnknownEnvironmentError
-		exists      *scopes.EnvironmentExistsError
-		notMember   *scopes.NotMemberError
-		access      *scopes.AccessError
-		notAdmin    *scopes.NotAdminError
-		protected   *scopes.ProtectedError
-		local       *scopes.LocalChangesError
-		conflict    *scopes.ConflictError
-		untrusted   *scopes.UntrustedManifestError
-		signer      *scopes.SignerError
-		name        *scopes.NameError
-		tier        *scopes.UnknownTierError
-		syntax      *envfile.SyntaxError
-		fileErr     *config.FileError
-		unknownKey  *config.UnknownKeyError
-		unsupported *keyring.UnsupportedKeyError
-		locked      *config.LockedError
-		notTracked  *scopes.NotTrackedError
+		hostKey        *gitstore.HostKeyError
+		refLock        *gitstore.RefLockError
+		remoteLock     *gitstore.RemoteLockError
+		unreachable    *scopes.FetchError
+		format         *scopes.FormatError
+		unknownEnv     *scopes.UnknownEnvironmentError
+		exists         *scopes.EnvironmentExistsError
+		notMember      *scopes.NotMemberError
+		access         *scopes.AccessError
+		notAdmin       *scopes.NotAdminError
+		protected      *scopes.ProtectedError
+		local          *scopes.LocalChangesError
+		conflict       *scopes.ConflictError
+		untrusted      *scopes.UntrustedManifestError
+		signer         *scopes.SignerError
+		name           *scopes.NameError
+		tier           *scopes.UnknownTierError
+		syntax         *envfile.SyntaxError
+		fileErr        *config.FileError
+		unknownKey     *config.UnknownKeyError
+		unsupported    *keyring.UnsupportedKeyError
+		locked         *config.LockedError
+		notTracked     *scopes.NotTrackedError
+		unknownProject *scopes.UnknownProjectError
+		dangerous      *scopes.DangerousError
 	)
+	var envKey *scopes.EnvironmentKeyError
 	switch {
 	case errors.As(err, &format):
 		return "upgrade configsync"
@@ -61,8 +68,12 @@ func hint(err error) string {
 		return "send your public key (configsync keys export) to an admin, who runs configsync team add"
 	case errors.As(err, &access):
 		return fmt.Sprintf("ask an admin for tier %s (configsync team grant)", access.Tier)
+	case errors.As(err, &notAdmin) && len(notAdmin.Admins) > 0:
+		return "ask an admin (" + strings.Join(notAdmin.Admins, ", ") + ") to make this change"
 	case errors.As(err, &notAdmin):
 		return "ask an admin to make this change"
+	case errors.As(err, &envKey):
+		return fmt.Sprintf("run configsync verify; an admin holding the tier can run configsync env rotate %s", envKey.Env)
 	case errors.As(err, &protected):
 		return fmt.Sprintf("re-run with --yes to overwrite %d %s", protected.Keys, plural(protected.Keys, "key", "keys"))
 	case errors.As(err, &local):
@@ -72,7 +83,7 @@ func hint(err error) string {
 	case errors.As(err, &untrusted):
 		return "compare the manifest with an admin; run configsync verify"
 	case errors.As(err, &signer):
-		return "ask a member of the tier to push it again; run configsync verify"
+		return "run configsync verify to see the commit that wrote it, and revert that commit with git"
 	case errors.As(err, &name):
 		return "choose another name"
 	case errors.As(err, &tier):
@@ -93,10 +104,30 @@ func hint(err error) string {
 		return "your key cannot decrypt this: ask an admin to grant you access"
 	case errors.As(err, &locked):
 		return "another configsync is running; wait for it, or stop it"
+	case errors.As(err, &unreachable):
+		return "check the network and the remote URL; pull still works from the local copy"
+	case errors.As(err, &remoteLock):
+		return "if no push to that remote is running, remove the file there (a git killed mid-update left it)"
 	case errors.Is(err, gitstore.ErrNonFastForward):
 		return "run configsync pull, then push again"
+	case errors.As(err, &hostKey) && hostKey.Changed:
+		return "if the server's key really changed, check the new one with its admin, then replace its line in known_hosts (ssh-keygen -R HOST)"
+	case errors.As(err, &hostKey):
+		return "check the key's fingerprint with the server's admin, then add it: " + hostKey.KeyscanCommand() + " >> ~/.ssh/known_hosts"
+	case errors.Is(err, gitstore.ErrAuthFailed):
+		return "check CONFIGSYNC_GIT_TOKEN, your git credentials (git credential) or your ssh key"
+	case errors.Is(err, gitstore.ErrNoSSHKey):
+		return "load a key into ssh-agent (ssh-add), or create ~/.ssh/id_ed25519 and give its public key to the server"
+	case errors.Is(err, gitstore.ErrRemoteNotFound):
+		return "check the remote URL and that you may read it"
+	case errors.As(err, &refLock):
+		return "if no git or configsync is using the store, remove " + refLock.Path
+	case errors.As(err, &unknownProject):
+		return "pick one of the listed projects"
 	case errors.As(err, &notTracked):
 		return "see configsync status for what is tracked"
+	case errors.As(err, &dangerous):
+		return fmt.Sprintf("if you trust whoever can write this environment, re-run with --allow-dangerous %s", strings.Join(dangerous.Names, ","))
 	case errors.Is(err, fs.ErrPermission):
 		return "check the file's permissions"
 	case errors.Is(err, fs.ErrNotExist):

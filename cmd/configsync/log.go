@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/pflag"
 )
@@ -28,9 +29,21 @@ func logCmd() *command {
 					return err
 				}
 				for _, e := range entries {
-					a.out("%s  %s  %s  %s", e.Commit[:12], e.When.UTC().Format("2006-01-02 15:04:05Z"), e.Author, e.Summary)
+					who := e.Author
+					if !e.Member {
+						who = fmt.Sprintf("%s <%s> (not a member)", e.Author, e.Email)
+					}
+					a.out("%s  %s  %s  %s", e.Commit[:12], e.When.UTC().Format("2006-01-02 15:04:05Z"), who, e.Summary)
 					for _, d := range e.Details {
 						a.out("    %s", d)
+					}
+					// A commit that changed items without saying which
+					// (made with plain git): name them, so nothing goes
+					// unseen.
+					if len(e.Details) == 0 {
+						for _, it := range e.Items {
+							a.out("    %s: changed (not described by the commit)", it)
+						}
 					}
 				}
 				return nil

@@ -105,7 +105,7 @@ func pullCmd() *command {
 				if remote != "" && repo != "" {
 					return usagef(a.cmd, "--remote and --repo exclude each other")
 				}
-				v, err := a.openVault(ctx, remote, repo)
+				v, err := a.openVault(ctx, a.readRemote(remote, repo), repo)
 				if err != nil {
 					return err
 				}

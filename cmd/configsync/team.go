@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -135,7 +135,11 @@ func teamRemoveCmd() *command {
 				if err != nil {
 					return err
 				}
-				a.out("Removed %s.", rep.Member.Label())
+				if len(rep.Keys) > 1 {
+					a.out("Removed %s (%d keys).", rep.Member.Label(), len(rep.Keys))
+				} else {
+					a.out("Removed %s.", rep.Member.Label())
+				}
 				a.printRotation(rep)
 				return nil
 			}
@@ -143,8 +147,9 @@ func teamRemoveCmd() *command {
 	}
 }
 
-// printRotation prints the rotation report: new generations and the key
-// names (never values) the member could read.
+// printRotation prints the rotation report of DESIGN.md §5a: the new
+// generations and the key names (never values) that whoever lost access
+// could read, per environment and item.
 func (a *app) printRotation(rep *scopes.RotationReport) {
 	if len(rep.Rotated) > 0 {
 		var parts []string
@@ -153,12 +158,21 @@ func (a *app) printRotation(rep *scopes.RotationReport) {
 		}
 		a.out("Rotated environment keys: %s.", strings.Join(parts, ", "))
 	}
-	if len(rep.Exposed) == 0 {
+	for _, u := range rep.Unchecked {
+		a.info("Could not list what %s exposed: your key cannot open it.", u)
+	}
+	if len(rep.Readers) == 0 {
 		return
 	}
 	who := rep.Member.Name
-	if who == "" {
-		who = "They"
+	if who == "" || len(rep.Keys) == 0 {
+		who = strings.Join(rep.Readers, ", ")
+	}
+	if len(rep.Exposed) == 0 {
+		if len(rep.Rotated) > 0 {
+			a.out("%s could read no keys.", who)
+		}
+		return
 	}
 	a.out("%s could read these keys; rotate them at their providers:", who)
 	width := 0
@@ -166,14 +180,21 @@ func (a *app) printRotation(rep *scopes.RotationReport) {
 		width = max(width, len(e.Env))
 	}
 	for _, e := range rep.Exposed {
-		a.out("  %-*s  %s: %s", width, e.Env, e.Item, strings.Join(e.Keys, ", "))
+		switch {
+		case len(e.Keys) > 0:
+			a.out("  %-*s  %s: %s", width, e.Env, e.Item, strings.Join(e.Keys, ", "))
+		case e.File:
+			a.out("  %-*s  %s (the whole file)", width, e.Env, e.Item)
+		default:
+			a.out("  %-*s  %s (no keys)", width, e.Env, e.Item)
+		}
 	}
 }
 
 func teamListCmd() *command {
 	return &command{
 		name: "team list", args: "",
-		summary: "list members: name, email, fingerprint, tiers, admin, ci (grouped by email)",
+		summary: "list members: name, email, fingerprint, tiers, admin, ci (device keys grouped by email)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
 				if err := noArgs(a, args); err != nil {
@@ -187,26 +208,53 @@ func teamListCmd() *command {
 				if err != nil {
 					return err
 				}
-				byEmail := map[string][]scopes.Member{}
-				var emails []string
-				for _, m := range members {
-					if _, ok := byEmail[m.Email]; !ok {
-						emails = append(emails, m.Email)
-					}
-					byEmail[m.Email] = append(byEmail[m.Email], m)
+				mine := ""
+				if me, err := v.Me(ctx); err == nil {
+					mine = me.Fingerprint
 				}
-				sort.Strings(emails)
-				for _, e := range emails {
-					ms := byEmail[e]
-					a.out("%s <%s>", ms[0].Name, e)
-					for _, m := range ms {
-						a.out("  %s  tiers: %s%s", m.Fingerprint, tierList(m.Tiers), flagsOf(m))
+				for _, group := range groupByEmail(members) {
+					head := group[0].Label()
+					if len(group) > 1 {
+						head += fmt.Sprintf(" (%d keys)", len(group))
+					}
+					a.out("%s", head)
+					for _, m := range group {
+						line := fmt.Sprintf("  %s  tiers: %s", m.Fingerprint, strings.ReplaceAll(tierList(m.Tiers), ",", ", "))
+						if m.Admin {
+							line += "  admin"
+						}
+						if m.CI {
+							line += "  ci"
+						}
+						if m.Name != group[0].Name {
+							line += "  (" + m.Name + ")"
+						}
+						if m.Fingerprint == mine {
+							line += "  (this key)"
+						}
+						a.out("%s", line)
 					}
 				}
 				return nil
 			}
 		},
 	}
+}
+
+// groupByEmail groups a person's keys (devices) under one email, in
+// manifest order; keys without an email stand alone.
+func groupByEmail(members []scopes.Member) [][]scopes.Member {
+	var out [][]scopes.Member
+	at := map[string]int{}
+	for _, m := range members {
+		if i, ok := at[strings.ToLower(m.Email)]; ok && m.Email != "" {
+			out[i] = append(out[i], m)
+			continue
+		}
+		at[strings.ToLower(m.Email)] = len(out)
+		out = append(out, []scopes.Member{m})
+	}
+	return out
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

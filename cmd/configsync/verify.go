@@ -28,14 +28,18 @@ func verifyCmd() *command {
 				for _, p := range rep.Problems {
 					fmt.Fprintf(a.env.Stderr, "configsync: %s\n", p)
 				}
+				for _, w := range rep.Warnings {
+					a.info("warning: %s", w)
+				}
 				if len(rep.Skipped) > 0 {
-					a.info("Not checked (no access): %s", strings.Join(rep.Skipped, ", "))
+					a.info("Not checked (your key cannot read them): %s", strings.Join(rep.Skipped, ", "))
 				}
 				if len(rep.Problems) > 0 {
 					return fmt.Errorf("verify found %d %s: the store may have been tampered with; compare with an admin", len(rep.Problems), plural(len(rep.Problems), "problem", "problems"))
 				}
-				a.out("Verified %d %s, %d manifest %s and %d item %s.", rep.Commits, plural(rep.Commits, "commit", "commits"),
-					rep.Manifests, plural(rep.Manifests, "version", "versions"), rep.Items, plural(rep.Items, "signature", "signatures"))
+				a.out("Verified %d %s, %d manifest %s, %d environment key %s and %d item %s.", rep.Commits, plural(rep.Commits, "commit", "commits"),
+					rep.Manifests, plural(rep.Manifests, "version", "versions"), rep.Keys, plural(rep.Keys, "version", "versions"),
+					rep.Items, plural(rep.Items, "signature", "signatures"))
 				return nil
 			}
 		},
