@@ -21,6 +21,7 @@ var allowed = map[string][]string{
 	"envfile":           {},
 	"providers":         {},
 	"internal/testkeys": {},
+	"internal/gittest":  {"golang.org/x/crypto/ssh"}, // test servers (git daemon, http-backend, ssh)
 	"config":            {"github.com/BurntSushi/toml"},
 	"keyring":           {"github.com/ProtonMail/go-crypto/"},
 	"gitstore":          {"github.com/go-git/go-git/v5"},
@@ -89,8 +90,10 @@ func TestTestkeysOnlyInTests(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		if slices.Contains(pkg.Imports, module+"internal/testkeys") {
-			t.Errorf("%s imports internal/testkeys outside its tests", rel)
+		for _, fixture := range []string{"internal/testkeys", "internal/gittest"} {
+			if slices.Contains(pkg.Imports, module+fixture) {
+				t.Errorf("%s imports %s outside its tests", rel, fixture)
+			}
 		}
 	}
 }

@@ -80,5 +80,22 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"treesnap":   cmdTreesnap,
 		"envcheck":   cmdEnvcheck,
 		"ghmasks":    cmdGhmasks,
+		// Team and trust (implemented in teamcmds_test.go):
+		// signdetached SECRETKEY FILE OUT, seal SECRETKEY PUBKEY IN OUT,
+		// canopen SECRETKEY FILE, reseal SECRETKEY KEYPGP ITEM PUBKEY OUT,
+		// unwrapkey SECRETKEY KEYPGP OUT, pgpmode FILE MODE.
+		"signdetached": cmdSigndetached,
+		"seal":         cmdSeal,
+		"canopen":      cmdCanopen,
+		"reseal":       cmdReseal,
+		"unwrapkey":    cmdUnwrapkey,
+		"pgpmode":      cmdPgpmode,
+		// Remotes over the network (implemented in remote_test.go):
+		// gitdaemon NAME DIR, githttp NAME DIR USER PASS, gitssh NAME DIR,
+		// gitstop NAME.
+		"gitdaemon": cmdGitdaemon,
+		"githttp":   cmdGithttp,
+		"gitssh":    cmdGitssh,
+		"gitstop":   cmdGitstop,
 	}
 }

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/configsync/configsync/internal/testkeys"
+)
+
+// TestProgress: a push of many items reports its progress on a terminal
+// (git-style, one line rewritten in place, then "done."), and is quiet in
+// a pipe, in CI and with --quiet. In-process, with the terminal faked.
+func TestProgress(t *testing.T) {
+	root := t.TempDir()
+	remote := filepath.Join(root, "remote.git")
+	if out, err := exec.Command("git", "init", "-q", "--bare", remote).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	home := filepath.Join(root, "home")
+	dir := filepath.Join(home, "git", "many")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(root, "alice.asc")
+	if err := os.WriteFile(keyFile, testkeys.Alice(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{
+		"HOME":            home,
+		"CONFIGSYNC_HOME": filepath.Join(home, ".configsync"),
+	}
+	run := func(terminal bool, args ...string) (string, string) {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		env := &Env{
+			Stdin:        strings.NewReader(""),
+			Stdout:       &stdout,
+			Stderr:       &stderr,
+			Getenv:       func(k string) string { return vars[k] },
+			Environ:      func() []string { return nil },
+			Now:          time.Now,
+			IsTerminal:   func() bool { return terminal },
+			ReadPassword: func() ([]byte, error) { return nil, fmt.Errorf("no terminal") },
+		}
+		if code := Main(args, env); code != 0 {
+			t.Fatalf("configsync %s: exit %d\n%s%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+		}
+		return stdout.String(), stderr.String()
+	}
+	round := 0
+	writeItems := func() {
+		round++
+		for i := range 60 {
+			data := fmt.Sprintf("ITEM_%02d=round-%d\n", i, round)
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf(".env.item%02d", i)), []byte(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	run(false, "keys", "import", keyFile)
+	run(false, "init", "--remote", remote)
+	writeItems()
+	run(false, "add", "env", dir)
+
+	_, stderr := run(true, "push")
+	if !strings.Contains(stderr, "Encrypting items: 100% (60/60), done.\n") || !strings.Contains(stderr, "\r") {
+		t.Errorf("push of 60 items on a terminal: no progress on stderr:\n%q", stderr)
+	}
+
+	for _, tc := range []struct {
+		name     string
+		terminal bool
+		ci       string
+		args     []string
+	}{
+		{"pipe", false, "", []string{"push"}},
+		{"CI", true, "true", []string{"push"}},
+		{"quiet", true, "", []string{"push", "--quiet"}},
+	} {
+		writeItems()
+		vars["CI"] = tc.ci
+		stdout, stderr := run(tc.terminal, tc.args...)
+		if stderr != "" || strings.Contains(stdout, "\r") {
+			t.Errorf("%s: push printed progress:\nstdout %q\nstderr %q", tc.name, stdout, stderr)
+		}
+	}
+}
