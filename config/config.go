@@ -172,7 +172,7 @@ func (l *Local) Save(path string) error {
 	if err := enc.Encode(l); err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	return writeAtomic(path, buf.Bytes())
+	return WriteFileAtomic(path, buf.Bytes())
 }
 
 // Branch returns the store branch: Store.Branch or DefaultBranch.
@@ -392,9 +392,11 @@ func lineOf(data []byte, key string) int {
 	return 0
 }
 
-// writeAtomic writes data to path through a synced temporary file in the
-// same directory and a rename.
-func writeAtomic(path string, data []byte) (err error) {
+// WriteFileAtomic writes data to path with mode 0600, creating the
+// directory (0700) if needed: a temp file in the same directory, fsynced,
+// renamed into place, then the directory synced, so a reader sees the old
+// file or the new one, never a torn one, and a crash keeps one of them.
+func WriteFileAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err

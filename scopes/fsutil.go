@@ -2,46 +2,9 @@ package scopes
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 )
-
-// WriteFileAtomic writes data to path with mode 0600: a temp file in the
-// same directory, fsynced, then renamed into place, so a reader sees the
-// old file or the new one and never a torn one.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".configsync-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(name)
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		return err
-	}
-	ok = true
-	return nil
-}
 
 // homeRelative shows p as "~/…" when it is under home.
 func homeRelative(home, p string) string {

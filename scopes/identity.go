@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/keyring"
 )
 
@@ -47,7 +48,7 @@ func (v *Vault) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error {
 	if err := os.MkdirAll(v.opts.Home, 0o700); err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, armored)
+	return config.WriteFileAtomic(path, armored)
 }
 
 // Identity returns the loaded identity (loading it if needed).

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/envfile"
 )
 
@@ -163,7 +164,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		if err := os.MkdirAll(filepath.Dir(r.abs), 0o700); err != nil {
 			return &ItemError{Path: r.display, Err: err}
 		}
-		if err := WriteFileAtomic(r.abs, r.data); err != nil {
+		if err := config.WriteFileAtomic(r.abs, r.data); err != nil {
 			return &ItemError{Path: r.display, Err: err}
 		}
 		return nil

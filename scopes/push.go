@@ -353,7 +353,7 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	for _, p := range todo {
 		if p.merged {
 			// The local file gets both sides too, so it matches the store.
-			if err := WriteFileAtomic(p.it.Abs(), p.data); err != nil {
+			if err := config.WriteFileAtomic(p.it.Abs(), p.data); err != nil {
 				return nil, &ItemError{Path: p.display, Err: err}
 			}
 		}

@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/configsync/configsync/config"
 )
 
 // syncState remembers, per local file, what configsync last wrote or
@@ -47,7 +49,7 @@ func (v *Vault) loadState() (*syncState, error) {
 		if err := os.MkdirAll(v.opts.Home, 0o700); err != nil {
 			return nil, err
 		}
-		if err := WriteFileAtomic(keyPath, key); err != nil {
+		if err := config.WriteFileAtomic(keyPath, key); err != nil {
 			return nil, err
 		}
 	} else if err != nil {
@@ -78,7 +80,7 @@ func (st *syncState) save() error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(st.path, data)
+	return config.WriteFileAtomic(st.path, data)
 }
 
 func (st *syncState) mac(content []byte) string {

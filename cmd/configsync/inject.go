@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/envfile"
 	"github.com/configsync/configsync/scopes"
 )
@@ -192,7 +193,7 @@ func exportCmd() *command {
 					}
 					return envfile.GitHubMasks(a.env.Stdout, vars)
 				}
-				return scopes.WriteFileAtomic(output, buf.Bytes())
+				return config.WriteFileAtomic(output, buf.Bytes())
 			}
 		},
 	}
