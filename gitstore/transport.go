@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 
@@ -344,7 +345,8 @@ func remoteLock(msg string) (string, bool) {
 	if j < 0 {
 		return "", false
 	}
-	return rest[:j], true
+	// git names it as it built it ("repo.git/./refs/…"): show it clean.
+	return path.Clean(rest[:j]), true
 }
 
 // Redact returns url with any password in it replaced by "***", for

@@ -440,3 +440,16 @@ func TestRemoveStaleRefLock(t *testing.T) {
 		t.Fatalf("memory store: %q, %v", p, err)
 	}
 }
+
+// TestRemoteLockPathIsClean: git names the lock as it built the path;
+// the message shows the file the user must remove, cleaned.
+func TestRemoteLockPathIsClean(t *testing.T) {
+	msg := "error: Unable to create '/srv/secrets.git/./refs/heads/configsync.lock': File exists."
+	got, ok := remoteLock(msg)
+	if !ok || got != "/srv/secrets.git/refs/heads/configsync.lock" {
+		t.Fatalf("remoteLock = %q, %v", got, ok)
+	}
+	if _, ok := remoteLock("fatal: the remote end hung up"); ok {
+		t.Fatal("a message with no lock matched")
+	}
+}
