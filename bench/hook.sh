@@ -35,7 +35,7 @@ if [ -n "${CONFIGSYNC_BIN:-}" ]; then
   cp "$CONFIGSYNC_BIN" "$work/bin/configsync"
 else
   echo "building configsync..."
-  go build -o "$work/bin/configsync" ./cmd/configsync
+  CGO_ENABLED=0 go build -o "$work/bin/configsync" ./cmd/configsync
 fi
 cs="$work/bin/configsync"
 export PATH="$work/bin:$PATH"

@@ -62,7 +62,7 @@ verdict() {
 
 build() {
 	mkdir -p "$OUT"
-	(cd "$BENCH_DIR/.." && go build -o "$OUT/configsync" ./cmd/configsync && go build -o "$OUT/gen" ./bench/gen) ||
+	(cd "$BENCH_DIR/.." && CGO_ENABLED=0 go build -o "$OUT/configsync" ./cmd/configsync && go build -o "$OUT/gen" ./bench/gen) ||
 		die "build failed"
 	CS="$OUT/configsync"
 }

@@ -13,7 +13,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '%s$' "$machine"; printf ' %q' "$@"; printf '\n'; "$@"; }
 
 say "Building configsync"
-(cd "$repo" && go build -o "$work/bin/configsync" ./cmd/configsync)
+(cd "$repo" && CGO_ENABLED=0 go build -o "$work/bin/configsync" ./cmd/configsync)
 export PATH="$work/bin:$PATH" GIT_CONFIG_NOSYSTEM=1
 export GIT_AUTHOR_NAME=demo GIT_AUTHOR_EMAIL=demo@example.com GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@example.com
 unset CONFIGSYNC_IDENTITY CONFIGSYNC_IDENTITY_FILE CONFIGSYNC_PASSPHRASE CONFIGSYNC_REMOTE

@@ -31,8 +31,10 @@ func (a *app) gitAuth() *gitstore.Auth {
 	}
 	if tok := getenv("CONFIGSYNC_GIT_TOKEN"); tok != "" {
 		auth.Password = tok
-	} else if git, err := exec.LookPath("git"); err == nil {
-		auth.Credentials = &gitCredential{git: git, prompt: a.env.IsTerminal()}
+	} else {
+		// git is looked up only when a remote asks for a credential:
+		// every command builds this, most never need it.
+		auth.Credentials = &gitCredential{prompt: a.env.IsTerminal()}
 	}
 	if home := getenv("HOME"); home != "" {
 		ssh := filepath.Join(home, ".ssh")
@@ -54,7 +56,6 @@ func (a *app) gitAuth() *gitstore.Auth {
 // fill/approve/reject`), so whatever the user set up for git (a store,
 // the OS keychain, a cache) serves configsync too.
 type gitCredential struct {
-	git string
 	// prompt lets git ask on the terminal when no helper knows the
 	// answer; otherwise GIT_TERMINAL_PROMPT=0 makes it fail at once.
 	prompt bool
@@ -117,7 +118,11 @@ func (g *gitCredential) tell(ctx context.Context, verb, rawURL, user, pass strin
 }
 
 func (g *gitCredential) run(ctx context.Context, verb, in string, stdout, stderr io.Writer) error {
-	cmd := exec.CommandContext(ctx, g.git, "credential", verb)
+	git, err := exec.LookPath("git")
+	if err != nil {
+		return fmt.Errorf("no credential for this remote: set CONFIGSYNC_GIT_TOKEN (git, whose credential helpers configsync asks, is not installed)")
+	}
+	cmd := exec.CommandContext(ctx, git, "credential", verb)
 	cmd.Stdin = strings.NewReader(in)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if !g.prompt {
