@@ -41,7 +41,7 @@ const tagBits = 24
 const filterBits = 20
 
 // indexMagic starts every index file; the digit is the format version.
-var indexMagic = []byte("CSLEAKX1")
+var indexMagic = []byte("CSLEAKX2")
 
 var (
 	// ErrIndexCorrupt means the index file is damaged or was written with
@@ -98,6 +98,10 @@ type Index struct {
 	powTop  uint64 // base^(window-1)
 
 	sources map[string][]entry
+	// digests remember what each source was built from (a keyed hash of
+	// its keys, values and the minimum length) and how many values it
+	// indexed, so an unchanged item is not hashed again.
+	digests map[string]sourceDigest
 
 	// lookup tables, rebuilt on first use after a change
 	built  bool
@@ -140,6 +144,7 @@ func newIndex(path string, key []byte) *Index {
 		macKey:  derive("value mac"),
 		fileKey: derive("file mac"),
 		sources: map[string][]entry{},
+		digests: map[string]sourceDigest{},
 	}
 	ix.base = binary.LittleEndian.Uint64(derive("rolling base")) | 1
 	ix.mix = binary.LittleEndian.Uint64(derive("rolling mix"))
@@ -243,6 +248,10 @@ func syncDir(dir string) {
 // own too. Replace with no secrets removes the source. It returns the
 // number of values indexed. Nothing is written until Save.
 func (ix *Index) Replace(source string, secrets []Secret, minLength int) int {
+	d := ix.digestOf(secrets, minLength)
+	if old, ok := ix.digests[source]; ok && old.sum == d.sum {
+		return int(old.n) // already indexed from these very values
+	}
 	var entries []entry
 	n := 0
 	for _, s := range secrets {
@@ -256,11 +265,35 @@ func (ix *Index) Replace(source string, secrets []Secret, minLength int) int {
 	}
 	if len(entries) == 0 {
 		delete(ix.sources, source)
+		delete(ix.digests, source)
 	} else {
 		ix.sources[source] = entries
+		d.n = uint32(n)
+		ix.digests[source] = d
 	}
 	ix.built = false
 	return n
+}
+
+// sourceDigest is what a source was built from, and its value count.
+type sourceDigest struct {
+	sum [sha256.Size]byte
+	n   uint32
+}
+
+// digestOf is a keyed hash of everything Replace builds a source from.
+func (ix *Index) digestOf(secrets []Secret, minLength int) sourceDigest {
+	var b []byte
+	b = binary.LittleEndian.AppendUint32(b, uint32(minLength))
+	for _, s := range secrets {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(s.Key)))
+		b = append(b, s.Key...)
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(s.Value)))
+		b = append(b, s.Value...)
+	}
+	d := sourceDigest{sum: ix.sum(b)}
+	clear(b)
+	return d
 }
 
 // Sources returns the item names that have entries in the index, sorted.
@@ -312,6 +345,9 @@ func (ix *Index) encode() []byte {
 	for _, src := range ix.Sources() {
 		es := ix.sources[src]
 		putStr(src)
+		d := ix.digests[src]
+		b = append(b, d.sum[:]...)
+		b = binary.LittleEndian.AppendUint32(b, d.n)
 		b = binary.LittleEndian.AppendUint32(b, uint32(len(es)))
 		for _, e := range es {
 			putStr(e.key)
@@ -359,6 +395,13 @@ func (ix *Index) decode(data []byte) error {
 	nsrc := u32()
 	for i := uint32(0); i < nsrc && !bad; i++ {
 		src := str()
+		if bad || len(r) < sha256.Size {
+			return ErrIndexCorrupt
+		}
+		var d sourceDigest
+		copy(d.sum[:], r)
+		r = r[sha256.Size:]
+		d.n = u32()
 		n := u32()
 		if bad || uint64(n) > uint64(len(r)) {
 			return ErrIndexCorrupt
@@ -374,6 +417,7 @@ func (ix *Index) decode(data []byte) error {
 			es = append(es, e)
 		}
 		ix.sources[src] = es
+		ix.digests[src] = d
 	}
 	if bad || len(r) != 0 {
 		return ErrIndexCorrupt

@@ -315,3 +315,44 @@ func TestEnvSecrets(t *testing.T) {
 		t.Errorf("found %v, want URL and PASS", found)
 	}
 }
+
+// TestReplaceUnchangedSourceIsKept: replacing a source with the values it
+// was built from keeps it as is (the digest survives a save and reopen),
+// while a changed value or minimum length rebuilds it.
+func TestReplaceUnchangedSourceIsKept(t *testing.T) {
+	dir := t.TempDir()
+	indexPath, keyPath := filepath.Join(dir, "leak.idx"), filepath.Join(dir, "leak.key")
+	ix, err := OpenIndex(indexPath, keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := []Secret{{Key: "A", Value: "first-secret-123"}, {Key: "B", Value: "second-secret-456"}}
+	if n := ix.Replace("development/app/.env", secrets, 8); n != 2 {
+		t.Fatalf("indexed %d values, want 2", n)
+	}
+	if err := ix.Save(); err != nil {
+		t.Fatal(err)
+	}
+	ix, err = OpenIndex(indexPath, keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := ix.sources["development/app/.env"]
+	if n := ix.Replace("development/app/.env", secrets, 8); n != 2 {
+		t.Fatalf("unchanged replace reported %d values, want 2", n)
+	}
+	if after := ix.sources["development/app/.env"]; &after[0] != &before[0] {
+		t.Fatal("an unchanged source was rebuilt")
+	}
+	changed := []Secret{{Key: "A", Value: "first-secret-123"}, {Key: "B", Value: "rotated-secret-789"}}
+	ix.Replace("development/app/.env", changed, 8)
+	if &ix.sources["development/app/.env"][0] == &before[0] {
+		t.Fatal("a changed source was not rebuilt")
+	}
+	if n := ix.Replace("development/app/.env", changed, 20); n != 0 {
+		t.Fatalf("with min length 20, %d values indexed, want 0", n)
+	}
+	if _, ok := ix.digests["development/app/.env"]; ok {
+		t.Fatal("an emptied source kept its digest")
+	}
+}

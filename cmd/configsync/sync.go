@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -214,7 +216,16 @@ const (
 // keyed hashes, for the pre-commit guard. A failure here only warns: the
 // push or pull itself succeeded.
 func (a *app) refreshLeakIndex(env string, items []scopes.ItemResult) {
-	ix, err := hooks.OpenIndex(filepath.Join(a.home, leakIndexFile), filepath.Join(a.home, leakKeyFile))
+	indexPath := filepath.Join(a.home, leakIndexFile)
+	ix, err := hooks.OpenIndex(indexPath, filepath.Join(a.home, leakKeyFile))
+	if errors.Is(err, hooks.ErrIndexCorrupt) {
+		// Damaged, or written by another version: start afresh; every
+		// push and pull adds its items back.
+		a.info("warning: the leak index %s was unreadable and is rebuilt from this %s on", indexPath, a.cmd.name)
+		if err = os.Remove(indexPath); err == nil {
+			ix, err = hooks.OpenIndex(indexPath, filepath.Join(a.home, leakKeyFile))
+		}
+	}
 	if err != nil {
 		a.info("warning: leak index not updated: %v", err)
 		return
