@@ -172,6 +172,9 @@ func (l *Local) Save(path string) error {
 	if err := enc.Encode(l); err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
 	return WriteFileAtomic(path, buf.Bytes())
 }
 
@@ -392,15 +395,12 @@ func lineOf(data []byte, key string) int {
 	return 0
 }
 
-// WriteFileAtomic writes data to path with mode 0600, creating the
-// directory (0700) if needed: a temp file in the same directory, fsynced,
-// renamed into place, then the directory synced, so a reader sees the old
-// file or the new one, never a torn one, and a crash keeps one of them.
+// WriteFileAtomic writes data to path with mode 0600: a temp file in the
+// same directory, fsynced, renamed into place, then the directory synced,
+// so a reader sees the old file or the new one, never a torn one, and a
+// crash keeps one of them. The directory must exist.
 func WriteFileAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
