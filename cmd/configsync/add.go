@@ -9,14 +9,12 @@ import (
 func addEnvCmd() *command {
 	return &command{
 		name: "add env", args: "DIR [--project P]",
+		params:  []string{"DIR"},
 		summary: "track the .env files of a project directory on this machine",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var project string
 			fs.StringVar(&project, "project", "", "project name (default: configsync.toml's project, else the directory's name)")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "DIR"); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err
@@ -42,14 +40,12 @@ func addEnvCmd() *command {
 func addFileCmd() *command {
 	return &command{
 		name: "add file", args: "PATH [--project P]",
+		params:  []string{"PATH"},
 		summary: "track one secret file (service-account.json, ~/.npmrc…) on this machine",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var project string
 			fs.StringVar(&project, "project", "", "project name (default: the tracked project containing it, else its directory's name)")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "PATH"); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err
@@ -72,12 +68,10 @@ func addFileCmd() *command {
 func untrackCmd() *command {
 	return &command{
 		name: "untrack", args: "PATH",
+		params:  []string{"PATH"},
 		summary: "stop tracking a directory or file on this machine (the store keeps its items)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "PATH"); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err

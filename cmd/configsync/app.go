@@ -32,6 +32,10 @@ type command struct {
 	args    string // "NAME --tier T [--protect]"
 	summary string
 	setup   func(fs *pflag.FlagSet) func(ctx context.Context, a *app, args []string) error
+	// params names the positional arguments the command takes, exactly;
+	// variadic commands (help, hooks scan) check their own.
+	params   []string
+	variadic bool
 	// passthrough stops flag parsing at the first argument (inject's CMD).
 	passthrough bool
 }
@@ -98,6 +102,11 @@ func (a *app) run(ctx context.Context, args []string) int {
 	}
 	if a.home == "" {
 		a.home = defaultHome(a.env.Getenv)
+	}
+	if !cmd.variadic && !cmd.passthrough {
+		if err := exactArgs(a, fs.Args(), cmd.params...); err != nil {
+			return a.fail(err)
+		}
 	}
 	if err := run(ctx, a, fs.Args()); err != nil {
 		return a.fail(err)
@@ -338,15 +347,7 @@ func (a *app) confirm(question string) bool {
 	return answer == "y" || answer == "yes"
 }
 
-// noArgs refuses positional arguments.
-func noArgs(a *app, args []string) error {
-	if len(args) > 0 {
-		return usagef(a.cmd, "unexpected argument %q", args[0])
-	}
-	return nil
-}
-
-// exactArgs wants exactly n positional arguments named by what.
+// exactArgs wants exactly the positional arguments named by what.
 func exactArgs(a *app, args []string, what ...string) error {
 	if len(args) < len(what) {
 		return usagef(a.cmd, "missing %s", strings.Join(what[len(args):], " and "))

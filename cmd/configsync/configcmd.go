@@ -9,12 +9,10 @@ import (
 func configSetCmd() *command {
 	return &command{
 		name: "config set", args: "KEY VALUE",
+		params:  []string{"KEY", "VALUE"},
 		summary: "set a local setting (see configsync config list for the keys)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "KEY", "VALUE"); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err
@@ -35,12 +33,10 @@ func configSetCmd() *command {
 func configGetCmd() *command {
 	return &command{
 		name: "config get", args: "KEY",
+		params:  []string{"KEY"},
 		summary: "print a local setting",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "KEY"); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err
@@ -62,9 +58,6 @@ func configListCmd() *command {
 		summary: "list every local setting with its value (defaults marked)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err
@@ -85,12 +78,10 @@ func configListCmd() *command {
 func configUnsetCmd() *command {
 	return &command{
 		name: "config unset", args: "KEY",
+		params:  []string{"KEY"},
 		summary: "remove a local setting (back to its default)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "KEY"); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err

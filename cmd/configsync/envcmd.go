@@ -14,6 +14,7 @@ import (
 func envCreateCmd() *command {
 	return &command{
 		name: "env create", args: "NAME --tier T [--protect]",
+		params:  []string{"NAME"},
 		summary: "create an environment with its own key",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var tier string
@@ -21,9 +22,6 @@ func envCreateCmd() *command {
 			fs.StringVar(&tier, "tier", "", "the tier that may read and write it: dev, staging or production")
 			fs.BoolVar(&protect, "protect", false, "ask before any push changes it (--yes without a terminal)")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "NAME"); err != nil {
-					return err
-				}
 				if tier == "" {
 					return usagef(a.cmd, "--tier is required (dev, staging or production)")
 				}
@@ -52,12 +50,10 @@ func envCreateCmd() *command {
 func envUseCmd() *command {
 	return &command{
 		name: "env use", args: "NAME",
+		params:  []string{"NAME"},
 		summary: "make NAME the active environment on this machine",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "NAME"); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err
@@ -79,9 +75,6 @@ func envStatusCmd() *command {
 		summary: "show the active environment and the available ones",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err
@@ -113,9 +106,6 @@ func envListCmd() *command {
 		summary: "list environments with their tier, protection and key generation",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err
@@ -144,14 +134,12 @@ func envListCmd() *command {
 func envDeleteCmd() *command {
 	return &command{
 		name: "env delete", args: "NAME [--yes]",
+		params:  []string{"NAME"},
 		summary: "delete an environment and its items from the store (history keeps them)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var yes bool
 			fs.BoolVar(&yes, "yes", false, "confirm deleting a protected environment")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "NAME"); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err
@@ -176,12 +164,10 @@ func envDeleteCmd() *command {
 func envRotateCmd() *command {
 	return &command{
 		name: "env rotate", args: "NAME",
+		params:  []string{"NAME"},
 		summary: "make a new key generation for an environment and re-encrypt its items",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "NAME"); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err

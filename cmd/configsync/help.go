@@ -11,7 +11,7 @@ import (
 
 func helpCmd() *command {
 	return &command{
-		name: "help", args: "[COMMAND]", summary: "show help for configsync or one command",
+		name: "help", variadic: true, args: "[COMMAND]", summary: "show help for configsync or one command",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
 				if len(args) == 0 {

@@ -25,9 +25,6 @@ func hooksInstallCmd() *command {
 			var repo string
 			fs.StringVar(&repo, "repo", ".", "the git repository")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				info, err := hooks.Install(repo, a.hookOptions())
 				if err != nil {
 					return err
@@ -54,9 +51,6 @@ func hooksUninstallCmd() *command {
 			var repo string
 			fs.StringVar(&repo, "repo", ".", "the git repository")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				info, err := hooks.Uninstall(repo, a.hookOptions())
 				if err != nil {
 					return err
@@ -78,9 +72,6 @@ func hooksPreCommitCmd() *command {
 		summary: "check what is staged (run by the git hook)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				opts, err := a.guardOptions(ctx)
 				if err != nil {
 					return err
@@ -98,7 +89,7 @@ func hooksPreCommitCmd() *command {
 
 func hooksScanCmd() *command {
 	return &command{
-		name: "hooks scan", args: "PATH…",
+		name: "hooks scan", variadic: true, args: "PATH…",
 		summary: "run the guard over files or trees (CI, a first audit); exit 1 when something is found",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var dir string

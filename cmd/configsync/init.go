@@ -23,9 +23,6 @@ func initCmd() *command {
 			fs.StringVar(&o.Name, "name", "", "your name, for a new identity (default: git config user.name)")
 			fs.StringVar(&o.Email, "email", "", "your email, for a new identity (default: git config user.email)")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				if o.Branch != "" && o.Repo == "" && o.Remote == "" {
 					return usagef(a.cmd, "--branch needs --repo or --remote")
 				}

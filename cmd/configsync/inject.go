@@ -167,9 +167,6 @@ func exportCmd() *command {
 			fs.StringVar(&format, "format", "dotenv", "dotenv, json, shell or github")
 			fs.StringVar(&output, "output", "", "write to FILE (mode 0600) instead of stdout; github appends, as $GITHUB_ENV expects")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				f, err := envfile.ParseFormat(format)
 				if err != nil {
 					return usagef(a.cmd, "%v", err)

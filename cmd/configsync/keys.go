@@ -24,9 +24,6 @@ func keysGenerateCmd() *command {
 			fs.StringVar(&email, "email", "", "your email")
 			fs.BoolVar(&protect, "passphrase", false, "protect the key with a passphrase (CONFIGSYNC_PASSPHRASE or a prompt)")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				if name == "" || email == "" {
 					return usagef(a.cmd, "--name and --email are required")
 				}
@@ -95,12 +92,10 @@ func safeFileName(s string) string {
 func keysImportCmd() *command {
 	return &command{
 		name: "keys import", args: "FILE",
+		params:  []string{"FILE"},
 		summary: "use an existing OpenPGP secret key (v6, or GnuPG v4 Ed25519/RSA≥3072) as your identity",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "FILE"); err != nil {
-					return err
-				}
 				data, err := os.ReadFile(args[0])
 				if err != nil {
 					return err
@@ -142,9 +137,6 @@ func keysExportCmd() *command {
 		summary: "print your public key (armored) to send to an admin",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				id, err := a.loadIdentity()
 				if err != nil {
 					return err
@@ -166,9 +158,6 @@ func keysShowCmd() *command {
 		summary: "show your identity and its membership",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				id, err := a.loadIdentity()
 				if err != nil {
 					return err

@@ -17,9 +17,6 @@ func logCmd() *command {
 			fs.StringVar(&env, "env", "", "only changes to this environment")
 			fs.IntVarP(&n, "max-count", "n", 0, "show at most N changes")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err

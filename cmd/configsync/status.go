@@ -21,9 +21,6 @@ func statusCmd() *command {
 			var env string
 			fs.StringVar(&env, "env", "", "environment (default: the active one)")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err
@@ -92,9 +89,6 @@ func diffCmd() *command {
 			fs.StringVar(&project, "project", "", "only this project")
 			fs.BoolVar(&show, "show-values", false, "print the values that differ (they are secrets)")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err

@@ -28,9 +28,6 @@ func pushCmd() *command {
 			fs.StringVarP(&o.Message, "message", "m", "", "add a note to the commit message (never put values here)")
 			fs.BoolVar(&yes, "yes", false, "confirm changes to a protected environment without a prompt")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				if err := scopes.ValidateFilter(o.Filter); err != nil {
 					return usagef(a.cmd, "%v", err)
 				}
@@ -98,9 +95,6 @@ func pullCmd() *command {
 			fs.StringVar(&remote, "remote", "", "read the store straight from this remote (env CONFIGSYNC_REMOTE)")
 			fs.StringVar(&repo, "repo", "", "read the store from the configsync branch of this repository")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				if err := scopes.ValidateFilter(o.Filter); err != nil {
 					return usagef(a.cmd, "%v", err)
 				}

@@ -16,6 +16,7 @@ import (
 func teamAddCmd() *command {
 	return &command{
 		name: "team add", args: "KEYFILE --tier dev[,staging,production] [--admin] [--ci]",
+		params:  []string{"KEYFILE"},
 		summary: "add a member's public key (admins only); re-wraps the tiers' environment keys",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var tiers string
@@ -24,9 +25,6 @@ func teamAddCmd() *command {
 			fs.BoolVar(&admin, "admin", false, "the member may change the team")
 			fs.BoolVar(&ci, "ci", false, "a machine key (CI job, server)")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "KEYFILE"); err != nil {
-					return err
-				}
 				if tiers == "" {
 					return usagef(a.cmd, "--tier is required (dev, staging, production)")
 				}
@@ -60,14 +58,12 @@ func teamAddCmd() *command {
 func teamGrantCmd() *command {
 	return &command{
 		name: "team grant", args: "FPR|EMAIL --tier …",
+		params:  []string{"FPR|EMAIL"},
 		summary: "give a member more tiers (admins only)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var tiers string
 			fs.StringVar(&tiers, "tier", "", "tiers to grant, comma-separated")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "FPR|EMAIL"); err != nil {
-					return err
-				}
 				ts, err := scopes.ParseTiers(tiers)
 				if err != nil {
 					return err
@@ -90,14 +86,12 @@ func teamGrantCmd() *command {
 func teamRevokeCmd() *command {
 	return &command{
 		name: "team revoke", args: "FPR|EMAIL --tier …",
+		params:  []string{"FPR|EMAIL"},
 		summary: "take tiers from a member and rotate those environments (admins only)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var tiers string
 			fs.StringVar(&tiers, "tier", "", "tiers to revoke, comma-separated")
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "FPR|EMAIL"); err != nil {
-					return err
-				}
 				ts, err := scopes.ParseTiers(tiers)
 				if err != nil {
 					return err
@@ -121,12 +115,10 @@ func teamRevokeCmd() *command {
 func teamRemoveCmd() *command {
 	return &command{
 		name: "team remove", args: "FPR|EMAIL",
+		params:  []string{"FPR|EMAIL"},
 		summary: "remove a member and rotate every environment it could read (admins only)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := exactArgs(a, args, "FPR|EMAIL"); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err
@@ -197,9 +189,6 @@ func teamListCmd() *command {
 		summary: "list members: name, email, fingerprint, tiers, admin, ci (device keys grouped by email)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err

@@ -17,9 +17,6 @@ func versionCmd() *command {
 		name: "version", args: "", summary: "print the version",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := noArgs(a, args); err != nil {
-					return err
-				}
 				v := version
 				if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
 					v = info.Main.Version
