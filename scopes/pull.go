@@ -8,9 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/envfile"
@@ -119,7 +117,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		placed, cts = append(placed, s), append(cts, ct)
 	}
 	plains := make([][]byte, len(placed))
-	if err := parallel(len(placed), runtime.GOMAXPROCS(0), func(i int) (err error) {
+	if err := onCores(len(placed), func(i int) (err error) {
 		plains[i], err = v.openItem(snap, env, key, placed[i], cts[i])
 		return err
 	}); err != nil {
@@ -257,31 +255,3 @@ func readExisting(dir, abs, display string) ([]byte, error) {
 // writeWorkers is how many files pull writes at once: the work is mostly
 // waiting for fsync, so more than the number of cores.
 const writeWorkers = 32
-
-// parallel runs fn(0) … fn(n-1) on up to workers goroutines and returns
-// the error of the lowest index that failed, if any.
-func parallel(n, workers int, fn func(i int) error) error {
-	errs := make([]error, n)
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				errs[i] = fn(i)
-			}
-		}()
-	}
-	for i := range n {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/configsync/configsync/config"
@@ -407,33 +405,14 @@ func encryptAll(todo []*pending, env string, to *keyring.PublicKey, signer *keyr
 
 // encryptEach is encryptAll, calling done(1) after each item if not nil.
 func encryptEach(todo []*pending, env string, to *keyring.PublicKey, signer *keyring.PrivateKey, now func() time.Time, done func(int)) error {
-	var wg sync.WaitGroup
-	errs := make([]error, len(todo))
-	work := make(chan int)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				p := todo[i]
-				p.ct, p.mode, errs[i] = keyring.EncryptBound(p.data, []*keyring.PublicKey{to}, signer, now(), itemBinding(env, p.it.Project, p.it.Path))
-				if done != nil {
-					done(1)
-				}
-			}
-		}()
-	}
-	for i := range todo {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
+	return onCores(len(todo), func(i int) (err error) {
+		p := todo[i]
+		p.ct, p.mode, err = keyring.EncryptBound(p.data, []*keyring.PublicKey{to}, signer, now(), itemBinding(env, p.it.Project, p.it.Path))
+		if done != nil {
+			done(1)
 		}
-	}
-	return nil
+		return err
+	})
 }
 
 // envPublicKey reads and checks the environment's public key.

@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/configsync/configsync/gitstore"
 	"github.com/configsync/configsync/keyring"
@@ -421,34 +419,6 @@ func (v *Vault) rotate(ctx context.Context, snap *snapshot, env Environment, id 
 		changes = append(changes, gitstore.Change{Path: itemStorePath(env.Name, p.it.Project, p.it.Path), Data: p.ct})
 	}
 	return changes, newEnv, nil
-}
-
-// onCores runs fn(0) … fn(n-1) on every core and returns the error of
-// the lowest index that failed.
-func onCores(n int, fn func(i int) error) error {
-	errs := make([]error, n)
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				errs[i] = fn(i)
-			}
-		}()
-	}
-	for i := range n {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func readers(members []Member, t Tier) []string {
