@@ -161,14 +161,3 @@ func (v *Vault) DeleteEnvironment(ctx context.Context, name string, confirm func
 	}
 	return nil
 }
-
-// loadSynced fetches from the remote, then loads the store.
-func (v *Vault) loadSynced(ctx context.Context) (*snapshot, error) {
-	if _, err := v.requireStore(); err != nil {
-		return nil, err
-	}
-	if err := v.sync(ctx); err != nil {
-		return nil, err
-	}
-	return v.load(ctx)
-}

@@ -590,6 +590,17 @@ type Stale struct {
 	Since  time.Time // when the local copy's newest commit was made
 }
 
+// loadSynced fetches from the remote, then loads the store.
+func (v *Vault) loadSynced(ctx context.Context) (*snapshot, error) {
+	if _, err := v.requireStore(); err != nil {
+		return nil, err
+	}
+	if err := v.sync(ctx); err != nil {
+		return nil, err
+	}
+	return v.load(ctx)
+}
+
 // loadSyncedOrLocal is loadSynced, except that an unreachable remote
 // falls back to the local copy, reported in the returned *Stale.
 func (v *Vault) loadSyncedOrLocal(ctx context.Context) (*snapshot, *Stale, error) {
