@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	gogit "github.com/go-git/go-git/v5"
@@ -424,4 +425,61 @@ func TestPushFallsBack(t *testing.T) {
 		t.Fatalf("remote at %s, want %s", got, merge)
 	}
 	fsck(t, remote)
+}
+
+// A remote-tracking ref is replaced by a rename, never rewritten in place:
+// a process killed mid-write must not leave an empty ref (go-git issue
+// 2399), which git fsck reports as a broken 0000000 pointer.
+func TestTrackingRefReplacedByRename(t *testing.T) {
+	ctx := context.Background()
+	remote := newRemote(t)
+	alice, aliceDir := newBare(t)
+	if err := alice.SetRemote(remote); err != nil {
+		t.Fatal(err)
+	}
+	tracking := filepath.Join(aliceDir, "refs", "remotes", "origin", "configsync")
+	inode := func() uint64 {
+		t.Helper()
+		fi, err := os.Stat(tracking)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Sys().(*syscall.Stat_t).Ino
+	}
+
+	a := mustCommit(t, alice, Hash{}, "a", put("x", "1"))
+	if err := alice.Push(ctx, nil); err != nil { // sets the tracking ref
+		t.Fatal(err)
+	}
+	before := inode()
+	// bob moves the remote on; alice's fetch must rename a new file over
+	// her tracking ref.
+	bob, _ := newBare(t)
+	if err := bob.SetRemote(remote); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Fetch(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.SetTip(ctx, Hash{}, a); err != nil {
+		t.Fatal(err)
+	}
+	b := mustCommit(t, bob, a, "b", put("x", "2"))
+	if err := bob.Push(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if tip, err := alice.Fetch(ctx, nil); err != nil || tip != b {
+		t.Fatalf("Fetch = %s, %v; want %s", tip, err, b)
+	}
+	if got := runGit(t, aliceDir, "rev-parse", "refs/remotes/origin/configsync"); got != b.String() {
+		t.Fatalf("tracking ref at %s, want %s", got, b)
+	}
+	if inode() == before {
+		t.Fatal("fetch rewrote the tracking ref in place")
+	}
+	left, err := filepath.Glob(filepath.Join(aliceDir, "configsync-ref-*"))
+	if err != nil || len(left) != 0 {
+		t.Fatalf("temporary ref files left: %v, %v", left, err)
+	}
+	fsck(t, aliceDir)
 }

@@ -175,8 +175,11 @@ func Open(path, branch string) (*Store, error) {
 	}
 	// Reopen keeping a few packfiles open: otherwise go-git opens the pack
 	// again for every object read.
-	st := filesystem.NewStorageWithOptions(fsStorage.Filesystem(), cache.NewObjectLRUDefault(),
-		filesystem.Options{MaxOpenDescriptors: maxOpenPacks})
+	st := &renameRefs{
+		Storage: filesystem.NewStorageWithOptions(fsStorage.Filesystem(), cache.NewObjectLRUDefault(),
+			filesystem.Options{MaxOpenDescriptors: maxOpenPacks}),
+		gitDir: gitDir,
+	}
 	repo, err := git.Open(st, nil)
 	if err != nil {
 		return nil, fmt.Errorf("gitstore: open %s: %w", gitDir, err)
@@ -344,7 +347,7 @@ func (s *Store) casMemory(old, new Hash) error {
 	return nil
 }
 
-func (s *Store) casFile(old, new Hash) (err error) {
+func (s *Store) casFile(old, new Hash) error {
 	refPath := filepath.Join(s.gitDir, filepath.FromSlash(s.ref.String()))
 	lockPath := refPath + ".lock"
 	if err := os.MkdirAll(filepath.Dir(refPath), 0o777); err != nil {
@@ -357,37 +360,22 @@ func (s *Store) casFile(old, new Hash) (err error) {
 	if err != nil {
 		return fmt.Errorf("gitstore: lock %s: %w", s.ref, err)
 	}
-	renamed := false
-	defer func() {
-		if !renamed {
-			f.Close()
-			os.Remove(lockPath)
-		}
-	}()
-
 	// go-git reads the loose ref, else packed-refs; an empty loose file
 	// (left by go-git issue 2399) reads as the packed value, as it does
 	// everywhere else in go-git, and is replaced by the rename below.
 	cur, err := s.readRef(s.ref)
+	if err == nil && cur != old {
+		err = fmt.Errorf("%w: %s is at %s, expected %s", ErrConflict, s.ref, short(cur), short(old))
+	}
 	if err != nil {
+		f.Close()
+		os.Remove(lockPath)
 		return err
 	}
-	if cur != old {
-		return fmt.Errorf("%w: %s is at %s, expected %s", ErrConflict, s.ref, short(cur), short(old))
-	}
-	if _, err := f.WriteString(new.String() + "\n"); err != nil {
-		return fmt.Errorf("gitstore: write %s: %w", lockPath, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("gitstore: sync %s: %w", lockPath, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("gitstore: close %s: %w", lockPath, err)
-	}
-	if err := os.Rename(lockPath, refPath); err != nil {
+	if err := writeRef(f, new.String()+"\n", refPath); err != nil {
+		os.Remove(lockPath)
 		return fmt.Errorf("gitstore: set %s: %w", s.ref, err)
 	}
-	renamed = true
 	return nil
 }
 
