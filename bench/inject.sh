@@ -11,9 +11,10 @@
 #
 # Prints medians and ratios; targets: configsync ≤ 10 ms median, ≥ 5×
 # faster than sops, ≥ 10× faster than dotenvx (checked against the faster,
-# plaintext, dotenvx run). Installs the peers under bench/out/ if missing:
-# sops from the Go module proxy, dotenvx from npm, age and hyperfine from
-# apt. Writes only under bench/out/ and a temp dir; exits non-zero if a
+# plaintext, dotenvx run). Also times two floors (bench/floor): an empty
+# Go program and one that only links our libraries. Installs the peers
+# under bench/out/ if missing: sops from the Go module proxy, dotenvx from
+# npm, age and hyperfine from apt. Writes only under bench/out/ and a temp dir; exits non-zero if a
 # step fails (a missed target is reported, not a failure).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -24,6 +25,8 @@ DOTENVX_VERSION=2.38.2
 
 need_hyperfine
 build
+(cd "$BENCH_DIR/.." && CGO_ENABLED=0 go build -o "$OUT/floor-empty" ./bench/floor/empty &&
+	CGO_ENABLED=0 go build -o "$OUT/floor-libs" ./bench/floor/libs) || die "build of bench/floor failed"
 
 SOPS="$OUT/sops"
 if ! "$SOPS" --version --disable-version-check 2>/dev/null | grep -q "${SOPS_VERSION#v}"; then
@@ -86,6 +89,9 @@ check dotenvx-plaintext "${dxp_cmd[@]:0:${#dxp_cmd[@]}-1}" sh -c "$show"
 echo "configsync $("$CS" version | head -n 1); sops $SOPS_VERSION; dotenvx $DOTENVX_VERSION; node $(node --version)"
 echo "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 measure "baseline: true" "$RUNS" "" true
+measure "floor: empty Go program" "$RUNS" "" "$OUT/floor-empty"
+measure "floor: Go program + libraries" "$RUNS" "" "$OUT/floor-libs"
+floor=$MEDIAN_MS
 measure "baseline: configsync version" "$RUNS" "" "$CS" version
 measure "baseline: sops --version" "$RUNS" "" "$SOPS" --version --disable-version-check
 measure "configsync inject" "$RUNS" "" "${cs_cmd[@]}"
@@ -103,5 +109,7 @@ echo "ratios: sops/configsync $(ratio "$sops" "$cs")x, dotenvx(encrypted)/config
 verdict "configsync inject median (ms)" "$cs" "<=" 10
 verdict "sops / configsync" "$(ratio "$sops" "$cs")" ">=" 5
 verdict "dotenvx (plaintext) / configsync" "$(ratio "$dxp" "$cs")" ">=" 10
-echo "(the version baselines are each binary's start-up alone)"
+echo "(the version baselines are each binary's start-up alone; the floors are an empty"
+echo " static Go program, and one that links the libraries configsync reads a store"
+echo " with and does nothing: $floor ms here before any work is done)"
 echo "missed targets: ${MISSED:-0}"
