@@ -21,6 +21,7 @@ var allowed = map[string][]string{
 	"envfile":           {},
 	"providers":         {},
 	"internal/testkeys": {},
+	"internal/fakecli":  {},
 	"internal/gittest":  {"golang.org/x/crypto/ssh"}, // test servers (git daemon, http-backend, ssh)
 	"config":            {"github.com/BurntSushi/toml"},
 	"keyring":           {"github.com/ProtonMail/go-crypto/"},
@@ -90,7 +91,7 @@ func TestTestkeysOnlyInTests(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		for _, fixture := range []string{"internal/testkeys", "internal/gittest"} {
+		for _, fixture := range []string{"internal/testkeys", "internal/gittest", "internal/fakecli"} {
 			if slices.Contains(pkg.Imports, module+fixture) {
 				t.Errorf("%s imports %s outside its tests", rel, fixture)
 			}
