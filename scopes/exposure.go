@@ -39,7 +39,7 @@ func newNameCache() *nameCache { return &nameCache{m: map[gitstore.Hash]itemName
 func (c *nameCache) put(blob gitstore.Hash, typ, keyFpr string, data []byte) {
 	n := itemNames{file: typ != TypeEnv, keyFpr: keyFpr}
 	if !n.file {
-		n.keys = keyNames(changedKeys(TypeEnv, nil, data))
+		n.keys = keysOf(data)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

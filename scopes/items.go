@@ -87,17 +87,23 @@ func (snap *snapshot) projectRecord(env, project string) *projectRecord {
 }
 
 // decryptItem decrypts an item and checks that a member holding the
-// environment's tier signed it, for this place (binding.go).
+// environment's tier signed it, for this place (binding.go); an item
+// whose content lives in a provider is read from there (provider.go).
 func (v *Vault) decryptItem(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem) ([]byte, error) {
 	ct, err := v.store.ReadBlob(ctx, it.Blob)
 	if err != nil {
 		return nil, err
 	}
-	return v.openItem(snap, env, key, it, ct)
+	data, err := v.openItem(snap, env, key, it, ct)
+	if err != nil {
+		return nil, err
+	}
+	return v.resolve(ctx, env.Name, data)
 }
 
 // openItem is decryptItem's crypto half, for ciphertext already read from
-// the store; it is safe to call from several goroutines.
+// the store; it is safe to call from several goroutines. A provider
+// item comes back as its pointer.
 func (v *Vault) openItem(snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem, ct []byte) ([]byte, error) {
 	return v.openVerified(snap, env, key, it, ct)
 }

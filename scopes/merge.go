@@ -29,6 +29,11 @@ func (v *Vault) mergeItem(ctx context.Context, snap *snapshot, env Environment, 
 		return nil, nil, fmt.Errorf("decrypt the version last synced: %w", err)
 	}
 	defer clear(base)
+	if isPointer(base) {
+		// The provider keeps only the latest content: without the
+		// version both sides started from, both changes conflict.
+		return nil, keyNames(changedKeys(TypeEnv, theirs, ours)), nil
+	}
 	merged, conflicts, err := envfile.Merge(base, ours, theirs)
 	if errors.Is(err, envfile.ErrUnmergeable) {
 		return nil, keyNames(changedKeys(TypeEnv, theirs, ours)), nil

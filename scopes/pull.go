@@ -36,6 +36,9 @@ type PullResult struct {
 	Items   []ItemResult // restored (written or already identical)
 	Skipped []SkippedProject
 	Stale   *Stale // set when the remote was unreachable
+	// Provider names the vault that held the items' contents (`1Password
+	// vault "Engineering"`); "" when they were all in the store.
+	Provider string
 }
 
 type restore struct {
@@ -44,6 +47,7 @@ type restore struct {
 	display string
 	data    []byte
 	write   bool
+	doc     *docState // the provider document data came from
 }
 
 // Pull fetches, verifies and decrypts the environment's items and
@@ -117,11 +121,27 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		placed, cts = append(placed, s), append(cts, ct)
 	}
 	plains := make([][]byte, len(placed))
+	vaults := make([]string, len(placed)) // where provider items came from
+	docs := make([]*docState, len(placed))
 	if err := onCores(len(placed), func(i int) (err error) {
-		plains[i], err = v.openItem(snap, env, key, placed[i], cts[i])
+		if plains[i], err = v.openItem(snap, env, key, placed[i], cts[i]); err != nil {
+			return err
+		}
+		if isPointer(plains[i]) {
+			vaults[i] = v.pointerVault(plains[i])
+			if p, err := decodePointer(plains[i]); err == nil {
+				docs[i] = p.state()
+			}
+		}
+		plains[i], err = v.resolve(ctx, env.Name, plains[i])
 		return err
 	}); err != nil {
 		return nil, err
+	}
+	for _, name := range vaults {
+		if name != "" {
+			res.Provider = name
+		}
 	}
 	var plan []*restore
 	var edits []KeyChange
@@ -130,7 +150,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		abs := filepath.Join(dir, filepath.FromSlash(s.Path))
 		display := v.display(dir, s.Path)
 		data := plains[i]
-		r := &restore{it: s, abs: abs, display: display, data: data, write: true}
+		r := &restore{it: s, abs: abs, display: display, data: data, write: true, doc: docs[i]}
 		plan = append(plan, r)
 		current, err := readExisting(dir, abs, display)
 		if err != nil {
@@ -171,7 +191,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 	}
 	for _, r := range plan {
 		mac := st.mac(r.data)
-		st.record(r.abs, env.Name, r.it.Blob.String(), mac)
+		st.record(r.abs, env.Name, r.it.Blob.String(), mac, r.doc)
 		item := ItemResult{Project: r.it.Project, Path: r.it.Path, Display: r.display, Type: r.it.Type, Size: len(r.data)}
 		if r.it.Type == TypeEnv {
 			if f, err := envfile.Parse(r.display, r.data); err == nil {

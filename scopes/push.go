@@ -60,6 +60,9 @@ type PushResult struct {
 	Upstream []string     // items left alone because the store is newer
 	Commit   string       // "" when nothing changed
 	Warnings []envfile.Diagnostic
+	// Provider names the vault the contents went to (`1Password vault
+	// "Engineering"`); "" for the store itself.
+	Provider string
 }
 
 // pending is an item push will write.
@@ -74,6 +77,16 @@ type pending struct {
 	ct      []byte
 	mode    keyring.Mode
 	merged  bool // data is a merge of the local file and the store's copy
+	// sealed, when set, is what the store gets instead of data: the
+	// pointer to a provider item (provider.go).
+	sealed []byte
+	doc    *pointer // the pointer sealed holds
+	old    []byte   // the store's content, when push read it
+	// lastDoc is the provider document of an item unchanged here since
+	// its last sync; rewrite is set when that document must be written
+	// again (provider.go, rewrites).
+	lastDoc *docState
+	rewrite bool
 }
 
 // Push encrypts the tracked items that changed and commits them to the
@@ -172,7 +185,7 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 
 	// Read and check every item before anything is encrypted: one bad
 	// file refuses the whole push.
-	var todo []*pending
+	var todo, unchanged []*pending
 	var conflicts []KeyChange
 	var problems []error
 	local := map[string]bool{}
@@ -206,6 +219,10 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 		}
 		if synced && last.Blob == s.Blob.String() {
 			if last.HMAC == mac {
+				if last.Doc != nil {
+					p.lastDoc = last.Doc
+					unchanged = append(unchanged, p)
+				}
 				continue // unchanged since the last sync
 			}
 			// Only this side changed: a plain update.
@@ -217,7 +234,7 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 			if err != nil {
 				return nil, err
 			}
-			p.keys = changedKeys(it.Type, old, data)
+			p.keys, p.old = changedKeys(it.Type, old, data), old
 			todo = append(todo, p)
 			continue
 		}
@@ -232,7 +249,7 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 			return nil, err
 		}
 		if bytes.Equal(old, data) {
-			st.record(it.Abs(), env.Name, s.Blob.String(), mac)
+			st.record(it.Abs(), env.Name, s.Blob.String(), mac, nil)
 			continue
 		}
 		if synced && last.HMAC == mac {
@@ -246,7 +263,7 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 				return nil, &ItemError{Path: display, Err: err}
 			}
 			if keys == nil {
-				p.keys, p.data, p.merged = changedKeys(it.Type, old, merged), merged, true
+				p.keys, p.data, p.merged, p.old = changedKeys(it.Type, old, merged), merged, true, old
 				p.mac = st.mac(merged)
 				if p.file, err = envfile.Parse(display, merged); err != nil {
 					return nil, &ItemError{Path: display, Err: err}
@@ -265,6 +282,11 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	if len(conflicts) > 0 {
 		return nil, &ConflictError{Files: conflicts}
 	}
+	rewrites, err := v.rewrites(ctx, env.Name, unchanged)
+	if err != nil {
+		return nil, err
+	}
+	todo = append(todo, rewrites...)
 
 	// Items this machine synced, then deleted locally, are deleted.
 	var deletions []storedItem
@@ -310,6 +332,24 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	if err != nil {
 		return nil, err
 	}
+	backend, kind, location, err := v.pushBackend()
+	if err != nil {
+		return nil, err
+	}
+	if backend != nil {
+		res.Provider = backend.Name()
+		undo, err := v.sendToProvider(ctx, backend, kind, location, env.Name, todo)
+		// A push that does not reach the store puts the vault back, so
+		// that readers keep finding what the store points to.
+		defer func() {
+			if res.Commit == "" {
+				undo()
+			}
+		}()
+		if err != nil {
+			return nil, err
+		}
+	}
 	prog := v.newProgress("Encrypting items", len(todo))
 	err = encryptEach(todo, env.Name, envPub, id, v.opts.Now, prog.add)
 	if err != nil {
@@ -322,6 +362,11 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	projects := map[string]bool{}
 	for _, p := range todo {
 		changes = append(changes, gitstore.Change{Path: itemStorePath(env.Name, p.it.Project, p.it.Path), Data: p.ct})
+		if p.rewrite {
+			lines = append(lines, p.it.Project+"/"+p.it.Path+": written again to "+res.Provider+" (its document was changed or removed there)")
+			projects[p.it.Project] = true
+			continue
+		}
 		lines = append(lines, describeChanges(p.it.Project+"/"+p.it.Path, p.keys, p.isNew, false))
 		projects[p.it.Project] = true
 	}
@@ -356,7 +401,7 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 			}
 		}
 		// The blob just committed at the item's path: its ciphertext.
-		st.record(p.it.Abs(), env.Name, gitstore.BlobHash(p.ct).String(), p.mac)
+		st.record(p.it.Abs(), env.Name, gitstore.BlobHash(p.ct).String(), p.mac, p.doc.state())
 		r := ItemResult{Project: p.it.Project, Path: p.it.Path, Display: p.display, Type: p.it.Type, Size: len(p.data), Mode: p.mode, Merged: p.merged}
 		if p.file != nil {
 			r.Vars, r.File = p.file.Len(), p.file
@@ -368,7 +413,12 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 		delete(st.Files[abs].Envs, env.Name)
 		res.Items = append(res.Items, ItemResult{Project: d.Project, Path: d.Path, Display: v.display(v.projectDirOf(d.Project), d.Path), Type: d.Type, Deleted: true})
 	}
-	return res, st.save()
+	if err := st.save(); err != nil {
+		return nil, err
+	}
+	// Only once the store no longer points to them: a failed commit
+	// must not lose a document the store still names.
+	return res, v.deleteFromProvider(ctx, snap, env, unwrap, deletions)
 }
 
 // pushLeftover pushes a local tip the remote does not have: the commit of
@@ -407,7 +457,11 @@ func encryptAll(todo []*pending, env string, to *keyring.PublicKey, signer *keyr
 func encryptEach(todo []*pending, env string, to *keyring.PublicKey, signer *keyring.PrivateKey, now func() time.Time, done func(int)) error {
 	return onCores(len(todo), func(i int) (err error) {
 		p := todo[i]
-		p.ct, p.mode, err = keyring.EncryptBound(p.data, []*keyring.PublicKey{to}, signer, now(), itemBinding(env, p.it.Project, p.it.Path))
+		data := p.data
+		if p.sealed != nil {
+			data = p.sealed
+		}
+		p.ct, p.mode, err = keyring.EncryptBound(data, []*keyring.PublicKey{to}, signer, now(), itemBinding(env, p.it.Project, p.it.Path))
 		if done != nil {
 			done(1)
 		}

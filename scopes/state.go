@@ -35,6 +35,8 @@ type fileState struct {
 type envState struct {
 	Blob string `json:"blob"`
 	HMAC string `json:"hmac"`
+	// Doc is set for an item whose content lives in a provider.
+	Doc *docState `json:"doc,omitempty"`
 }
 
 func (v *Vault) loadState() (*syncState, error) {
@@ -101,9 +103,10 @@ func (st *syncState) file(abs string) *fileState {
 	return f
 }
 
-// record notes that abs now holds content matching blob of env.
-func (st *syncState) record(abs, env, blob, mac string) {
+// record notes that abs now holds content matching blob of env; doc is
+// the provider document that holds it, nil for the store itself.
+func (st *syncState) record(abs, env, blob, mac string, doc *docState) {
 	f := st.file(abs)
 	f.HMAC = mac
-	f.Envs[env] = envState{Blob: blob, HMAC: mac}
+	f.Envs[env] = envState{Blob: blob, HMAC: mac, Doc: doc}
 }

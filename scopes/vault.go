@@ -38,6 +38,9 @@ type Options struct {
 	// git progress during fetch and push, items encrypted), for a
 	// terminal; nil for none.
 	Progress io.Writer
+	// Providers opens the 1Password or Bitwarden vault that holds items
+	// pushed with secrets.provider set (DESIGN.md §8); nil refuses them.
+	Providers OpenBackend
 }
 
 // Vault is this machine's view of a store: local config, the store
@@ -50,6 +53,7 @@ type Vault struct {
 	// (--remote, --repo) rather than configured by init.
 	ephemeral bool
 	id        *keyring.PrivateKey
+	providers *providerSet
 }
 
 // Files under $CONFIGSYNC_HOME.
@@ -71,7 +75,7 @@ func Open(ctx context.Context, opts Options) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{opts: opts, cfg: cfg}
+	v := &Vault{opts: opts, cfg: cfg, providers: &providerSet{open: opts.Providers}}
 	switch {
 	case opts.Remote != "":
 		s, err := gitstore.Memory(ctx, opts.Remote, cfg.Branch(), opts.GitAuth, opts.Progress)

@@ -266,14 +266,15 @@ func (a *app) readRemote(remote, repo string) string {
 // remote and repo read the store from elsewhere for this command only.
 func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault, error) {
 	v, err := scopes.Open(ctx, scopes.Options{
-		Home:     a.home,
-		UserHome: a.env.Getenv("HOME"),
-		Now:      a.env.Now,
-		Identity: a.loadIdentity,
-		Remote:   remote,
-		Repo:     repo,
-		GitAuth:  a.gitAuth(),
-		Progress: a.progress(),
+		Home:      a.home,
+		UserHome:  a.env.Getenv("HOME"),
+		Now:       a.env.Now,
+		Identity:  a.loadIdentity,
+		Remote:    remote,
+		Repo:      repo,
+		GitAuth:   a.gitAuth(),
+		Progress:  a.progress(),
+		Providers: a.openProvider,
 	})
 	if err != nil {
 		return nil, err

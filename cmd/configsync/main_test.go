@@ -8,12 +8,16 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/configsync/configsync/internal/fakecli"
 	"github.com/configsync/configsync/internal/testkeys"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"configsync": func() { os.Exit(Main(os.Args[1:], SystemEnv())) },
+		// Fakes of the 1Password and Bitwarden CLIs (providers).
+		"op": func() { os.Exit(fakecli.OP()) },
+		"bw": func() { os.Exit(fakecli.BW()) },
 	})
 }
 

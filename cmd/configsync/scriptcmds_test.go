@@ -13,6 +13,14 @@ import (
 // scriptCommands are the checks the scripts need beyond testscript's own.
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		// setenvstdout NAME: sets NAME to the last command's standard
+		// output, trailing newlines removed (a session key from bw unlock).
+		"setenvstdout": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 1 {
+				ts.Fatalf("usage: setenvstdout NAME")
+			}
+			ts.Setenv(args[0], strings.TrimRight(ts.ReadFile("stdout"), "\n"))
+		},
 		// perm MODE FILE...: each file has exactly this permission (octal).
 		"perm": func(ts *testscript.TestScript, neg bool, args []string) {
 			if len(args) < 2 {

@@ -59,20 +59,32 @@ func pushCmd() *command {
 					a.out("Everything up to date in %q scope.", res.Env.Name)
 					return nil
 				}
-				a.out("Encrypting %s (environment: %s)...", kindsPhrase(res.Items, true), res.Env.Name)
+				// Contents in a provider travel as they are; the store gets
+				// an encrypted pointer, whose mode says nothing of them.
+				mode := func(it scopes.ItemResult) string { return ", " + string(it.Mode) }
+				if res.Provider != "" {
+					a.out("Sending %s to %s (environment: %s)...", kindsPhrase(res.Items, true), res.Provider, res.Env.Name)
+					mode = func(scopes.ItemResult) string { return "" }
+				} else {
+					a.out("Encrypting %s (environment: %s)...", kindsPhrase(res.Items, true), res.Env.Name)
+				}
 				for _, it := range res.Items {
 					switch {
 					case it.Deleted:
 						a.out("✗ %s (deleted from the store)", it.Display)
 					case it.Type == scopes.TypeEnv && it.Merged:
-						a.out("✓ %s (%d %s, %s, merged with changes from the store)", it.Display, it.Vars, plural(it.Vars, "variable", "variables"), it.Mode)
+						a.out("✓ %s (%d %s%s, merged with changes from the store)", it.Display, it.Vars, plural(it.Vars, "variable", "variables"), mode(it))
 					case it.Type == scopes.TypeEnv:
-						a.out("✓ %s (%d %s, %s)", it.Display, it.Vars, plural(it.Vars, "variable", "variables"), it.Mode)
+						a.out("✓ %s (%d %s%s)", it.Display, it.Vars, plural(it.Vars, "variable", "variables"), mode(it))
 					default:
-						a.out("✓ %s (%s, %s)", it.Display, sizeOf(it.Size), it.Mode)
+						a.out("✓ %s (%s%s)", it.Display, sizeOf(it.Size), mode(it))
 					}
 				}
-				a.out("Pushed %s to %q scope.", countPhrase(res.Items), res.Env.Name)
+				if res.Provider != "" {
+					a.out("Pushed %s to %s.", countPhrase(res.Items), res.Provider)
+				} else {
+					a.out("Pushed %s to %q scope.", countPhrase(res.Items), res.Env.Name)
+				}
 				a.refreshLeakIndex(res.Env.Name, res.Items)
 				return nil
 			}
@@ -126,7 +138,11 @@ func pullCmd() *command {
 					}
 					a.info("Skipped project %s%s: track it with configsync add env DIR --project %s, or use --dest DIR", s.Project, where, s.Project)
 				}
-				a.out("Restored %s from %q scope.", countPhrase(res.Items), res.Env.Name)
+				if res.Provider != "" {
+					a.out("Restored %s from %s.", countPhrase(res.Items), res.Provider)
+				} else {
+					a.out("Restored %s from %q scope.", countPhrase(res.Items), res.Env.Name)
+				}
 				a.refreshLeakIndex(res.Env.Name, res.Items)
 				return nil
 			}

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/providers"
+	"github.com/configsync/configsync/scopes"
+)
+
+// openProvider opens the 1Password or Bitwarden vault that holds item
+// contents (DESIGN.md §8): the op or bw CLI runs with this process's
+// environment minus configsync's own credentials, which it has no use for.
+func (a *app) openProvider(kind, location string) (scopes.Backend, error) {
+	var env []string
+	for _, kv := range a.env.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); !slicesContains(scopes.Credentials, k) {
+			env = append(env, kv)
+		}
+	}
+	// Each case returns its own nil on error: a nil *OnePassword in a
+	// Backend would not be a nil Backend.
+	switch kind {
+	case config.Provider1Password:
+		b, err := providers.NewOnePassword(location, env)
+		if err != nil {
+			return nil, err
+		}
+		return b, nil
+	case config.ProviderBitwarden:
+		b, err := providers.NewBitwarden(location, env)
+		if err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("unknown secrets provider %q: run configsync config set secrets.provider git, 1password or bitwarden", kind)
+}

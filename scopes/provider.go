@@ -1,0 +1,398 @@
+package scopes
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/keyring"
+	"github.com/configsync/configsync/providers"
+)
+
+// Backend is a vault outside git that holds item contents (DESIGN.md §8):
+// a 1Password vault or a Bitwarden vault. Items are named by title.
+type Backend interface {
+	// Name names the vault in messages: `1Password vault "Engineering"`.
+	Name() string
+	// List returns the items whose title starts with prefix.
+	List(ctx context.Context, prefix string) ([]providers.Item, error)
+	// Read returns an item's content.
+	Read(ctx context.Context, it providers.Item) ([]byte, error)
+	// Write creates the item (it.ID == "") or replaces its content.
+	Write(ctx context.Context, it providers.Item, data []byte) error
+	// Delete deletes the item.
+	Delete(ctx context.Context, it providers.Item) error
+}
+
+var (
+	_ Backend = (*providers.OnePassword)(nil)
+	_ Backend = (*providers.Bitwarden)(nil)
+)
+
+// OpenBackend opens the vault of a provider: kind is config.Provider1Password
+// or config.ProviderBitwarden; location is the 1Password vault name, or the
+// Bitwarden server URL ("" for the default server).
+type OpenBackend func(kind, location string) (Backend, error)
+
+// A provider item keeps its content in the provider; the store keeps, in
+// the item's place, a pointer to it: encrypted to the environment key and
+// signed by the pusher like any item. The pointer carries a SHA-256 of the
+// content, so a document edited outside configsync, or swapped by someone
+// who can write the vault but is not a member of the tier, is refused on
+// read; and the key names, so that the exposure report of a member removal
+// needs no access to the provider.
+//
+// pointerMagic starts every pointer. It begins with a NUL byte, which no
+// dotenv file holds, so a tracked file cannot be mistaken for a pointer.
+const pointerMagic = "\x00configsync provider item 1\n"
+
+// pointer is the body of a provider item in the store.
+type pointer struct {
+	Provider string   `toml:"provider"`
+	Location string   `toml:"location,omitempty"`
+	Title    string   `toml:"title"`
+	Version  string   `toml:"version,omitempty"` // the document's, as written by the push
+	SHA256   string   `toml:"sha256"`
+	Keys     []string `toml:"keys,omitempty"`
+}
+
+func isPointer(data []byte) bool { return bytes.HasPrefix(data, []byte(pointerMagic)) }
+
+func (p *pointer) encode() ([]byte, error) {
+	body, err := config.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(pointerMagic), body...), nil
+}
+
+func decodePointer(data []byte) (*pointer, error) {
+	var p pointer
+	if err := config.Unmarshal("provider item", data[len(pointerMagic):], &p); err != nil {
+		return nil, err
+	}
+	if p.Title == "" || p.SHA256 == "" || (p.Provider != config.Provider1Password && p.Provider != config.ProviderBitwarden) {
+		return nil, errors.New("provider item: incomplete pointer")
+	}
+	return &p, nil
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// providerTitle names an item in a provider: configsync/<env>/<project>/<path>.
+func providerTitle(env, project, path string) string {
+	return "configsync/" + env + "/" + project + "/" + path
+}
+
+// envTitlePrefix is the title prefix of an environment's items.
+func envTitlePrefix(env string) string { return "configsync/" + env + "/" }
+
+// ProviderItemError is a provider item that could not be used: missing
+// from the vault, or not what the store says was pushed.
+type ProviderItemError struct {
+	Title string
+	Vault string // the backend's Name()
+	Err   error
+}
+
+// Error implements error.
+func (e *ProviderItemError) Error() string {
+	return fmt.Sprintf("%s in %s: %v", e.Title, e.Vault, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *ProviderItemError) Unwrap() error { return e.Err }
+
+// Why a provider item was refused.
+var (
+	ErrProviderItemMissing = errors.New("missing from the vault: push it again from a machine that has it")
+	ErrProviderItemChanged = errors.New("does not match what was pushed (edited outside configsync?): push the right version from a machine that has it")
+)
+
+// providerSet opens each provider vault once per command and lists each
+// environment's items there once; it is safe for concurrent use (pull
+// resolves items on every core).
+type providerSet struct {
+	open OpenBackend
+
+	mu       sync.Mutex
+	backends map[string]Backend
+	lists    map[string]map[string]providers.Item // backend key + env prefix → title → item
+}
+
+func (ps *providerSet) backend(kind, location string) (Backend, error) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	k := kind + "\x00" + location
+	if b, ok := ps.backends[k]; ok {
+		return b, nil
+	}
+	if ps.open == nil {
+		return nil, fmt.Errorf("items here live in %s, which this configsync cannot open", kind)
+	}
+	b, err := ps.open(kind, location)
+	if err != nil {
+		return nil, err
+	}
+	if ps.backends == nil {
+		ps.backends = map[string]Backend{}
+	}
+	ps.backends[k] = b
+	return b, nil
+}
+
+// items lists the items of one environment in a backend, by title.
+func (ps *providerSet) items(ctx context.Context, b Backend, env string, refresh bool) (map[string]providers.Item, error) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	k := b.Name() + "\x00" + env
+	if l, ok := ps.lists[k]; ok && !refresh {
+		return l, nil
+	}
+	list, err := b.List(ctx, envTitlePrefix(env))
+	if err != nil {
+		return nil, err
+	}
+	byTitle := map[string]providers.Item{}
+	for _, it := range list {
+		byTitle[it.Title] = it
+	}
+	if ps.lists == nil {
+		ps.lists = map[string]map[string]providers.Item{}
+	}
+	ps.lists[k] = byTitle
+	return byTitle, nil
+}
+
+// resolve returns an item's content: data itself, or for a pointer the
+// content it points to, checked against the pointer's digest.
+func (v *Vault) resolve(ctx context.Context, env string, data []byte) ([]byte, error) {
+	if !isPointer(data) {
+		return data, nil
+	}
+	p, err := decodePointer(data)
+	if err != nil {
+		return nil, err
+	}
+	b, err := v.providers.backend(p.Provider, p.Location)
+	if err != nil {
+		return nil, err
+	}
+	items, err := v.providers.items(ctx, b, env, false)
+	if err != nil {
+		return nil, err
+	}
+	it, ok := items[p.Title]
+	if !ok {
+		return nil, &ProviderItemError{Title: p.Title, Vault: b.Name(), Err: ErrProviderItemMissing}
+	}
+	content, err := b.Read(ctx, it)
+	if err != nil {
+		return nil, err
+	}
+	if sha256Hex(content) != p.SHA256 {
+		clear(content)
+		return nil, &ProviderItemError{Title: p.Title, Vault: b.Name(), Err: ErrProviderItemChanged}
+	}
+	return content, nil
+}
+
+// pushBackend is the provider new pushes go to; nil for git.
+func (v *Vault) pushBackend() (Backend, string, string, error) {
+	kind := v.cfg.Secrets.Provider
+	var location string
+	switch kind {
+	case "", config.ProviderGit:
+		return nil, "", "", nil
+	case config.Provider1Password:
+		location = v.cfg.Secrets.OnePassword.Vault
+	case config.ProviderBitwarden:
+		location = v.cfg.Secrets.Bitwarden.Server
+	}
+	b, err := v.providers.backend(kind, location)
+	return b, kind, location, err
+}
+
+// sendToProvider writes the content of each pending item to the
+// provider and puts a pointer in its place for the store. undo puts back
+// what it replaced, as far as it can: the content push read from the
+// store, or no document for an item the store did not hold.
+func (v *Vault) sendToProvider(ctx context.Context, b Backend, kind, location, env string, todo []*pending) (undo func(), err error) {
+	var undos []func()
+	undo = func() {
+		// A fresh context: the push's own may be what was cancelled.
+		ctx := context.WithoutCancel(ctx)
+		for i := len(undos) - 1; i >= 0; i-- {
+			undos[i]()
+		}
+		_, _ = v.providers.items(ctx, b, env, true)
+	}
+	existing, err := v.providers.items(ctx, b, env, true)
+	if err != nil {
+		return undo, err
+	}
+	for _, p := range todo {
+		title := providerTitle(env, p.it.Project, p.it.Path)
+		it, ok := existing[title]
+		if !ok {
+			it = providers.Item{Title: title}
+		}
+		if err := b.Write(ctx, it, p.data); err != nil {
+			return undo, err
+		}
+		switch old := p.old; {
+		case !ok:
+			undos = append(undos, func() { v.deleteCreated(ctx, b, env, title) })
+		case old != nil:
+			undos = append(undos, func() { _ = b.Write(context.WithoutCancel(ctx), it, old) })
+		}
+	}
+	// The versions the writes made: a later push that finds another one
+	// knows the document was written by someone else, and writes it again.
+	written, err := v.providers.items(ctx, b, env, true)
+	if err != nil {
+		return undo, err
+	}
+	for _, p := range todo {
+		title := providerTitle(env, p.it.Project, p.it.Path)
+		p.doc = &pointer{Provider: kind, Location: location, Title: title, Version: written[title].Version, SHA256: sha256Hex(p.data)}
+		if p.file != nil {
+			p.doc.Keys = p.file.Keys()
+		}
+		if p.sealed, err = p.doc.encode(); err != nil {
+			return undo, err
+		}
+	}
+	return undo, nil
+}
+
+// docState is what the sync state keeps of a provider item: where its
+// document is and the version this machine last wrote or read.
+type docState struct {
+	Provider string `json:"provider"`
+	Location string `json:"location,omitempty"`
+	Title    string `json:"title"`
+	Version  string `json:"version"`
+}
+
+func (p *pointer) state() *docState {
+	if p == nil {
+		return nil
+	}
+	return &docState{Provider: p.Provider, Location: p.Location, Title: p.Title, Version: p.Version}
+}
+
+// rewrites picks, among items unchanged here since they were last
+// synced, those whose document is gone or was written by someone else
+// since: their content, which the store vouches for, is written again.
+// A store with no provider items runs nothing.
+func (v *Vault) rewrites(ctx context.Context, env string, unchanged []*pending) ([]*pending, error) {
+	var out []*pending
+	for _, p := range unchanged {
+		b, err := v.providers.backend(p.lastDoc.Provider, p.lastDoc.Location)
+		if err != nil {
+			return nil, err
+		}
+		items, err := v.providers.items(ctx, b, env, false)
+		if err != nil {
+			return nil, err
+		}
+		if it, ok := items[p.lastDoc.Title]; !ok || it.Version != p.lastDoc.Version {
+			p.rewrite = true
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// deleteCreated deletes a document push created, found by its title.
+func (v *Vault) deleteCreated(ctx context.Context, b Backend, env, title string) {
+	ctx = context.WithoutCancel(ctx)
+	items, err := v.providers.items(ctx, b, env, true)
+	if it, ok := items[title]; err == nil && ok {
+		_ = b.Delete(ctx, it)
+	}
+}
+
+// deleteFromProvider removes the documents of items a push deleted from
+// the store, for those whose content lived in a provider.
+func (v *Vault) deleteFromProvider(ctx context.Context, snap *snapshot, env Environment, unwrap func() (*keyring.PrivateKey, error), deleted []storedItem) error {
+	for _, d := range deleted {
+		key, err := unwrap()
+		if err != nil {
+			return err
+		}
+		ct, err := v.store.ReadBlob(ctx, d.Blob)
+		if err != nil {
+			return err
+		}
+		data, err := v.openItem(snap, env, key, d, ct)
+		if err != nil || !isPointer(data) {
+			continue // the store's own item, gone with the commit
+		}
+		p, err := decodePointer(data)
+		if err != nil {
+			continue
+		}
+		if err := v.deleteDocument(ctx, env.Name, p); err != nil {
+			return fmt.Errorf("%s was deleted from the store, not from the vault: %w: delete it there by hand", p.Title, err)
+		}
+	}
+	return nil
+}
+
+func (v *Vault) deleteDocument(ctx context.Context, env string, p *pointer) error {
+	b, err := v.providers.backend(p.Provider, p.Location)
+	if err != nil {
+		return err
+	}
+	items, err := v.providers.items(ctx, b, env, false)
+	if err != nil {
+		return err
+	}
+	if it, ok := items[p.Title]; ok {
+		return b.Delete(ctx, it)
+	}
+	return nil
+}
+
+// pointerVault names the vault a pointer points into, "" if it cannot
+// be opened (resolve reports why).
+func (v *Vault) pointerVault(data []byte) string {
+	p, err := decodePointer(data)
+	if err != nil {
+		return ""
+	}
+	b, err := v.providers.backend(p.Provider, p.Location)
+	if err != nil {
+		return ""
+	}
+	return b.Name()
+}
+
+// pointerKeys are the key names a pointer records, for the exposure
+// report.
+func pointerKeys(data []byte) []string {
+	p, err := decodePointer(data)
+	if err != nil {
+		return nil
+	}
+	return slices.Clone(p.Keys)
+}
+
+// keysOf names the keys of an env item's content.
+func keysOf(data []byte) []string {
+	if isPointer(data) {
+		return pointerKeys(data)
+	}
+	return keyNames(changedKeys(TypeEnv, nil, data))
+}
