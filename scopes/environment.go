@@ -132,7 +132,8 @@ func (v *Vault) ActiveEnvironment(ctx context.Context) (Environment, error) {
 }
 
 // DeleteEnvironment removes an environment and all its items from the
-// store (history keeps them). A protected environment needs confirm.
+// store (history keeps them), and the documents of those whose content
+// lived in a provider. A protected environment needs confirm.
 func (v *Vault) DeleteEnvironment(ctx context.Context, name string, confirm func(Environment, int) bool) error {
 	unlock, err := v.lock(ctx)
 	if err != nil {
@@ -143,7 +144,11 @@ func (v *Vault) DeleteEnvironment(ctx context.Context, name string, confirm func
 	if err != nil {
 		return err
 	}
-	_, m, env, err := v.access(snap, name)
+	id, m, env, err := v.access(snap, name)
+	if err != nil {
+		return err
+	}
+	stored, err := snap.storedItems(name, "", "")
 	if err != nil {
 		return err
 	}
@@ -157,7 +162,16 @@ func (v *Vault) DeleteEnvironment(ctx context.Context, name string, confirm func
 	}
 	if v.cfg.Environment == name {
 		v.cfg.Environment = ""
-		return v.SaveConfig()
+		if err := v.SaveConfig(); err != nil {
+			return err
+		}
 	}
-	return nil
+	var key *keyring.PrivateKey
+	unwrap := func() (*keyring.PrivateKey, error) {
+		if key == nil {
+			key, err = v.envKey(snap, env, id)
+		}
+		return key, err
+	}
+	return v.deleteFromProvider(ctx, snap, env, unwrap, stored)
 }

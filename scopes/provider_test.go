@@ -274,6 +274,14 @@ func TestProviderPushPull(t *testing.T) {
 	if _, ok := pv.mem.get("configsync/development/myapp/.env.local"); ok {
 		t.Fatal(".env.local still in the vault after its deletion was pushed")
 	}
+
+	// Deleting the environment deletes its documents.
+	if err := pv.open().DeleteEnvironment(ctx, "development", nil); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := pv.mem.List(ctx, "configsync/"); len(left) != 0 {
+		t.Fatalf("documents left after env delete: %v", left)
+	}
 }
 
 // A document changed or removed outside configsync is refused on read,
