@@ -26,7 +26,15 @@ type Bitwarden struct {
 
 	mu    sync.Mutex // held for each operation, bw runs included
 	ready bool       // bw status was checked and the vault synced
+	// keepServer: never run bw config server (see KeepServer).
+	keepServer bool
 }
+
+// KeepServer stops b from pointing a logged-out bw at its server. Use it
+// when the server comes from data rather than from the user's own
+// settings (configsync reading a store that names it): the store must not
+// decide where the user types their master password.
+func (b *Bitwarden) KeepServer() { b.keepServer = true }
 
 // Bitwarden's limits: a note holds at most 10,000 characters once
 // encrypted (AES-CBC, base64, plus the IV and MAC), about 7,400 bytes of
@@ -350,6 +358,9 @@ func (b *Bitwarden) checkServer(ctx context.Context, st bwStatus) error {
 	}
 	if sameServer(have, b.server) {
 		return nil
+	}
+	if st.Status == "unauthenticated" && b.keepServer {
+		return hint(ErrSignedOut, fmt.Sprintf("Bitwarden CLI is logged out: these items are on %s; if that is your team's server, run bw config server %s, bw login, then export BW_SESSION=$(bw unlock --raw)", b.server, b.server))
 	}
 	if st.Status == "unauthenticated" {
 		if _, err := b.run(ctx, "config server", nil, nil, "config", "server", b.server); err != nil {

@@ -355,6 +355,16 @@ func TestBitwardenServer(t *testing.T) {
 			t.Errorf("bw config ran %d times, want 1", n)
 		}
 	})
+	t.Run("logged out, server from data: bw left alone", func(t *testing.T) {
+		f := newFixture(t)
+		b := mustBitwarden(t, self, f.env)
+		b.KeepServer()
+		_, err := b.List(ctx, "configsync/")
+		assertError(t, err, ErrSignedOut, "Bitwarden CLI is logged out: these items are on "+self+"; if that is your team's server, run bw config server "+self+", bw login, then export BW_SESSION=$(bw unlock --raw)")
+		if n := countCalls(f.log("bw"), "config"); n != 0 {
+			t.Errorf("bw config ran %d times for a server the user did not choose", n)
+		}
+	})
 	t.Run("logged in elsewhere", func(t *testing.T) {
 		f := newFixture(t)
 		f.bwLogin()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/configsync/configsync/config"
@@ -32,6 +33,11 @@ func (a *app) openProvider(kind, location string) (scopes.Backend, error) {
 		b, err := providers.NewBitwarden(location, env)
 		if err != nil {
 			return nil, err
+		}
+		// Only this machine's own setting may repoint bw; a server named
+		// by the store (another member's push) may not.
+		if local, err := config.LoadLocal(filepath.Join(a.home, "config.toml")); err != nil || local.Secrets.Bitwarden.Server != location {
+			b.KeepServer()
 		}
 		return b, nil
 	}
