@@ -402,3 +402,40 @@ func TestPointerKeys(t *testing.T) {
 		t.Fatalf("keysOf(dotenv) = %v", got)
 	}
 }
+
+// Removing a member rotates the environment (pointers re-encrypted, the
+// documents untouched) and names the keys of provider items they could
+// read, from the pointers alone.
+func TestProviderTeamRemove(t *testing.T) {
+	ctx := context.Background()
+	pv := newProviderVault(t)
+	bob, err := keyring.ReadPrivateKey(testkeys.Bob(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pv.open().TeamAdd(ctx, bob.Public(), []Tier{TierDev}, false, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pv.open().Push(ctx, PushOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pv.mem.takeCalls()
+	rep, err := pv.open().TeamRemove(ctx, "bob@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range rep.Exposed {
+		got = append(got, x.Item+": "+strings.Join(x.Keys, ", "))
+	}
+	want := []string{"myapp/.env: A, SECRET", "myapp/.env.local: B"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("exposed = %q, want %q", got, want)
+	}
+	if calls := pv.mem.takeCalls(); len(calls) != 0 {
+		t.Fatalf("team remove called the provider: %v", calls)
+	}
+	if _, err := pv.open().Pull(ctx, PullOptions{Project: "myapp", Dest: t.TempDir()}); err != nil {
+		t.Fatalf("pull after the rotation: %v", err)
+	}
+}
