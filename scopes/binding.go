@@ -187,9 +187,16 @@ func (v *Vault) unwrapEnvKey(snap *snapshot, env Environment, id *keyring.Privat
 			return nil, err
 		}
 	}
-	plain, binding, err := v.openEnvKeyData(snap, env, id, wrapped)
+	plain, binding, signer, err := v.openEnvKeyData(snap, env, id, wrapped)
 	if err != nil {
 		return nil, err
+	}
+	if strict {
+		if err := v.checkTierPin(snap, env, signer); err != nil {
+			clear(plain)
+			return nil, err
+		}
+		v.accept(env)
 	}
 	key, err := keyring.ReadPrivateKey(plain, nil)
 	clear(plain)
@@ -204,9 +211,10 @@ func (v *Vault) unwrapEnvKey(snap *snapshot, env Environment, id *keyring.Privat
 }
 
 // openEnvKeyData decrypts a wrapped environment key and checks its
-// signer and binding; it returns the serialized key and the binding.
-func (v *Vault) openEnvKeyData(snap *snapshot, env Environment, id *keyring.PrivateKey, wrapped []byte) ([]byte, string, error) {
-	plain, _, binding, err := keyring.DecryptBound(wrapped, []*keyring.PrivateKey{id}, snap.signers(env.Tier), v.opts.Now())
+// signer and binding; it returns the serialized key, the binding and the
+// signer.
+func (v *Vault) openEnvKeyData(snap *snapshot, env Environment, id *keyring.PrivateKey, wrapped []byte) ([]byte, string, *keyring.PublicKey, error) {
+	plain, signer, binding, err := keyring.DecryptBound(wrapped, []*keyring.PrivateKey{id}, snap.signers(env.Tier), v.opts.Now())
 	var unknown *keyring.UnknownSignerError
 	switch {
 	case errors.As(err, &unknown):
@@ -214,17 +222,17 @@ func (v *Vault) openEnvKeyData(snap *snapshot, env Environment, id *keyring.Priv
 		if m, ok := snap.owner(unknown.KeyID); ok {
 			who = m.Label()
 		}
-		return nil, "", &EnvironmentKeyError{Env: env.Name, Reason: fmt.Sprintf("it is signed by %s, who does not hold tier %s", who, env.Tier)}
+		return nil, "", nil, &EnvironmentKeyError{Env: env.Name, Reason: fmt.Sprintf("it is signed by %s, who does not hold tier %s", who, env.Tier)}
 	case errors.Is(err, keyring.ErrUnsigned), errors.Is(err, keyring.ErrBadSignature):
-		return nil, "", &EnvironmentKeyError{Env: env.Name, Reason: "its signature is missing or not valid"}
+		return nil, "", nil, &EnvironmentKeyError{Env: env.Name, Reason: "its signature is missing or not valid"}
 	case err != nil:
-		return nil, "", fmt.Errorf("unwrap the key of environment %q: %w", env.Name, err)
+		return nil, "", nil, fmt.Errorf("unwrap the key of environment %q: %w", env.Name, err)
 	}
 	if binding != "" && binding != envKeyBinding(env) {
 		clear(plain)
-		return nil, "", &EnvironmentKeyError{Env: env.Name, Reason: "environment.toml does not match what its key was made for (edited by hand?)"}
+		return nil, "", nil, &EnvironmentKeyError{Env: env.Name, Reason: "environment.toml does not match what its key was made for (edited by hand?)"}
 	}
-	return plain, binding, nil
+	return plain, binding, signer, nil
 }
 
 // checkRecipients refuses an environment key that is encrypted to anyone

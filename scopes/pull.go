@@ -200,7 +200,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		}
 		res.Items = append(res.Items, item)
 	}
-	return res, st.save()
+	return res, v.saveState(st)
 }
 
 // placeProjects decides where each project's items go on this machine:

@@ -313,7 +313,7 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 		if err := v.pushLeftover(ctx, snap.tip); err != nil {
 			return nil, err
 		}
-		return res, st.save()
+		return res, v.saveState(st)
 	}
 	if env.Protected {
 		var changes []ItemChange
@@ -413,7 +413,7 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 		delete(st.Files[abs].Envs, env.Name)
 		res.Items = append(res.Items, ItemResult{Project: d.Project, Path: d.Path, Display: v.display(v.projectDirOf(d.Project), d.Path), Type: d.Type, Deleted: true})
 	}
-	if err := st.save(); err != nil {
+	if err := v.saveState(st); err != nil {
 		return nil, err
 	}
 	// Only once the store no longer points to them: a failed commit

@@ -20,6 +20,8 @@ import (
 // local edits from store changes without keeping any plaintext.
 type syncState struct {
 	Files map[string]*fileState `json:"files"` // by absolute path
+	// Tiers pins the tier last accepted for each environment (tierpin.go).
+	Tiers map[string]Tier `json:"tiers,omitempty"`
 
 	key  []byte
 	path string

@@ -443,7 +443,7 @@ func lostAny(before, after []string) bool {
 // reencrypt decrypts a wrapped environment key and encrypts it again to
 // to, signed by id, with the binding it had.
 func (v *Vault) reencrypt(snap *snapshot, env Environment, wrapped []byte, id *keyring.PrivateKey, to []*keyring.PublicKey) ([]byte, error) {
-	plain, binding, err := v.openEnvKeyData(snap, env, id, wrapped)
+	plain, binding, _, err := v.openEnvKeyData(snap, env, id, wrapped)
 	if err != nil {
 		return nil, err
 	}

@@ -54,6 +54,8 @@ type Vault struct {
 	ephemeral bool
 	id        *keyring.PrivateKey
 	providers *providerSet
+	pins      map[string]Tier // tierPins, read once
+	accepted  map[string]Tier // environments whose key passed checkTierPin
 }
 
 // Files under $CONFIGSYNC_HOME.

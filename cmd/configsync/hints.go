@@ -43,6 +43,7 @@ func hint(err error) string {
 		dangerous      *scopes.DangerousError
 	)
 	var envKey *scopes.EnvironmentKeyError
+	var lowered *scopes.TierLoweredError
 	switch {
 	case errors.As(err, &format):
 		return "upgrade configsync"
@@ -72,6 +73,8 @@ func hint(err error) string {
 		return "ask an admin (" + strings.Join(notAdmin.Admins, ", ") + ") to make this change"
 	case errors.As(err, &notAdmin):
 		return "ask an admin to make this change"
+	case errors.As(err, &lowered):
+		return "do not use it; ask an admin to check it with configsync verify and to re-create it"
 	case errors.As(err, &envKey):
 		return fmt.Sprintf("run configsync verify; an admin holding the tier can run configsync env rotate %s", envKey.Env)
 	case errors.As(err, &protected):
