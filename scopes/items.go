@@ -98,7 +98,7 @@ func (v *Vault) decryptItem(ctx context.Context, snap *snapshot, env Environment
 	if err != nil {
 		return nil, err
 	}
-	return v.resolve(ctx, env.Name, data)
+	return v.resolve(ctx, env.Name, it, data)
 }
 
 // openItem is decryptItem's crypto half, for ciphertext already read from

@@ -173,15 +173,19 @@ func (ps *providerSet) items(ctx context.Context, b Backend, env string, refresh
 	return byTitle, nil
 }
 
-// resolve returns an item's content: data itself, or for a pointer the
-// content it points to, checked against the pointer's digest.
-func (v *Vault) resolve(ctx context.Context, env string, data []byte) ([]byte, error) {
+// resolve returns item it's content: data itself, or for a pointer the
+// content it points to, checked against the pointer's digest. A pointer
+// names the document of its own place only, as push writes it.
+func (v *Vault) resolve(ctx context.Context, env string, it storedItem, data []byte) ([]byte, error) {
 	if !isPointer(data) {
 		return data, nil
 	}
 	p, err := decodePointer(data)
 	if err != nil {
 		return nil, err
+	}
+	if want := providerTitle(env, it.Project, it.Path); p.Title != want {
+		return nil, fmt.Errorf("store item %s/%s points to the document %q, not its own (%s): %w", it.Project, it.Path, p.Title, want, ErrNotStore)
 	}
 	b, err := v.providers.backend(p.Provider, p.Location)
 	if err != nil {
@@ -191,11 +195,11 @@ func (v *Vault) resolve(ctx context.Context, env string, data []byte) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	it, ok := items[p.Title]
+	doc, ok := items[p.Title]
 	if !ok {
 		return nil, &ProviderItemError{Title: p.Title, Vault: b.Name(), Err: ErrProviderItemMissing}
 	}
-	content, err := b.Read(ctx, it)
+	content, err := b.Read(ctx, doc)
 	if err != nil {
 		return nil, err
 	}

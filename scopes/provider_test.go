@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/gitstore"
 	"github.com/configsync/configsync/internal/testkeys"
 	"github.com/configsync/configsync/keyring"
 	"github.com/configsync/configsync/providers"
@@ -438,4 +439,47 @@ func TestProviderTeamRemove(t *testing.T) {
 	if _, err := pv.open().Pull(ctx, PullOptions{Project: "myapp", Dest: t.TempDir()}); err != nil {
 		t.Fatalf("pull after the rotation: %v", err)
 	}
+}
+
+// A pointer names its own document only: one signed for .env that names
+// .env.local's document is refused.
+func TestPointerNamesItsOwnDocument(t *testing.T) {
+	ctx := context.Background()
+	pv := newProviderVault(t)
+	if _, err := pv.open().Push(ctx, PushOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	v := pv.open()
+	snap, err := v.load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := snap.env("development")
+	alice, _ := v.identity()
+	local, _ := pv.mem.get("configsync/development/myapp/.env.local")
+	p := pointer{Provider: config.Provider1Password, Location: "Engineering", Title: "configsync/development/myapp/.env.local", SHA256: sha256Hex(local)}
+	data, err := p.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, _, err := keyring.EncryptBound(data, []*keyring.PublicKey{mustEnvPub(t, v, snap, env)}, alice, testkeys.Now(), itemBinding(env.Name, "myapp", ".env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.store.Commit(ctx, snap.tip, []gitstore.Change{{Path: itemStorePath(env.Name, "myapp", ".env"), Data: ct}}, gitstore.Signature{Name: "Alice", Email: "alice@example.com", When: testkeys.Now()}, "point elsewhere"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = pv.open().Variables(ctx, VariablesOptions{Project: "myapp"})
+	if !errors.Is(err, ErrNotStore) || !strings.Contains(err.Error(), `points to the document "configsync/development/myapp/.env.local"`) {
+		t.Fatalf("variables with a pointer to another document: %v", err)
+	}
+}
+
+func mustEnvPub(t *testing.T, v *Vault, snap *snapshot, env Environment) *keyring.PublicKey {
+	t.Helper()
+	pub, err := v.envPublicKey(snap, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub
 }

@@ -133,7 +133,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 				docs[i] = p.state()
 			}
 		}
-		plains[i], err = v.resolve(ctx, env.Name, plains[i])
+		plains[i], err = v.resolve(ctx, env.Name, placed[i], plains[i])
 		return err
 	}); err != nil {
 		return nil, err
