@@ -363,7 +363,11 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	for _, p := range todo {
 		changes = append(changes, gitstore.Change{Path: itemStorePath(env.Name, p.it.Project, p.it.Path), Data: p.ct})
 		if p.rewrite {
-			lines = append(lines, p.it.Project+"/"+p.it.Path+": written again to "+res.Provider+" (its document was changed or removed there)")
+			where := "into the store"
+			if res.Provider != "" {
+				where = "again to " + res.Provider
+			}
+			lines = append(lines, p.it.Project+"/"+p.it.Path+": written "+where+" (its document was changed or removed in the vault)")
 			projects[p.it.Project] = true
 			continue
 		}
