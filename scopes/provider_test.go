@@ -483,3 +483,44 @@ func mustEnvPub(t *testing.T, v *Vault, snap *snapshot, env Environment) *keyrin
 	}
 	return pub
 }
+
+// Back to the git provider: a changed item moves into the store, an
+// unchanged one keeps working from the vault.
+func TestProviderSwitchBackToGit(t *testing.T) {
+	ctx := context.Background()
+	pv := newProviderVault(t)
+	if _, err := pv.open().Push(ctx, PushOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	v := pv.open()
+	v.Config().Secrets = config.Secrets{Provider: config.ProviderGit}
+	if err := v.SaveConfig(); err != nil {
+		t.Fatal(err)
+	}
+	pv.write(t, ".env", "A=1\nSECRET=in-the-store-now\n")
+	res, err := pv.open().Push(ctx, PushOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Provider != "" || len(res.Items) != 1 {
+		t.Fatalf("push = %+v", res)
+	}
+	if got, _ := pv.mem.get("configsync/development/myapp/.env"); string(got) != "A=1\nSECRET=hunter2-secret\n" {
+		t.Fatalf("the vault's document changed: %q", got)
+	}
+	pv.mem.takeCalls()
+	dest := t.TempDir()
+	if _, err := pv.open().Pull(ctx, PullOptions{Project: "myapp", Dest: dest}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dest, ".env")); string(b) != "A=1\nSECRET=in-the-store-now\n" {
+		t.Fatalf("pulled .env = %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dest, ".env.local")); string(b) != "B=2\n" {
+		t.Fatalf("pulled .env.local = %q", b)
+	}
+	calls := pv.mem.takeCalls()
+	if slices.Contains(calls, "read configsync/development/myapp/.env") || !slices.Contains(calls, "read configsync/development/myapp/.env.local") {
+		t.Fatalf("provider calls of the pull: %v", calls)
+	}
+}
