@@ -1,13 +1,10 @@
 package scopes
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/configsync/configsync/config"
@@ -155,177 +152,27 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	if err != nil {
 		return nil, err
 	}
-	// Only projects tracked here can have items to write or delete.
-	trackedProject := map[string]bool{}
-	for _, it := range items {
-		trackedProject[it.Project] = true
-	}
-	for _, t := range v.TrackedProjects() {
-		trackedProject[t.Project] = true
-	}
-	stored, err := snap.storedItemsWhere(env.Name, func(p string) bool {
-		return (o.Project == "" || p == o.Project) && trackedProject[p]
-	}, o.Filter)
+	stored, err := v.storedForPush(snap, env, items, o)
 	if err != nil {
 		return nil, err
 	}
-	storedBy := map[string]storedItem{}
+	a := &pushAttempt{v: v, snap: snap, env: env, id: id, st: st, res: &PushResult{Env: env}, stored: map[string]storedItem{}}
 	for _, s := range stored {
-		storedBy[s.Project+"\x00"+s.Path] = s
+		a.stored[s.Project+"\x00"+s.Path] = s
 	}
-
-	res := &PushResult{Env: env}
-	var envKey *keyring.PrivateKey
-	unwrap := func() (*keyring.PrivateKey, error) {
-		if envKey == nil {
-			envKey, err = v.envKey(snap, env, id)
-		}
-		return envKey, err
-	}
-
-	// Read and check every item before anything is encrypted: one bad
-	// file refuses the whole push.
-	var todo, unchanged []*pending
-	var conflicts []KeyChange
-	var problems []error
-	local := map[string]bool{}
-	for _, it := range items {
-		display := v.display(it.Dir, it.Path)
-		data, file, err := readLocal(it, display)
-		if err != nil {
-			problems = append(problems, err)
-			continue
-		}
-		if data == nil {
-			continue
-		}
-		local[it.Project+"\x00"+it.Path] = true
-		if file != nil {
-			res.Warnings = append(res.Warnings, file.Diagnostics...)
-		}
-		mac := st.mac(data)
-		s, inStore := storedBy[it.Project+"\x00"+it.Path]
-		p := &pending{it: it, display: display, data: data, file: file, mac: mac, isNew: !inStore}
-		if !inStore {
-			p.keys = changedKeys(it.Type, nil, data)
-			todo = append(todo, p)
-			continue
-		}
-		rec := st.Files[it.Abs()]
-		var last envState
-		var synced bool
-		if rec != nil {
-			last, synced = rec.Envs[env.Name]
-		}
-		if synced && last.Blob == s.Blob.String() {
-			if last.HMAC == mac {
-				if last.Doc != nil {
-					p.lastDoc = last.Doc
-					unchanged = append(unchanged, p)
-				}
-				continue // unchanged since the last sync
-			}
-			// Only this side changed: a plain update.
-			key, err := unwrap()
-			if err != nil {
-				return nil, err
-			}
-			old, err := v.decryptItem(ctx, snap, env, key, s)
-			if err != nil {
-				return nil, err
-			}
-			p.keys, p.old = changedKeys(it.Type, old, data), old
-			todo = append(todo, p)
-			continue
-		}
-		// The store changed since this machine last synced the item (or
-		// it never did): compare contents.
-		key, err := unwrap()
-		if err != nil {
-			return nil, err
-		}
-		old, err := v.decryptItem(ctx, snap, env, key, s)
-		if err != nil {
-			return nil, err
-		}
-		if bytes.Equal(old, data) {
-			st.record(it.Abs(), env.Name, s.Blob.String(), mac, nil)
-			continue
-		}
-		if synced && last.HMAC == mac {
-			res.Upstream = append(res.Upstream, display) // only the store changed: pull brings it
-			continue
-		}
-		// Both sides changed the item: merge when the keys are disjoint.
-		if synced && it.Type == TypeEnv {
-			merged, keys, err := v.mergeItem(ctx, snap, env, id, key, last.Blob, data, old)
-			if err != nil {
-				return nil, &ItemError{Path: display, Err: err}
-			}
-			if keys == nil {
-				p.keys, p.data, p.merged, p.old = changedKeys(it.Type, old, merged), merged, true, old
-				p.mac = st.mac(merged)
-				if p.file, err = envfile.Parse(display, merged); err != nil {
-					return nil, &ItemError{Path: display, Err: err}
-				}
-				todo = append(todo, p)
-				continue
-			}
-			conflicts = append(conflicts, KeyChange{Path: display, Keys: keys})
-			continue
-		}
-		conflicts = append(conflicts, KeyChange{Path: display, Keys: keyNames(changedKeys(it.Type, old, data))})
-	}
-	if len(problems) > 0 {
-		return nil, problems[0]
-	}
-	if len(conflicts) > 0 {
-		return nil, &ConflictError{Files: conflicts}
-	}
-	rewrites, err := v.rewrites(ctx, env.Name, unchanged)
-	if err != nil {
+	if err := a.plan(ctx, items); err != nil {
 		return nil, err
 	}
-	todo = append(todo, rewrites...)
-
-	// Items this machine synced, then deleted locally, are deleted.
-	var deletions []storedItem
-	for _, s := range stored {
-		if local[s.Project+"\x00"+s.Path] {
-			continue
-		}
-		dir := v.projectDirOf(s.Project)
-		if dir == "" {
-			continue
-		}
-		abs := TrackedItem{Dir: dir, Path: s.Path}.Abs()
-		rec := st.Files[abs]
-		if rec == nil || rec.Envs[env.Name].Blob != s.Blob.String() {
-			continue
-		}
-		if _, err := os.Lstat(abs); err == nil {
-			continue // present but not tracked (e.g. filtered out)
-		}
-		deletions = append(deletions, s)
-	}
-
-	if len(todo) == 0 && len(deletions) == 0 {
+	a.findDeletions(stored)
+	res := a.res
+	if len(a.todo) == 0 && len(a.deletions) == 0 {
 		if err := v.pushLeftover(ctx, snap.tip); err != nil {
 			return nil, err
 		}
 		return res, v.saveState(st)
 	}
-	if env.Protected {
-		var changes []ItemChange
-		for _, p := range todo {
-			changes = append(changes, ItemChange{Display: p.display, Type: p.it.Type, New: p.isNew, Keys: p.keys})
-		}
-		for _, d := range deletions {
-			changes = append(changes, ItemChange{Display: v.display(v.projectDirOf(d.Project), d.Path), Type: d.Type, Deleted: true})
-		}
-		if o.Confirm == nil || !o.Confirm(env, changes) {
-			return nil, &ProtectedError{Env: env.Name, Keys: countKeys(changes)}
-		}
+	if env.Protected && (o.Confirm == nil || !o.Confirm(env, a.changes())) {
+		return nil, &ProtectedError{Env: env.Name, Keys: countKeys(a.changes())}
 	}
 
 	envPub, err := v.envPublicKey(snap, env)
@@ -338,7 +185,7 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	}
 	if backend != nil {
 		res.Provider = backend.Name()
-		undo, err := v.sendToProvider(ctx, backend, kind, location, env.Name, todo)
+		undo, err := v.sendToProvider(ctx, backend, kind, location, env.Name, a.todo)
 		// A push that does not reach the store puts the vault back, so
 		// that readers keep finding what the store points to.
 		defer func() {
@@ -350,79 +197,45 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 			return nil, err
 		}
 	}
-	prog := v.newProgress("Encrypting items", len(todo))
-	err = encryptEach(todo, env.Name, envPub, id, v.opts.Now, prog.add)
-	if err != nil {
+	prog := v.newProgress("Encrypting items", len(a.todo))
+	if err := encryptEach(a.todo, env.Name, envPub, id, v.opts.Now, prog.add); err != nil {
 		return nil, err
 	}
 	prog.finish()
 
-	var changes []gitstore.Change
-	var lines []string
-	projects := map[string]bool{}
-	for _, p := range todo {
-		changes = append(changes, gitstore.Change{Path: itemStorePath(env.Name, p.it.Project, p.it.Path), Data: p.ct})
-		if p.rewrite {
-			where := "into the store"
-			if res.Provider != "" {
-				where = "again to " + res.Provider
-			}
-			lines = append(lines, p.it.Project+"/"+p.it.Path+": written "+where+" (its document was changed or removed in the vault)")
-			projects[p.it.Project] = true
-			continue
-		}
-		lines = append(lines, describeChanges(p.it.Project+"/"+p.it.Path, p.keys, p.isNew, false))
-		projects[p.it.Project] = true
-	}
-	for _, d := range deletions {
-		changes = append(changes, gitstore.Change{Path: itemStorePath(env.Name, d.Project, d.Path), Delete: true})
-		lines = append(lines, describeChanges(d.Project+"/"+d.Path, nil, false, true))
-		projects[d.Project] = true
-	}
-	for proj := range projects {
-		c, err := v.projectRecordChange(snap, env.Name, proj, todo, deletions)
-		if err != nil {
-			return nil, err
-		}
-		changes = append(changes, c)
-	}
-	summary := fmt.Sprintf("push %s: %d %s", env.Name, len(todo)+len(deletions), plural(len(todo)+len(deletions), "item", "items"))
-	msg := summary + "\n\n" + strings.Join(lines, "\n") + "\n"
-	if o.Message != "" {
-		msg = summary + "\n\n" + o.Message + "\n\n" + strings.Join(lines, "\n") + "\n"
+	changes, msg, err := a.commitContent(o.Message)
+	if err != nil {
+		return nil, err
 	}
 	h, err := v.commit(ctx, snap, changes, m, msg)
 	if err != nil {
 		return nil, err
 	}
 	res.Commit = h.String()
-
-	for _, p := range todo {
-		if p.merged {
-			// The local file gets both sides too, so it matches the store.
-			if err := config.WriteFileAtomic(p.it.Abs(), p.data); err != nil {
-				return nil, &ItemError{Path: p.display, Err: err}
-			}
-		}
-		// The blob just committed at the item's path: its ciphertext.
-		st.record(p.it.Abs(), env.Name, gitstore.BlobHash(p.ct).String(), p.mac, p.doc.state())
-		r := ItemResult{Project: p.it.Project, Path: p.it.Path, Display: p.display, Type: p.it.Type, Size: len(p.data), Mode: p.mode, Merged: p.merged}
-		if p.file != nil {
-			r.Vars, r.File = p.file.Len(), p.file
-		}
-		res.Items = append(res.Items, r)
-	}
-	for _, d := range deletions {
-		abs := TrackedItem{Dir: v.projectDirOf(d.Project), Path: d.Path}.Abs()
-		delete(st.Files[abs].Envs, env.Name)
-		res.Items = append(res.Items, ItemResult{Project: d.Project, Path: d.Path, Display: v.display(v.projectDirOf(d.Project), d.Path), Type: d.Type, Deleted: true})
+	if err := a.record(); err != nil {
+		return nil, err
 	}
 	if err := v.saveState(st); err != nil {
 		return nil, err
 	}
 	// Only once the store no longer points to them: a failed commit
 	// must not lose a document the store still names.
-	return res, v.deleteFromProvider(ctx, snap, env, unwrap, deletions)
+	return res, v.deleteFromProvider(ctx, snap, env, a.unwrap, a.deletions)
+}
+
+// storedForPush lists the environment's items that push may write or
+// delete: those of the projects tracked on this machine.
+func (v *Vault) storedForPush(snap *snapshot, env Environment, items []TrackedItem, o PushOptions) ([]storedItem, error) {
+	trackedProject := map[string]bool{}
+	for _, it := range items {
+		trackedProject[it.Project] = true
+	}
+	for _, t := range v.TrackedProjects() {
+		trackedProject[t.Project] = true
+	}
+	return snap.storedItemsWhere(env.Name, func(p string) bool {
+		return (o.Project == "" || p == o.Project) && trackedProject[p]
+	}, o.Filter)
 }
 
 // pushLeftover pushes a local tip the remote does not have: the commit of

@@ -1,0 +1,267 @@
+package scopes
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/envfile"
+	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/keyring"
+)
+
+// pushAttempt is one attempt of a push, against one tip of the store.
+type pushAttempt struct {
+	v      *Vault
+	snap   *snapshot
+	env    Environment
+	id     *keyring.PrivateKey
+	st     *syncState
+	res    *PushResult
+	stored map[string]storedItem // by project + "\x00" + path
+
+	envKey    *keyring.PrivateKey // unwrapped on first use
+	todo      []*pending          // items to write
+	unchanged []*pending          // provider items unchanged here (provider.go, rewrites)
+	deletions []storedItem        // items to delete
+	local     map[string]bool     // items present on this machine
+}
+
+// unwrap unwraps the environment key once.
+func (a *pushAttempt) unwrap() (*keyring.PrivateKey, error) {
+	if a.envKey == nil {
+		key, err := a.v.envKey(a.snap, a.env, a.id)
+		if err != nil {
+			return nil, err
+		}
+		a.envKey = key
+	}
+	return a.envKey, nil
+}
+
+// storeContent is the store's content of item s.
+func (a *pushAttempt) storeContent(ctx context.Context, s storedItem) ([]byte, error) {
+	key, err := a.unwrap()
+	if err != nil {
+		return nil, err
+	}
+	return a.v.decryptItem(ctx, a.snap, a.env, key, s)
+}
+
+// plan reads and checks every item before anything is encrypted: one
+// bad file, or one conflict, refuses the whole push.
+func (a *pushAttempt) plan(ctx context.Context, items []TrackedItem) error {
+	var conflicts []KeyChange
+	var problems []error
+	a.local = map[string]bool{}
+	for _, it := range items {
+		display := a.v.display(it.Dir, it.Path)
+		data, file, err := readLocal(it, display)
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		if data == nil {
+			continue
+		}
+		a.local[it.Project+"\x00"+it.Path] = true
+		if file != nil {
+			a.res.Warnings = append(a.res.Warnings, file.Diagnostics...)
+		}
+		p := &pending{it: it, display: display, data: data, file: file, mac: a.st.mac(data)}
+		conflict, err := a.planItem(ctx, p)
+		if err != nil {
+			return err
+		}
+		if conflict != nil {
+			conflicts = append(conflicts, *conflict)
+		}
+	}
+	if len(problems) > 0 {
+		return problems[0]
+	}
+	if len(conflicts) > 0 {
+		return &ConflictError{Files: conflicts}
+	}
+	rewrites, err := a.v.rewrites(ctx, a.env.Name, a.unchanged)
+	if err != nil {
+		return err
+	}
+	a.todo = append(a.todo, rewrites...)
+	return nil
+}
+
+// planItem decides what push does with one local item: write it (added
+// to todo, merged with the store's changes if need be), leave it, or
+// report the keys in conflict.
+func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, error) {
+	it := p.it
+	s, inStore := a.stored[it.Project+"\x00"+it.Path]
+	if !inStore {
+		p.isNew, p.keys = true, changedKeys(it.Type, nil, p.data)
+		a.todo = append(a.todo, p)
+		return nil, nil
+	}
+	var last envState
+	var synced bool
+	if rec := a.st.Files[it.Abs()]; rec != nil {
+		last, synced = rec.Envs[a.env.Name]
+	}
+	if synced && last.Blob == s.Blob.String() {
+		if last.HMAC == p.mac {
+			if last.Doc != nil {
+				p.lastDoc = last.Doc
+				a.unchanged = append(a.unchanged, p)
+			}
+			return nil, nil // unchanged since the last sync
+		}
+		// Only this side changed: a plain update.
+		old, err := a.storeContent(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		p.keys, p.old = changedKeys(it.Type, old, p.data), old
+		a.todo = append(a.todo, p)
+		return nil, nil
+	}
+	// The store changed since this machine last synced the item (or it
+	// never did): compare contents.
+	old, err := a.storeContent(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case bytes.Equal(old, p.data):
+		a.st.record(it.Abs(), a.env.Name, s.Blob.String(), p.mac, nil)
+		return nil, nil
+	case synced && last.HMAC == p.mac:
+		a.res.Upstream = append(a.res.Upstream, p.display) // only the store changed: pull brings it
+		return nil, nil
+	case !synced || it.Type != TypeEnv:
+		return &KeyChange{Path: p.display, Keys: keyNames(changedKeys(it.Type, old, p.data))}, nil
+	}
+	// Both sides changed an env item: merge when the keys are disjoint.
+	key, err := a.unwrap()
+	if err != nil {
+		return nil, err
+	}
+	merged, keys, err := a.v.mergeItem(ctx, a.snap, a.env, a.id, key, last.Blob, p.data, old)
+	if err != nil {
+		return nil, &ItemError{Path: p.display, Err: err}
+	}
+	if keys != nil {
+		return &KeyChange{Path: p.display, Keys: keys}, nil
+	}
+	p.keys, p.data, p.merged, p.old = changedKeys(it.Type, old, merged), merged, true, old
+	p.mac = a.st.mac(merged)
+	if p.file, err = envfile.Parse(p.display, merged); err != nil {
+		return nil, &ItemError{Path: p.display, Err: err}
+	}
+	a.todo = append(a.todo, p)
+	return nil, nil
+}
+
+// findDeletions finds the items this machine synced and then deleted
+// locally: push deletes them from the store.
+func (a *pushAttempt) findDeletions(stored []storedItem) {
+	for _, s := range stored {
+		if a.local[s.Project+"\x00"+s.Path] {
+			continue
+		}
+		dir := a.v.projectDirOf(s.Project)
+		if dir == "" {
+			continue
+		}
+		abs := TrackedItem{Dir: dir, Path: s.Path}.Abs()
+		rec := a.st.Files[abs]
+		if rec == nil || rec.Envs[a.env.Name].Blob != s.Blob.String() {
+			continue
+		}
+		if _, err := os.Lstat(abs); err == nil {
+			continue // present but not tracked (e.g. filtered out)
+		}
+		a.deletions = append(a.deletions, s)
+	}
+}
+
+// changes lists what the push would change, for a protected
+// environment's confirmation.
+func (a *pushAttempt) changes() []ItemChange {
+	var out []ItemChange
+	for _, p := range a.todo {
+		out = append(out, ItemChange{Display: p.display, Type: p.it.Type, New: p.isNew, Keys: p.keys})
+	}
+	for _, d := range a.deletions {
+		out = append(out, ItemChange{Display: a.v.display(a.v.projectDirOf(d.Project), d.Path), Type: d.Type, Deleted: true})
+	}
+	return out
+}
+
+// commitContent is the commit's changes (encrypted items, deletions,
+// project records) and its message: item paths and key names only.
+func (a *pushAttempt) commitContent(extra string) ([]gitstore.Change, string, error) {
+	var changes []gitstore.Change
+	var lines []string
+	projects := map[string]bool{}
+	for _, p := range a.todo {
+		name := p.it.Project + "/" + p.it.Path
+		changes = append(changes, gitstore.Change{Path: itemStorePath(a.env.Name, p.it.Project, p.it.Path), Data: p.ct})
+		projects[p.it.Project] = true
+		if p.rewrite {
+			where := "into the store"
+			if a.res.Provider != "" {
+				where = "again to " + a.res.Provider
+			}
+			lines = append(lines, name+": written "+where+" (its document was changed or removed in the vault)")
+			continue
+		}
+		lines = append(lines, describeChanges(name, p.keys, p.isNew, false))
+	}
+	for _, d := range a.deletions {
+		changes = append(changes, gitstore.Change{Path: itemStorePath(a.env.Name, d.Project, d.Path), Delete: true})
+		lines = append(lines, describeChanges(d.Project+"/"+d.Path, nil, false, true))
+		projects[d.Project] = true
+	}
+	for proj := range projects {
+		c, err := a.v.projectRecordChange(a.snap, a.env.Name, proj, a.todo, a.deletions)
+		if err != nil {
+			return nil, "", err
+		}
+		changes = append(changes, c)
+	}
+	n := len(a.todo) + len(a.deletions)
+	msg := fmt.Sprintf("push %s: %d %s\n\n", a.env.Name, n, plural(n, "item", "items"))
+	if extra != "" {
+		msg += extra + "\n\n"
+	}
+	return changes, msg + strings.Join(lines, "\n") + "\n", nil
+}
+
+// record brings the local files and the sync state in line with the
+// commit just made, and lists the items in the result.
+func (a *pushAttempt) record() error {
+	for _, p := range a.todo {
+		if p.merged {
+			// The local file gets both sides too, so it matches the store.
+			if err := config.WriteFileAtomic(p.it.Abs(), p.data); err != nil {
+				return &ItemError{Path: p.display, Err: err}
+			}
+		}
+		// The blob just committed at the item's path: its ciphertext.
+		a.st.record(p.it.Abs(), a.env.Name, gitstore.BlobHash(p.ct).String(), p.mac, p.doc.state())
+		r := ItemResult{Project: p.it.Project, Path: p.it.Path, Display: p.display, Type: p.it.Type, Size: len(p.data), Mode: p.mode, Merged: p.merged}
+		if p.file != nil {
+			r.Vars, r.File = p.file.Len(), p.file
+		}
+		a.res.Items = append(a.res.Items, r)
+	}
+	for _, d := range a.deletions {
+		dir := a.v.projectDirOf(d.Project)
+		delete(a.st.Files[TrackedItem{Dir: dir, Path: d.Path}.Abs()].Envs, a.env.Name)
+		a.res.Items = append(a.res.Items, ItemResult{Project: d.Project, Path: d.Path, Display: a.v.display(dir, d.Path), Type: d.Type, Deleted: true})
+	}
+	return nil
+}
