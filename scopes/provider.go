@@ -210,6 +210,16 @@ func (v *Vault) resolve(ctx context.Context, env string, it storedItem, data []b
 	return content, nil
 }
 
+// ProviderName names the vault that pushes send item contents to (`1Password
+// vault "Engineering"`), "" when they stay in the store.
+func (v *Vault) ProviderName() (string, error) {
+	b, _, _, err := v.pushBackend()
+	if b == nil || err != nil {
+		return "", err
+	}
+	return b.Name(), nil
+}
+
 // pushBackend is the provider new pushes go to; nil for git.
 func (v *Vault) pushBackend() (Backend, string, string, error) {
 	kind := v.cfg.Secrets.Provider

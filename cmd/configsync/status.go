@@ -38,6 +38,12 @@ func statusCmd() *command {
 				if r := v.Remote(); r != "" {
 					a.out("Remote: %s", r)
 				}
+				switch name, err := v.ProviderName(); {
+				case err != nil:
+					a.out("Contents: %s (%s)", v.Config().Provider(), oneLine(err.Error()))
+				case name != "":
+					a.out("Contents: %s", name)
+				}
 				if rep == nil {
 					return nil
 				}
