@@ -379,6 +379,53 @@ func (v *Vault) deleteDocument(ctx context.Context, env string, p *pointer) erro
 	return nil
 }
 
+// verifyDocuments checks the provider documents of env's items at the tip
+// against the digests their signed pointers carry: a document edited or
+// removed in the vault is a problem; a vault that cannot be read (signed
+// out) is a warning, its documents unchecked.
+func (v *Vault) verifyDocuments(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, rep *VerifyReport) error {
+	stored, err := snap.storedItems(env.Name, "", "")
+	if err != nil || len(stored) == 0 {
+		return nil // the walk reported a bad store entry
+	}
+	// Not strict: the walk already judged the key; this only reads.
+	key, err := v.unwrapEnvKey(snap, env, id, false)
+	if err != nil {
+		return nil
+	}
+	unreadable := map[string]bool{}
+	for _, s := range stored {
+		ct, err := v.store.ReadBlob(ctx, s.Blob)
+		if err != nil {
+			return err
+		}
+		data, err := v.openItem(snap, env, key, s, ct)
+		if err != nil || !isPointer(data) {
+			continue // the walk reported it, or it lives in the store
+		}
+		vault := v.pointerVault(data)
+		if unreadable[vault] {
+			continue
+		}
+		content, err := v.resolve(ctx, env.Name, s, data)
+		clear(content)
+		var pe *ProviderItemError
+		switch {
+		case errors.As(err, &pe):
+			rep.Problems = append(rep.Problems, Problem{Commit: snap.tip.String(), Path: itemStorePath(env.Name, s.Project, s.Path), Reason: err.Error()})
+		case err != nil:
+			unreadable[vault] = true
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("documents of %q not checked: %v", env.Name, err))
+		default:
+			if rep.Documents == nil {
+				rep.Documents = map[string]int{}
+			}
+			rep.Documents[vault]++
+		}
+	}
+	return nil
+}
+
 // pointerVault names the vault a pointer points into, "" if it cannot
 // be opened (resolve reports why).
 func (v *Vault) pointerVault(data []byte) string {

@@ -36,6 +36,9 @@ type VerifyReport struct {
 	Skipped   []string // environments (or generations) this identity cannot read
 	Warnings  []string // not wrong, but worth doing something about
 	Problems  []Problem
+	// Documents counts the provider documents of the tip checked against
+	// the digests their pointers carry, by vault (provider.go).
+	Documents map[string]int
 }
 
 // Verify checks the whole history: the manifest chain (each version
@@ -90,6 +93,9 @@ func (v *Vault) Verify(ctx context.Context) (*VerifyReport, error) {
 		}
 		if k := w.keyAt(ctx, snap.tree, env.Name); k != nil && !k.bound {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("environment %q was made before signatures named their place: run configsync env rotate %s", env.Name, env.Name))
+		}
+		if err := v.verifyDocuments(ctx, snap, env, id, rep); err != nil {
+			return nil, err
 		}
 	}
 	return rep, nil

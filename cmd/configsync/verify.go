@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -37,6 +39,10 @@ func verifyCmd() *command {
 				a.out("Verified %d %s, %d manifest %s, %d environment key %s and %d item %s.", rep.Commits, plural(rep.Commits, "commit", "commits"),
 					rep.Manifests, plural(rep.Manifests, "version", "versions"), rep.Keys, plural(rep.Keys, "version", "versions"),
 					rep.Items, plural(rep.Items, "signature", "signatures"))
+				for _, vault := range slices.Sorted(maps.Keys(rep.Documents)) {
+					n := rep.Documents[vault]
+					a.out("Checked %d %s in %s against the signed digests.", n, plural(n, "document", "documents"), vault)
+				}
 				return nil
 			}
 		},
