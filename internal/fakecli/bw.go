@@ -116,17 +116,7 @@ func (r *bwRun) main() error {
 	if err := checkArgs(name, cmd.args, len(r.f.pos)); err != nil {
 		return err
 	}
-	file := filepath.Join(r.dir, bwStateFile)
-	if err := load(file, &r.st); err != nil {
-		return err
-	}
-	if err := cmd.run(r); err != nil {
-		return err
-	}
-	if r.changed {
-		return save(file, &r.st)
-	}
-	return nil
+	return transact(filepath.Join(r.dir, bwStateFile), &r.st, func() error { return cmd.run(r) }, &r.changed)
 }
 
 // bwFind finds the command: the first argument that is neither a global

@@ -162,6 +162,21 @@ func lock(dir, name string) (unlock func(), err error) {
 }
 
 // load reads the JSON state in file into v; a missing file leaves v as is.
+// transact runs a command against the state in file: load it into st,
+// run, and save st if the command set *changed.
+func transact(file string, st any, run func() error, changed *bool) error {
+	if err := load(file, st); err != nil {
+		return err
+	}
+	if err := run(); err != nil {
+		return err
+	}
+	if *changed {
+		return save(file, st)
+	}
+	return nil
+}
+
 func load(file string, v any) error {
 	data, err := os.ReadFile(file)
 	if errors.Is(err, os.ErrNotExist) {

@@ -113,17 +113,7 @@ func (r *opRun) main() error {
 	if !r.signedIn() {
 		return errors.New("You are not currently signed in. Please run `op signin --help` for instructions")
 	}
-	file := filepath.Join(r.dir, opStateFile)
-	if err := load(file, &r.st); err != nil {
-		return err
-	}
-	if err := cmd.run(r); err != nil {
-		return err
-	}
-	if r.changed {
-		return save(file, &r.st)
-	}
-	return nil
+	return transact(filepath.Join(r.dir, opStateFile), &r.st, func() error { return cmd.run(r) }, &r.changed)
 }
 
 // opFind finds the command named by the first two arguments.
@@ -320,12 +310,19 @@ func (r *opRun) documentCreate() error {
 	return nil
 }
 
-func (r *opRun) documentGet() error {
+// target finds the vault named by --vault and the document named by the
+// first argument.
+func (r *opRun) target() (*opVault, *opDoc, error) {
 	v, err := r.vault()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	d, err := r.doc(v, r.f.pos[0])
+	return v, d, err
+}
+
+func (r *opRun) documentGet() error {
+	_, d, err := r.target()
 	if err != nil {
 		return err
 	}
@@ -337,11 +334,7 @@ func (r *opRun) documentEdit() error {
 	if err := stdinOnly(r.f.pos[1]); err != nil {
 		return err
 	}
-	v, err := r.vault()
-	if err != nil {
-		return err
-	}
-	d, err := r.doc(v, r.f.pos[0])
+	_, d, err := r.target()
 	if err != nil {
 		return err
 	}
@@ -364,11 +357,7 @@ func (r *opRun) documentEdit() error {
 }
 
 func (r *opRun) documentDelete() error {
-	v, err := r.vault()
-	if err != nil {
-		return err
-	}
-	d, err := r.doc(v, r.f.pos[0])
+	_, d, err := r.target()
 	if err != nil {
 		return err
 	}
