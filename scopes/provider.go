@@ -403,7 +403,13 @@ func (v *Vault) verifyDocuments(ctx context.Context, snap *snapshot, env Environ
 		if err != nil || !isPointer(data) {
 			continue // the walk reported it, or it lives in the store
 		}
-		vault := v.pointerVault(data)
+		path := itemStorePath(env.Name, s.Project, s.Path)
+		p, err := decodePointer(data)
+		if err != nil {
+			rep.Problems = append(rep.Problems, Problem{Commit: snap.tip.String(), Path: path, Reason: err.Error()})
+			continue
+		}
+		vault := v.vaultName(p.state())
 		if unreadable[vault] {
 			continue
 		}
@@ -412,7 +418,7 @@ func (v *Vault) verifyDocuments(ctx context.Context, snap *snapshot, env Environ
 		var pe *ProviderItemError
 		switch {
 		case errors.As(err, &pe):
-			rep.Problems = append(rep.Problems, Problem{Commit: snap.tip.String(), Path: itemStorePath(env.Name, s.Project, s.Path), Reason: err.Error()})
+			rep.Problems = append(rep.Problems, Problem{Commit: snap.tip.String(), Path: path, Reason: err.Error()})
 		case err != nil:
 			unreadable[vault] = true
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("documents of %q not checked: %v", env.Name, err))
@@ -426,14 +432,10 @@ func (v *Vault) verifyDocuments(ctx context.Context, snap *snapshot, env Environ
 	return nil
 }
 
-// pointerVault names the vault a pointer points into, "" if it cannot
-// be opened (resolve reports why).
-func (v *Vault) pointerVault(data []byte) string {
-	p, err := decodePointer(data)
-	if err != nil {
-		return ""
-	}
-	b, err := v.providers.backend(p.Provider, p.Location)
+// vaultName names the vault of a document, "" if it cannot be opened
+// (resolve reports why).
+func (v *Vault) vaultName(d *docState) string {
+	b, err := v.providers.backend(d.Provider, d.Location)
 	if err != nil {
 		return ""
 	}

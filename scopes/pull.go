@@ -121,14 +121,12 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		placed, cts = append(placed, s), append(cts, ct)
 	}
 	plains := make([][]byte, len(placed))
-	vaults := make([]string, len(placed)) // where provider items came from
-	docs := make([]*docState, len(placed))
+	docs := make([]*docState, len(placed)) // where provider items came from
 	if err := onCores(len(placed), func(i int) (err error) {
 		if plains[i], err = v.openItem(snap, env, key, placed[i], cts[i]); err != nil {
 			return err
 		}
 		if isPointer(plains[i]) {
-			vaults[i] = v.pointerVault(plains[i])
 			if p, err := decodePointer(plains[i]); err == nil {
 				docs[i] = p.state()
 			}
@@ -138,9 +136,9 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 	}); err != nil {
 		return nil, err
 	}
-	for _, name := range vaults {
-		if name != "" {
-			res.Provider = name
+	for _, d := range docs {
+		if d != nil {
+			res.Provider = v.vaultName(d)
 		}
 	}
 	var plan []*restore
