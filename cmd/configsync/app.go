@@ -265,6 +265,11 @@ func (a *app) readRemote(remote, repo string) string {
 // openVault opens the vault with this invocation's home and identity;
 // remote and repo read the store from elsewhere for this command only.
 func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault, error) {
+	var v *scopes.Vault
+	// Providers are opened on first use, once v is set.
+	openProvider := func(kind, location string) (scopes.Backend, error) {
+		return a.openProvider(kind, location, v.Config().Secrets.Bitwarden.Server)
+	}
 	v, err := scopes.Open(ctx, scopes.Options{
 		Home:      a.home,
 		UserHome:  a.env.Getenv("HOME"),
@@ -274,7 +279,7 @@ func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault
 		Repo:      repo,
 		GitAuth:   a.gitAuth(),
 		Progress:  a.progress(),
-		Providers: a.openProvider,
+		Providers: openProvider,
 	})
 	if err != nil {
 		return nil, err

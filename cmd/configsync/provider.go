@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/configsync/configsync/config"
@@ -13,7 +12,8 @@ import (
 // openProvider opens the 1Password or Bitwarden vault that holds item
 // contents (DESIGN.md §8): the op or bw CLI runs with this process's
 // environment minus configsync's own credentials, which it has no use for.
-func (a *app) openProvider(kind, location string) (scopes.Backend, error) {
+// ownServer is this machine's secrets.bitwarden.server.
+func (a *app) openProvider(kind, location, ownServer string) (scopes.Backend, error) {
 	var env []string
 	for _, kv := range a.env.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); !slicesContains(scopes.Credentials, k) {
@@ -36,7 +36,7 @@ func (a *app) openProvider(kind, location string) (scopes.Backend, error) {
 		}
 		// Only this machine's own setting may repoint bw; a server named
 		// by the store (another member's push) may not.
-		if local, err := config.LoadLocal(filepath.Join(a.home, "config.toml")); err != nil || local.Secrets.Bitwarden.Server != location {
+		if location != ownServer {
 			b.KeepServer()
 		}
 		return b, nil
