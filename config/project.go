@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 )
@@ -13,6 +14,28 @@ const ProjectFile = "configsync.toml"
 type Project struct {
 	Name  string       `toml:"project"` // overrides the directory name
 	Hooks ProjectHooks `toml:"hooks"`
+	Store ProjectStore `toml:"store"`
+}
+
+// ProjectStore pins the store's admins for reads that have no local
+// configuration (CI): the application repository, which CI already
+// trusts to run its code, carries the pins (DESIGN.md §2a).
+type ProjectStore struct {
+	Admins []string `toml:"admins"` // fingerprints, as configsync team list shows them
+}
+
+// FindProject reads the configsync.toml of dir or of its nearest parent
+// that has one, stopping at the root of a git working tree. It returns
+// the zero Project when there is none.
+func FindProject(dir string) (*Project, error) {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, ProjectFile)); err == nil {
+			return LoadProject(d)
+		}
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil || filepath.Dir(d) == d {
+			return &Project{}, nil
+		}
+	}
 }
 
 // ProjectHooks configures the pre-commit guard for one project.
@@ -55,6 +78,11 @@ func (p *Project) validate() (string, error) {
 	if p.Name != "" {
 		if err := checkName(p.Name); err != nil {
 			return "project", err
+		}
+	}
+	for i, f := range p.Store.Admins {
+		if err := checkAdmins(f); err != nil {
+			return fmt.Sprintf("store.admins[%d]", i), err
 		}
 	}
 	for i, pattern := range p.Hooks.Allow {

@@ -178,3 +178,38 @@ func (s *Store) IsAncestor(ctx context.Context, ancestor, descendant Hash) (bool
 	}
 	return false, nil
 }
+
+// Since walks first-parent history from `from` back to stop (excluded;
+// zero for the whole history), newest first, without computing what each
+// commit changed. found is false when stop is not on that path (history was rewritten, or stop
+// lies beyond a shallow boundary); entries are then nil.
+func (s *Store) Since(ctx context.Context, from, stop Hash) (entries []LogEntry, found bool, err error) {
+	for h := from; !h.IsZero(); {
+		if h == stop {
+			return entries, true, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, false, err
+		}
+		c, err := s.commit(h)
+		if errors.Is(err, ErrNotFound) && h != from {
+			return nil, false, nil // shallow boundary
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		e := LogEntry{Hash: h, Author: Signature{Name: c.Author.Name, Email: c.Author.Email, When: c.Author.When}, Message: c.Message}
+		for _, p := range c.ParentHashes {
+			e.Parents = append(e.Parents, fromPlumbing(p))
+		}
+		entries = append(entries, e)
+		h = Hash{}
+		if len(c.ParentHashes) > 0 {
+			h = fromPlumbing(c.ParentHashes[0])
+		}
+	}
+	if stop.IsZero() {
+		return entries, true, nil // the whole history
+	}
+	return nil, false, nil
+}

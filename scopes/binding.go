@@ -107,10 +107,18 @@ func (v *Vault) openVerified(snap *snapshot, env Environment, key *keyring.Priva
 	name := it.Project + "/" + it.Path
 	plain, _, binding, err := keyring.DecryptBound(ct, []*keyring.PrivateKey{key}, snap.signers(env.Tier), v.opts.Now())
 	var unknown *keyring.UnknownSignerError
-	if errors.As(err, &unknown) {
+	if errors.As(err, &unknown) && snap.format < 2 {
 		// Runs on pull's workers, which carry no context; the history
-		// read is local and done once per snapshot.
+		// read is local and done once per snapshot. From format 2 on an
+		// item's signer must hold the tier in the current manifest
+		// (rotation re-signs), so the past is never consulted.
 		plain, binding, err = v.openByPastSigner(context.Background(), snap, env, key, it, ct, unknown.KeyID)
+	} else if errors.As(err, &unknown) {
+		who := "key " + unknown.KeyID
+		if m, ok := snap.owner(unknown.KeyID); ok {
+			who = m.Label()
+		}
+		return nil, &SignerError{Item: name, Reason: fmt.Sprintf("signed by %s, who does not hold tier %s in the current team manifest", who, env.Tier)}
 	}
 	var se *SignerError
 	switch {
@@ -191,7 +199,8 @@ func (v *Vault) unwrapEnvKey(snap *snapshot, env Environment, id *keyring.Privat
 	if err != nil {
 		return nil, err
 	}
-	if strict {
+	if strict && snap.format < 2 {
+		// Format 2 keeps tiers in the admin-signed manifest instead.
 		if err := v.checkTierPin(snap, env, signer); err != nil {
 			clear(plain)
 			return nil, err

@@ -3,9 +3,9 @@ package scopes
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
-	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/gitstore"
 	"github.com/configsync/configsync/keyring"
 )
@@ -27,10 +27,6 @@ func (v *Vault) newEnvironment(members []Member, keys map[string]*keyring.Public
 
 // environmentFiles writes environment.toml and the key pair of env.
 func (v *Vault) environmentFiles(env Environment, key *keyring.PrivateKey, members []Member, keys map[string]*keyring.PublicKey, signer *keyring.PrivateKey) ([]gitstore.Change, error) {
-	meta, err := config.Marshal(env)
-	if err != nil {
-		return nil, err
-	}
 	pub, err := key.Public().Armor()
 	if err != nil {
 		return nil, err
@@ -55,7 +51,6 @@ func (v *Vault) environmentFiles(env Environment, key *keyring.PrivateKey, membe
 	}
 	dir := envDir(env.Name)
 	return []gitstore.Change{
-		{Path: dir + "/" + environmentFile, Data: meta},
 		{Path: dir + "/" + envPublicKeyFile, Data: pub},
 		{Path: dir + "/" + envPrivateKeyFile, Data: wrapped},
 	}, nil
@@ -78,7 +73,7 @@ func (v *Vault) CreateEnvironment(ctx context.Context, name string, tier Tier, p
 	if existing, err := snap.env(name); err == nil {
 		return Environment{}, &EnvironmentExistsError{Env: existing}
 	}
-	id, m, err := v.me(snap)
+	id, m, err := v.admin(snap)
 	if err != nil {
 		return Environment{}, err
 	}
@@ -89,6 +84,11 @@ func (v *Vault) CreateEnvironment(ctx context.Context, name string, tier Tier, p
 	if err != nil {
 		return Environment{}, err
 	}
+	mc, err := v.manifestFiles(snap, snap.members, append(slices.Clone(snap.envs), env), snap.keys, id)
+	if err != nil {
+		return Environment{}, err
+	}
+	changes = append(changes, mc...)
 	msg := fmt.Sprintf("env create %s (tier %s)", name, tier)
 	if _, err := v.commit(ctx, snap, changes, m, msg); err != nil {
 		return Environment{}, err
@@ -148,6 +148,9 @@ func (v *Vault) DeleteEnvironment(ctx context.Context, name string, confirm func
 	if err != nil {
 		return err
 	}
+	if _, _, err := v.admin(snap); err != nil {
+		return err
+	}
 	stored, err := snap.storedItems(name, "", "")
 	if err != nil {
 		return err
@@ -156,7 +159,11 @@ func (v *Vault) DeleteEnvironment(ctx context.Context, name string, confirm func
 	if env.Protected && (confirm == nil || !confirm(env, items)) {
 		return &ProtectedError{Env: name, Keys: items}
 	}
-	changes := []gitstore.Change{{Path: envDir(name), Delete: true}}
+	changes, err := v.manifestFiles(snap, snap.members, slices.DeleteFunc(slices.Clone(snap.envs), func(e Environment) bool { return e.Name == name }), snap.keys, id)
+	if err != nil {
+		return err
+	}
+	changes = append(changes, gitstore.Change{Path: envDir(name), Delete: true})
 	if _, err := v.commit(ctx, snap, changes, m, "env delete "+name); err != nil {
 		return err
 	}

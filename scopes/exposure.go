@@ -275,13 +275,21 @@ func recordAt(tree *gitstore.Tree, env, project string) *projectRecord {
 // keyFingerprintAt is the fingerprint of env's key in one commit's tree
 // ("" if unreadable).
 func keyFingerprintAt(tree *gitstore.Tree, env string) string {
-	data, err := tree.Read(envDir(env) + "/" + environmentFile)
-	if err != nil {
+	if data, err := tree.Read(envDir(env) + "/" + environmentFile); err == nil { // format 1
+		var e Environment
+		if config.Unmarshal(environmentFile, data, &e) != nil {
+			return ""
+		}
+		return e.KeyFingerprint
+	}
+	var m manifest // format 2: the manifest holds the environments
+	if data, err := tree.Read(membersPath); err != nil || config.Unmarshal(membersPath, data, &m) != nil {
 		return ""
 	}
-	var e Environment
-	if config.Unmarshal(environmentFile, data, &e) != nil {
-		return ""
+	for _, e := range m.Environments {
+		if e.Name == env {
+			return e.KeyFingerprint
+		}
 	}
-	return e.KeyFingerprint
+	return ""
 }

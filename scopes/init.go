@@ -19,7 +19,15 @@ type InitOptions struct {
 	Branch string // the branch, default config.DefaultBranch
 	Name   string // for a new identity
 	Email  string
+	// Trust lists the admin fingerprints to check a joined store
+	// against (--trust, CONFIGSYNC_ADMINS); with none, its admins are
+	// trusted on first use, after ConfirmAdmins (a terminal) says yes.
+	Trust         []string
+	ConfirmAdmins func(admins []Member) bool
 }
+
+// ErrAdminsRejected is a join whose admins the user did not confirm.
+var ErrAdminsRejected = errors.New("the store's admins were not confirmed")
 
 // InitResult says what init did, for the command to report.
 type InitResult struct {
@@ -138,7 +146,7 @@ func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
 		if err := v.createStore(ctx, id, res); err != nil {
 			return nil, err
 		}
-	} else if err := v.join(ctx, tip, id, res); err != nil {
+	} else if err := v.join(ctx, tip, id, res, o); err != nil {
 		return nil, err
 	}
 	if err := v.SaveConfig(); err != nil {
@@ -159,7 +167,11 @@ func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *In
 	}
 	members := []Member{me}
 	keys := map[string]*keyring.PublicKey{me.Fingerprint: pub}
-	changes, err := v.manifestFiles(members, keys, id)
+	env, changes, _, err := v.newEnvironment(members, keys, id, DefaultEnvironment, TierDev, false, 1, v.opts.Now().UTC())
+	if err != nil {
+		return err
+	}
+	mc, err := v.manifestFiles(nil, members, []Environment{env}, keys, id)
 	if err != nil {
 		return err
 	}
@@ -167,12 +179,7 @@ func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *In
 	if err != nil {
 		return err
 	}
-	changes = append(changes, gitstore.Change{Path: formatPath, Data: format})
-	env, envChanges, _, err := v.newEnvironment(members, keys, id, DefaultEnvironment, TierDev, false, 1, v.opts.Now().UTC())
-	if err != nil {
-		return err
-	}
-	changes = append(changes, envChanges...)
+	changes = append(append(changes, mc...), gitstore.Change{Path: formatPath, Data: format})
 	if _, err := v.commit(ctx, nil, changes, me, "init: new store, admin "+me.Label()); err != nil {
 		return err
 	}
@@ -182,17 +189,35 @@ func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *In
 	return nil
 }
 
-// join trusts the admins of an existing store on first use.
-func (v *Vault) join(ctx context.Context, tip gitstore.Hash, id *keyring.PrivateKey, res *InitResult) error {
-	v.cfg.Trust.Admins = nil // trust on first use: whoever the store says
+// join trusts the admins of an existing store: those the user pinned,
+// else on first use, as the user confirms on a terminal (ssh's
+// accept-new without one).
+func (v *Vault) join(ctx context.Context, tip gitstore.Hash, id *keyring.PrivateKey, res *InitResult, o InitOptions) error {
+	v.cfg.Trust.Admins = nil
+	if err := v.TrustAdmins(o.Trust); err != nil {
+		return err
+	}
 	snap, err := v.loadAt(ctx, tip)
 	if err != nil {
 		return err
 	}
+	var admins []Member
 	for _, m := range snap.members {
 		if m.Admin {
-			v.cfg.Trust.Admins = append(v.cfg.Trust.Admins, m.Fingerprint)
-			res.Trusted = append(res.Trusted, m)
+			admins = append(admins, m)
+		}
+	}
+	if len(o.Trust) == 0 && o.ConfirmAdmins != nil && !o.ConfirmAdmins(admins) {
+		return ErrAdminsRejected
+	}
+	v.cfg.Trust.Admins = nil
+	for _, m := range admins {
+		v.cfg.Trust.Admins = append(v.cfg.Trust.Admins, m.Fingerprint)
+		res.Trusted = append(res.Trusted, m)
+	}
+	if snap.format >= 2 {
+		if _, _, err := v.advance(ctx, tip); err != nil {
+			return err
 		}
 	}
 	if m, ok := snap.member(id.Fingerprint()); ok {
@@ -205,28 +230,4 @@ func (v *Vault) join(ctx context.Context, tip gitstore.Hash, id *keyring.Private
 		}
 	}
 	return nil
-}
-
-// manifestFiles writes team/members.toml, its signature and the keys.
-func (v *Vault) manifestFiles(members []Member, keys map[string]*keyring.PublicKey, admin *keyring.PrivateKey) ([]gitstore.Change, error) {
-	data, err := config.Marshal(manifest{Members: members})
-	if err != nil {
-		return nil, err
-	}
-	sig, err := keyring.SignDetached(data, admin, v.opts.Now())
-	if err != nil {
-		return nil, err
-	}
-	changes := []gitstore.Change{
-		{Path: membersPath, Data: data},
-		{Path: membersSigPath, Data: sig},
-	}
-	for _, m := range members {
-		armored, err := keys[m.Fingerprint].Armor()
-		if err != nil {
-			return nil, err
-		}
-		changes = append(changes, gitstore.Change{Path: keysDir + "/" + m.Fingerprint + ".asc", Data: armored})
-	}
-	return changes, nil
 }

@@ -34,6 +34,11 @@ func (snap *snapshot) storedItems(env, project, filter string) ([]storedItem, er
 // storedItemsWhere is storedItems for the projects keep accepts; only
 // their records are decoded (a store of many projects, one tracked here).
 func (snap *snapshot) storedItemsWhere(env string, keep func(project string) bool, filter string) ([]storedItem, error) {
+	if e, err := snap.env(env); err == nil {
+		if err := snap.checkEnvOnce(e); err != nil {
+			return nil, err
+		}
+	}
 	records := map[string]*projectRecord{}
 	var out []storedItem
 	for _, f := range snap.tree.Files(envItemsDir(env) + "/") {
@@ -52,7 +57,10 @@ func (snap *snapshot) storedItemsWhere(env string, keep func(project string) boo
 		}
 		rec, ok := records[proj]
 		if !ok {
-			rec = snap.projectRecord(env, proj)
+			var err error
+			if rec, err = snap.projectRecord(env, proj); err != nil {
+				return nil, err
+			}
 			records[proj] = rec
 		}
 		typ := rec.Items[item]
@@ -73,17 +81,20 @@ func (snap *snapshot) storedItemsWhere(env string, keep func(project string) boo
 	return out, nil
 }
 
-func (snap *snapshot) projectRecord(env, project string) *projectRecord {
+func (snap *snapshot) projectRecord(env, project string) (*projectRecord, error) {
 	rec := &projectRecord{Project: project, Items: map[string]string{}}
 	data, err := snap.tree.Read(projectDir(env, project) + "/" + projectFile)
 	if err == nil {
+		if err := snap.checkIndexed(env, recordKey(project), data); err != nil {
+			return nil, err
+		}
 		// A damaged record only loses the directory hint.
 		_ = config.Unmarshal(projectFile, data, rec)
 	}
 	if rec.Items == nil {
 		rec.Items = map[string]string{}
 	}
-	return rec
+	return rec, nil
 }
 
 // decryptItem decrypts an item and checks that a member holding the
@@ -105,6 +116,9 @@ func (v *Vault) decryptItem(ctx context.Context, snap *snapshot, env Environment
 // the store; it is safe to call from several goroutines. A provider
 // item comes back as its pointer.
 func (v *Vault) openItem(snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem, ct []byte) ([]byte, error) {
+	if err := snap.checkIndexed(env.Name, indexKey(it.Project, it.Path), ct); err != nil {
+		return nil, err
+	}
 	return v.openVerified(snap, env, key, it, ct)
 }
 

@@ -2,6 +2,8 @@ package scopes
 
 import (
 	"context"
+	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/keyring"
 	"slices"
 	"strings"
 	"time"
@@ -37,39 +39,18 @@ func (v *Vault) Log(ctx context.Context, env string, n int) ([]LogEntry, error) 
 			return nil, err
 		}
 	}
+	if snap.chain != nil {
+		return v.logChained(ctx, snap, env, n)
+	}
 	h, err := v.history(ctx, snap)
 	if err != nil {
 		return nil, err
 	}
 	var out []LogEntry
 	for i, e := range h.entries {
-		var envs, items []string
-		for _, p := range e.Changed {
-			rest, ok := strings.CutPrefix(p, environmentsDir+"/")
-			if !ok {
-				continue
-			}
-			name, _, _ := strings.Cut(rest, "/")
-			if !slices.Contains(envs, name) {
-				envs = append(envs, name)
-			}
-			if project, item, ok := splitItemStorePath(name, p); ok {
-				items = append(items, name+"/"+project+"/"+item)
-			}
-		}
-		if env != "" && !slices.Contains(envs, env) {
+		le, ok := logEntry(e, env)
+		if !ok {
 			continue
-		}
-		summary, body, _ := strings.Cut(strings.TrimSpace(e.Message), "\n")
-		var details []string
-		for _, line := range strings.Split(body, "\n") {
-			if line = strings.TrimSpace(line); line != "" {
-				details = append(details, line)
-			}
-		}
-		le := LogEntry{
-			Commit: e.Hash.String(), When: e.Author.When, Author: e.Author.Name, Email: e.Author.Email,
-			Summary: summary, Details: details, Envs: envs, Items: items,
 		}
 		if m, ok := h.teams[i].byEmail(e.Author.Email); ok {
 			le.Author, le.Member = m.Name, true
@@ -80,4 +61,102 @@ func (v *Vault) Log(ctx context.Context, env string, n int) ([]LogEntry, error) 
 		}
 	}
 	return out, nil
+}
+
+// logEntry describes one commit from its message and changed paths;
+// false when env is given and the commit did not touch it.
+func logEntry(e gitstore.LogEntry, env string) (LogEntry, bool) {
+	var envs, items []string
+	for _, p := range e.Changed {
+		rest, ok := strings.CutPrefix(p, environmentsDir+"/")
+		if !ok {
+			continue
+		}
+		name, _, _ := strings.Cut(rest, "/")
+		if !slices.Contains(envs, name) {
+			envs = append(envs, name)
+		}
+		if project, item, ok := splitItemStorePath(name, p); ok {
+			items = append(items, name+"/"+project+"/"+item)
+		}
+	}
+	if env != "" && !slices.Contains(envs, env) {
+		return LogEntry{}, false
+	}
+	summary, body, _ := strings.Cut(strings.TrimSpace(e.Message), "\n")
+	var details []string
+	for _, line := range strings.Split(body, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			details = append(details, line)
+		}
+	}
+	return LogEntry{
+		Commit: e.Hash.String(), When: e.Author.When, Author: e.Author.Name, Email: e.Author.Email,
+		Summary: summary, Details: details, Envs: envs, Items: items,
+	}, true
+}
+
+// logChained is Log for a format 2 store: it reads only as far back as
+// it needs, and names whoever signed what each commit changed (the
+// manifest, else an index), never the author the commit claims.
+func (v *Vault) logChained(ctx context.Context, snap *snapshot, env string, n int) ([]LogEntry, error) {
+	var out []LogEntry
+	for from := snap.tip; !from.IsZero() && (n <= 0 || len(out) < n); {
+		batch, err := v.store.Log(ctx, from, max(n, 16))
+		if err != nil {
+			return nil, err
+		}
+		from = gitstore.Hash{}
+		if len(batch) > 0 && len(batch[len(batch)-1].Parents) > 0 {
+			from = batch[len(batch)-1].Parents[0]
+		}
+		for _, e := range batch {
+			le, ok := logEntry(e, env)
+			if !ok {
+				continue
+			}
+			if m, ok := v.commitSigner(ctx, snap, e); ok {
+				le.Author, le.Email, le.Member = m.Name, m.Email, true
+			}
+			out = append(out, le)
+			if n > 0 && len(out) == n {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// commitSigner finds the member who signed what a commit changed: its
+// manifest, else the first index it changed.
+func (v *Vault) commitSigner(ctx context.Context, snap *snapshot, e gitstore.LogEntry) (Member, bool) {
+	var signed []string
+	for _, p := range e.Changed {
+		if p == membersPath || p == membersSigPath {
+			signed = append([]string{membersPath}, signed...)
+		} else if strings.HasSuffix(p, "/"+indexFile) || strings.HasSuffix(p, "/"+indexSigFile) {
+			signed = append(signed, strings.TrimSuffix(strings.TrimSuffix(p, ".sig"), indexFile)+indexFile)
+		}
+	}
+	if len(signed) == 0 {
+		return Member{}, false
+	}
+	tree, err := v.store.Tree(ctx, e.Hash)
+	if err != nil {
+		return Member{}, false
+	}
+	data, err1 := tree.Read(signed[0])
+	sig, err2 := tree.Read(signed[0] + ".sig")
+	if err1 != nil || err2 != nil {
+		return Member{}, false
+	}
+	keys := make([]*keyring.PublicKey, 0, len(snap.keys))
+	for _, k := range snap.keys {
+		keys = append(keys, k)
+	}
+	signer, err := keyring.VerifyDetached(data, sig, keys, v.opts.Now())
+	if err != nil {
+		return Member{}, false
+	}
+	return snap.member(signer.Fingerprint())
 }

@@ -7,8 +7,10 @@ import (
 	"time"
 )
 
-// StoreFormat is the store format version this configsync reads and writes.
-const StoreFormat = 1
+// StoreFormat is the store format version this configsync writes. It
+// still reads format 1 (and refuses to write it: an admin upgrades it,
+// upgrade.go).
+const StoreFormat = 2
 
 // Paths of the store layout (DESIGN.md §3).
 const (
@@ -23,6 +25,8 @@ const (
 	itemsDir          = "items"
 	projectFile       = "project.toml"
 	itemSuffix        = ".pgp"
+	indexFile         = "index.toml"
+	indexSigFile      = "index.toml.sig"
 )
 
 // Member is one key of the team manifest.
@@ -46,9 +50,28 @@ func (m Member) Label() string {
 // Can reports whether the member holds tier t.
 func (m Member) Can(t Tier) bool { return slices.Contains(m.Tiers, t) }
 
-// manifest is team/members.toml.
+// manifest is team/members.toml. From format 2 on it is the store's one
+// signed, chained state (DESIGN.md §2a): a serial raised by every change,
+// the digest of the version before, and the environments.
 type manifest struct {
-	Members []Member `toml:"member"`
+	Serial       int           `toml:"serial,omitempty"`
+	Previous     string        `toml:"previous,omitempty"` // digest of the previous members.toml
+	Members      []Member      `toml:"member"`
+	Environments []Environment `toml:"environment,omitempty"`
+}
+
+// envIndex is environments/<env>/index.toml (format 2): what the
+// environment's items are, signed by a member holding its tier, chained
+// like the manifest, so that putting back an older item is seen.
+type envIndex struct {
+	Environment   string `toml:"environment"`
+	Serial        int    `toml:"serial"`
+	Previous      string `toml:"previous,omitempty"` // digest of the previous index.toml
+	KeyGeneration int    `toml:"key_generation"`
+	// Items maps each file under the environment's items/ directory
+	// ("myapp/.env.pgp", "myapp/project.toml") to the SHA-256 of its
+	// bytes.
+	Items map[string]string `toml:"items"`
 }
 
 // storeFormat is configsync-store.toml.
@@ -84,6 +107,8 @@ type projectRecord struct {
 }
 
 func envDir(env string) string              { return environmentsDir + "/" + env }
+func indexPath(env string) string           { return envDir(env) + "/" + indexFile }
+func indexSigPath(env string) string        { return envDir(env) + "/" + indexSigFile }
 func envItemsDir(env string) string         { return envDir(env) + "/" + itemsDir }
 func projectDir(env, project string) string { return envItemsDir(env) + "/" + project }
 func itemStorePath(env, project, item string) string {

@@ -466,7 +466,10 @@ func TestPointerNamesItsOwnDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.store.Commit(ctx, snap.tip, []gitstore.Change{{Path: itemStorePath(env.Name, "myapp", ".env"), Data: ct}}, gitstore.Signature{Name: "Alice", Email: "alice@example.com", When: testkeys.Now()}, "point elsewhere"); err != nil {
+	// A member of the tier writes it, with a valid index: only the
+	// pointer's check stops it.
+	me, _ := snap.member(alice.Fingerprint())
+	if _, err := v.commit(ctx, snap, []gitstore.Change{{Path: itemStorePath(env.Name, "myapp", ".env"), Data: ct}}, me, "point elsewhere"); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = pv.open().Variables(ctx, VariablesOptions{Project: "myapp"})

@@ -315,7 +315,10 @@ func (v *Vault) envPublicKey(snap *snapshot, env Environment) (*keyring.PublicKe
 // projectRecordChange updates project.toml: the home-relative directory
 // and the type of every item.
 func (v *Vault) projectRecordChange(snap *snapshot, env, project string, todo []*pending, deletions []storedItem) (gitstore.Change, error) {
-	rec := snap.projectRecord(env, project)
+	rec, err := snap.projectRecord(env, project)
+	if err != nil {
+		return gitstore.Change{}, err
+	}
 	rec.Project = project
 	if dir := v.projectDirOf(project); dir != "" {
 		rec.Dir = homeRelative(v.opts.UserHome, dir)

@@ -182,12 +182,20 @@ func (v *Vault) RotateEnvironment(ctx context.Context, name string) (*RotationRe
 	if err != nil {
 		return nil, err
 	}
+	if _, _, err := v.admin(snap); err != nil {
+		return nil, err
+	}
 	rep := &RotationReport{}
 	known := newNameCache()
 	changes, newEnv, err := v.rotate(ctx, snap, env, id, snap.members, snap.keys, known)
 	if err != nil {
 		return nil, err
 	}
+	mc, err := v.manifestFiles(snap, snap.members, replaceEnv(snap.envs, newEnv), snap.keys, id)
+	if err != nil {
+		return nil, err
+	}
+	changes = append(changes, mc...)
 	rep.Rotated = []Environment{newEnv}
 	readers := snap.signers(env.Tier)
 	former := func(rid string) bool {
@@ -239,18 +247,9 @@ func (v *Vault) changeTeam(ctx context.Context, edit func(*snapshot, Member) ([]
 	if err != nil {
 		return gitstore.Hash{}, err
 	}
-	id, me, err := v.me(snap)
+	id, me, err := v.admin(snap)
 	if err != nil {
 		return gitstore.Hash{}, err
-	}
-	if !me.Admin {
-		var admins []string
-		for _, m := range snap.members {
-			if m.Admin {
-				admins = append(admins, m.Label())
-			}
-		}
-		return gitstore.Hash{}, &NotAdminError{Member: me.Label(), Admins: admins}
 	}
 	members, losing, msg, err := edit(snap, me)
 	if err != nil {
@@ -259,10 +258,8 @@ func (v *Vault) changeTeam(ctx context.Context, edit func(*snapshot, Member) ([]
 	if !slices.ContainsFunc(members, func(m Member) bool { return m.Admin }) {
 		return gitstore.Hash{}, &MemberError{Who: me.Label(), Reason: "the team would have no admin left"}
 	}
-	changes, err := v.manifestFiles(members, snap.keys, id)
-	if err != nil {
-		return gitstore.Hash{}, err
-	}
+	var changes []gitstore.Change
+	envs := slices.Clone(snap.envs)
 	// Key files of removed members go too.
 	for _, old := range snap.members {
 		if !slices.ContainsFunc(members, func(m Member) bool { return m.Fingerprint == old.Fingerprint }) {
@@ -284,6 +281,7 @@ func (v *Vault) changeTeam(ctx context.Context, edit func(*snapshot, Member) ([]
 				return gitstore.Hash{}, err
 			}
 			changes = append(changes, c...)
+			envs = replaceEnv(envs, newEnv)
 			rep.Rotated = append(rep.Rotated, newEnv)
 			lines = append(lines, fmt.Sprintf("rotated %s (generation %d)", env.Name, newEnv.KeyGeneration))
 		case len(after) > len(before):
@@ -306,7 +304,11 @@ func (v *Vault) changeTeam(ctx context.Context, edit func(*snapshot, Member) ([]
 	if len(lines) > 0 {
 		msg += "\n\n" + strings.Join(lines, "\n") + "\n"
 	}
-	return v.commit(ctx, snap, changes, me, msg)
+	mc, err := v.manifestFiles(snap, members, envs, snap.keys, id)
+	if err != nil {
+		return gitstore.Hash{}, err
+	}
+	return v.commit(ctx, snap, append(mc, changes...), me, msg)
 }
 
 // rewrap gives env's key to the readers after a change (no item is
@@ -479,4 +481,33 @@ func isFingerprint(s string) bool {
 		return false
 	}
 	return strings.Trim(s, "0123456789ABCDEF") == ""
+}
+
+// admin is the identity and its membership, which must be an admin's.
+func (v *Vault) admin(snap *snapshot) (*keyring.PrivateKey, Member, error) {
+	id, me, err := v.me(snap)
+	if err != nil {
+		return nil, Member{}, err
+	}
+	if !me.Admin {
+		var admins []string
+		for _, m := range snap.members {
+			if m.Admin {
+				admins = append(admins, m.Label())
+			}
+		}
+		return nil, Member{}, &NotAdminError{Member: me.Label(), Admins: admins}
+	}
+	return id, me, nil
+}
+
+// replaceEnv is envs with the environment of e's name replaced by e.
+func replaceEnv(envs []Environment, e Environment) []Environment {
+	out := slices.Clone(envs)
+	for i := range out {
+		if out[i].Name == e.Name {
+			out[i] = e
+		}
+	}
+	return out
 }

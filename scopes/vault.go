@@ -56,6 +56,9 @@ type Vault struct {
 	providers *providerSet
 	pins      map[string]Tier // tierPins, read once
 	accepted  map[string]Tier // environments whose key passed checkTierPin
+	marks     *marks          // the high-water marks, read once (marks.go)
+	// verified is the tip whose format 2 state this command accepted.
+	verified gitstore.Hash
 }
 
 // Files under $CONFIGSYNC_HOME.
@@ -244,9 +247,18 @@ func (v *Vault) sync(ctx context.Context) error {
 		}
 	}
 	// Verify before moving: an untrusted commit never becomes the local
-	// tip, so this machine keeps working from what it last trusted.
-	if _, err := v.loadAt(ctx, remote); err != nil {
+	// tip, so this machine keeps working from what it last trusted. A
+	// format 2 store is verified commit by commit (marks.go).
+	st, _, err := v.advance(ctx, remote)
+	if err != nil {
 		return err
+	}
+	if st == nil {
+		if _, err := v.loadAt(ctx, remote); err != nil {
+			return err
+		}
+	} else {
+		v.verified = remote
 	}
 	return v.store.SetTip(ctx, local, remote)
 }
@@ -255,10 +267,18 @@ func (v *Vault) sync(ctx context.Context) error {
 type snapshot struct {
 	tip     gitstore.Hash
 	tree    *gitstore.Tree
+	format  int
 	members []Member
 	keys    map[string]*keyring.PublicKey // member keys by fingerprint
 	envs    []Environment                 // in creation order
 	trust   trustState                    // what item checks learned (binding.go)
+	// chain is the signed state of a format 2 store; checked is set
+	// when all of it was accepted (this machine's marks), else each
+	// environment is checked on first use (indexes.go).
+	chain   *chainState
+	checked bool
+	envOK   map[string]error
+	now     time.Time // when the snapshot was read, for signature checks
 }
 
 // load reads and verifies the store at its tip.
@@ -274,6 +294,9 @@ func (v *Vault) load(ctx context.Context) (*snapshot, error) {
 	if tip.IsZero() {
 		return nil, fmt.Errorf("branch %q is empty: %w", s.Branch(), ErrNotStore)
 	}
+	if err := v.verifyTip(ctx, tip); err != nil {
+		return nil, err
+	}
 	snap, err := v.loadAt(ctx, tip)
 	if err != nil {
 		return nil, err
@@ -286,20 +309,15 @@ func (v *Vault) loadAt(ctx context.Context, tip gitstore.Hash) (*snapshot, error
 	if err != nil {
 		return nil, err
 	}
-	snap := &snapshot{tip: tip, tree: tree, keys: map[string]*keyring.PublicKey{}}
-	data, err := tree.Read(formatPath)
-	if err != nil {
-		return nil, fmt.Errorf("%s is missing: %w", formatPath, ErrNotStore)
-	}
-	var f storeFormat
-	if err := config.Unmarshal(formatPath, data, &f); err != nil {
+	snap := &snapshot{tip: tip, tree: tree, keys: map[string]*keyring.PublicKey{}, now: v.opts.Now()}
+	if snap.format, err = storeFormatOf(tree); err != nil {
 		return nil, err
 	}
-	if f.Format > StoreFormat {
-		return nil, &FormatError{Found: f.Format, Supported: StoreFormat}
+	if snap.format >= 2 {
+		return snap, v.loadChained(snap)
 	}
-	if f.Format < 1 {
-		return nil, fmt.Errorf("%s: format %d: %w", formatPath, f.Format, ErrNotStore)
+	if err := v.requirePins(); err != nil {
+		return nil, err
 	}
 	if err := v.loadManifest(ctx, snap); err != nil {
 		return nil, err
@@ -554,20 +572,35 @@ func (v *Vault) commit(ctx context.Context, snap *snapshot, changes []gitstore.C
 	parent := gitstore.Hash{}
 	if snap != nil {
 		parent = snap.tip
+		if snap.format < 2 && !slices.ContainsFunc(changes, func(c gitstore.Change) bool { return c.Path == formatPath }) {
+			return gitstore.Hash{}, &OldFormatError{Found: snap.format}
+		}
+	}
+	changes, err := v.seal(ctx, snap, changes)
+	if err != nil {
+		return gitstore.Hash{}, err
 	}
 	h, err := v.store.Commit(ctx, parent, changes, v.author(m), msg)
 	if err != nil {
 		return gitstore.Hash{}, err
 	}
-	if h == parent || v.store.RemoteURL() == "" || v.ephemeral {
+	if h == parent || v.ephemeral {
 		return h, nil
 	}
-	if err := v.store.Push(ctx, v.opts.GitAuth); err != nil {
-		if rerr := v.store.SetTip(ctx, h, parent); rerr != nil {
-			return gitstore.Hash{}, fmt.Errorf("push to %s: %w (and restoring the local branch failed: %v)", gitstore.Redact(v.store.RemoteURL()), err, rerr)
+	if v.store.RemoteURL() != "" {
+		if err := v.store.Push(ctx, v.opts.GitAuth); err != nil {
+			if rerr := v.store.SetTip(ctx, h, parent); rerr != nil {
+				return gitstore.Hash{}, fmt.Errorf("push to %s: %w (and restoring the local branch failed: %v)", gitstore.Redact(v.store.RemoteURL()), err, rerr)
+			}
+			return gitstore.Hash{}, err // it names the remote
 		}
-		return gitstore.Hash{}, err // it names the remote
 	}
+	// The commit is now the tip here and there: accept it as any other
+	// (a check of what this command wrote), so the marks follow it.
+	if _, _, err := v.advance(ctx, h); err != nil {
+		return h, err
+	}
+	v.verified = h
 	return h, nil
 }
 

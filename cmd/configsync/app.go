@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/keyring"
 	"github.com/configsync/configsync/scopes"
 )
@@ -284,13 +285,32 @@ func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault
 	if err != nil {
 		return nil, err
 	}
-	// A machine with no pinned admins (CI) pins them from the environment.
+	// A machine with no pinned admins (CI) pins them from the environment,
+	// else from the configsync.toml of the repository it runs in.
 	if pins := a.env.Getenv("CONFIGSYNC_ADMINS"); pins != "" {
 		if err := v.TrustAdmins(strings.Split(pins, ",")); err != nil {
 			return nil, err
 		}
+	} else if (remote != "" || repo != "") && len(v.Config().Trust.Admins) == 0 {
+		if err := a.pinFromProject(v); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
+}
+
+// pinFromProject pins the admins listed in the configsync.toml of the
+// working directory's repository, if any.
+func (a *app) pinFromProject(v *scopes.Vault) error {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil
+	}
+	p, err := config.FindProject(wd)
+	if err != nil {
+		return err
+	}
+	return v.TrustAdmins(p.Store.Admins)
 }
 
 // loadIdentity reads the identity from CONFIGSYNC_IDENTITY,

@@ -44,7 +44,25 @@ func hint(err error) string {
 	)
 	var envKey *scopes.EnvironmentKeyError
 	var lowered *scopes.TierLoweredError
+	var (
+		unpinned  *scopes.UnpinnedError
+		refusedAt *scopes.RefusedError
+		trustErr  *scopes.TrustError
+		oldFormat *scopes.OldFormatError
+	)
 	switch {
+	case errors.As(err, &unpinned):
+		return "pin them with CONFIGSYNC_ADMINS=FPR[,FPR] (configsync team list shows them) or [store] admins in the repository's configsync.toml"
+	case errors.As(err, &refusedAt), errors.As(err, &trustErr):
+		return "do not use it; an admin runs configsync repair to put back the last state this machine accepted (configsync verify lists the commits)"
+	case errors.Is(err, scopes.ErrNothingToRepair):
+		return "nothing to do (configsync verify shows the store's state)"
+	case errors.Is(err, scopes.ErrUpgradeRefused):
+		return "run configsync verify --full, fix what it lists, then upgrade"
+	case errors.Is(err, scopes.ErrAdminsRejected):
+		return "nothing was changed; run init again once you have compared the fingerprints, or pass --trust FPR"
+	case errors.As(err, &oldFormat):
+		return "an admin runs configsync upgrade once, then retry"
 	case errors.As(err, &format):
 		return "upgrade configsync"
 	case errors.Is(err, scopes.ErrNoStore):

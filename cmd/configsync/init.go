@@ -13,7 +13,7 @@ import (
 
 func initCmd() *command {
 	return &command{
-		name: "init", args: "[--remote URL] [--repo DIR [--branch NAME]] [--name N --email E]",
+		name: "init", args: "[--remote URL] [--repo DIR [--branch NAME]] [--name N --email E] [--trust FPR]",
 		summary: "create or clone the store; create the identity and first member if missing",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var o scopes.InitOptions
@@ -22,6 +22,7 @@ func initCmd() *command {
 			fs.StringVar(&o.Branch, "branch", "", "the store's branch (default configsync)")
 			fs.StringVar(&o.Name, "name", "", "your name, for a new identity (default: git config user.name)")
 			fs.StringVar(&o.Email, "email", "", "your email, for a new identity (default: git config user.email)")
+			fs.StringSliceVar(&o.Trust, "trust", nil, "check a joined store against this admin fingerprint (repeat, or comma-separate; default CONFIGSYNC_ADMINS, else trust on first use)")
 			return func(ctx context.Context, a *app, args []string) error {
 				if o.Branch != "" && o.Repo == "" && o.Remote == "" {
 					return usagef(a.cmd, "--branch needs --repo or --remote")
@@ -31,6 +32,17 @@ func initCmd() *command {
 				}
 				if o.Email == "" {
 					o.Email = gitConfig(ctx, "user.email")
+				}
+				if len(o.Trust) == 0 && a.env.Getenv("CONFIGSYNC_ADMINS") != "" {
+					o.Trust = strings.Split(a.env.Getenv("CONFIGSYNC_ADMINS"), ",")
+				}
+				if a.env.IsTerminal() {
+					o.ConfirmAdmins = func(admins []scopes.Member) bool {
+						for _, m := range admins {
+							a.info("The store's admin: %s (fingerprint %s)", m.Label(), m.Fingerprint)
+						}
+						return a.confirm("Compare each fingerprint with that admin (in person, or a channel you trust). Trust them?")
+					}
 				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {

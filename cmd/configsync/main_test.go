@@ -48,6 +48,10 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			e.Setenv("GIT_COMMITTER_NAME", "Test")
 			e.Setenv("GIT_COMMITTER_EMAIL", "test@example.com")
 			e.Setenv("TZ", "UTC")
+			// Fingerprints, for scripts that pin admins (CONFIGSYNC_ADMINS).
+			e.Setenv("ALICE_FPR", testkeys.AliceFingerprint)
+			e.Setenv("BOB_FPR", testkeys.BobFingerprint)
+			e.Setenv("CI_FPR", testkeys.CIFingerprint)
 			keys := filepath.Join(e.WorkDir, "keys")
 			if err := os.MkdirAll(keys, 0o700); err != nil {
 				return err

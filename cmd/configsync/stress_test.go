@@ -139,7 +139,7 @@ func team(t *testing.T, root, remote string) (alice, bob *machine) {
 func exportJSON(t *testing.T, root, remote, project string) map[string]string {
 	t.Helper()
 	ci := newMachine(t, root, fmt.Sprintf("ci-%d", rand.Int()))
-	ci.extra = []string{"CONFIGSYNC_IDENTITY=" + string(testkeys.Alice())}
+	ci.extra = []string{"CONFIGSYNC_IDENTITY=" + string(testkeys.Alice()), "CONFIGSYNC_ADMINS=" + testkeys.AliceFingerprint}
 	out := ci.must("export", "--remote", remote, "--env", "development", "--project", project, "--format", "json")
 	var vars map[string]string
 	if err := json.Unmarshal([]byte(out), &vars); err != nil {
@@ -372,7 +372,7 @@ func TestStressKilledPush(t *testing.T) {
 			t.Fatalf("round %d: remote at %s, local store at %s after the next push", round, got, want)
 		}
 		reader := newMachine(t, root, fmt.Sprintf("reader-%d", round))
-		reader.extra = []string{"CONFIGSYNC_IDENTITY=" + string(testkeys.Alice())}
+		reader.extra = []string{"CONFIGSYNC_IDENTITY=" + string(testkeys.Alice()), "CONFIGSYNC_ADMINS=" + testkeys.AliceFingerprint}
 		out := filepath.Join(reader.home, "out")
 		reader.must("pull", "--remote", remote, "--env", "development", "--project", "big", "--dest", out)
 		for name, want := range files {

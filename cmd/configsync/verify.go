@@ -12,15 +12,16 @@ import (
 
 func verifyCmd() *command {
 	return &command{
-		name: "verify", args: "",
+		name: "verify", args: "[--full]",
 		summary: "check every signature and the manifest chain of the store",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			full := fs.Bool("full", false, "check every commit from the first, not only those this machine has not verified yet")
 			return func(ctx context.Context, a *app, args []string) error {
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err
 				}
-				rep, err := v.Verify(ctx)
+				rep, err := v.Verify(ctx, *full)
 				if err != nil {
 					return err
 				}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+
+	"github.com/spf13/pflag"
+)
+
+func upgradeCmd() *command {
+	return &command{
+		name: "upgrade", args: "",
+		summary: "move a format 1 store to format 2 (admins; once per store)",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				res, err := v.Upgrade(ctx)
+				if err != nil {
+					return err
+				}
+				if res.From == res.To {
+					a.out("The store is already format %d.", res.To)
+					return nil
+				}
+				a.out("Upgraded the store from format %d to format %d: %d %s indexed, %d %s signed again.", res.From, res.To,
+					len(res.Envs), plural(len(res.Envs), "environment", "environments"), res.Resigned, plural(res.Resigned, "item", "items"))
+				return nil
+			}
+		},
+	}
+}
+
+func repairCmd() *command {
+	return &command{
+		name: "repair", args: "",
+		summary: "put back the last state this machine accepted over refused commits (admins)",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				v, err := a.openVault(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				res, err := v.Repair(ctx)
+				if err != nil {
+					return err
+				}
+				a.out("Put back the state of commit %.12s in commit %.12s.", res.Accepted, res.Commit)
+				for _, s := range res.Skipped {
+					a.out("  refused %.12s: %s", s.Commit, s.Reason)
+				}
+				return nil
+			}
+		},
+	}
+}

@@ -1,0 +1,107 @@
+package scopes
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/configsync/configsync/gitstore"
+)
+
+// How a command trusts a format 2 snapshot: this machine's own store is
+// accepted commit by commit (marks.go), so its tip needs no check again;
+// a store read for one command (--remote, --repo) is checked on its own
+// against pinned admins, each environment when first used.
+
+// verifyTip makes sure this machine accepted tip (format 2), verifying
+// the commits since the last one it accepted.
+func (v *Vault) verifyTip(ctx context.Context, tip gitstore.Hash) error {
+	if v.ephemeral || v.verified == tip {
+		return nil
+	}
+	m, err := v.loadMarks()
+	if err != nil {
+		return err
+	}
+	if m.Refused != nil {
+		return &RefusedError{Commit: m.Refused.Commit, Reason: m.Refused.Reason}
+	}
+	if m.Commit == tip.String() {
+		v.verified = tip
+		return nil
+	}
+	st, _, err := v.advance(ctx, tip)
+	if err != nil {
+		return err
+	}
+	if st != nil {
+		v.verified = tip
+	}
+	return nil
+}
+
+// UnpinnedError is a read of a store with no admin pinned to check it
+// against (a CI read with no local configuration).
+type UnpinnedError struct{}
+
+func (e *UnpinnedError) Error() string {
+	return "no admin of the store is pinned, so nothing it holds can be trusted"
+}
+
+// requirePins refuses a store read for one command with no pins.
+func (v *Vault) requirePins() error {
+	if v.ephemeral && len(v.cfg.Trust.Admins) == 0 {
+		return &UnpinnedError{}
+	}
+	return nil
+}
+
+// loadChained fills a snapshot of a format 2 store from its signed state.
+func (v *Vault) loadChained(snap *snapshot) error {
+	st, err := stateOfTree(snap.tip, "", snap.tree)
+	if err != nil {
+		return err
+	}
+	snap.chain = st
+	snap.members, snap.keys, snap.envs = st.man.Members, st.keys, sortedEnvs(st.man.Environments)
+	if !v.ephemeral && v.verified == snap.tip {
+		snap.checked = true
+		return nil
+	}
+	if err := v.requirePins(); err != nil {
+		return err
+	}
+	_, err = st.manifestSigner(v.pinnedKeys(st), v.opts.Now())
+	return err
+}
+
+// checkEnvOnce checks an environment of a snapshot not accepted as a
+// whole, once.
+func (snap *snapshot) checkEnvOnce(env Environment) error {
+	if snap.chain == nil || snap.checked {
+		return nil
+	}
+	snap.trust.mu.Lock()
+	defer snap.trust.mu.Unlock()
+	if err, ok := snap.envOK[env.Name]; ok {
+		return err
+	}
+	if snap.envOK == nil {
+		snap.envOK = map[string]error{}
+	}
+	err := snap.chain.checkEnv(env, snap.now)
+	snap.envOK[env.Name] = err
+	return err
+}
+
+// checkIndexed refuses a file under an environment's items/ whose bytes
+// are not what the environment's signed index lists (format 2).
+func (snap *snapshot) checkIndexed(env, name string, data []byte) error {
+	if snap.chain == nil {
+		return nil
+	}
+	ix := snap.chain.indexes[env]
+	if ix == nil || ix.Items[name] != digest(data) {
+		return &TrustError{Commit: snap.tip.String(), What: fmt.Sprintf("holds %s/%s, which is not the version its index lists", envItemsDir(env), name)}
+	}
+	return nil
+}

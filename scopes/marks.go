@@ -1,0 +1,289 @@
+package scopes
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/keyring"
+)
+
+// marksFile holds this machine's high-water marks for its store.
+const marksFile = "trust.json"
+
+// marks are what this machine last accepted of its store (DESIGN.md §2a):
+// the commit it verified last and the state there. A state lower than
+// these, or different at the same serial, is refused by every command.
+type marks struct {
+	Commit   string             `json:"commit"`
+	Serial   int                `json:"serial"`
+	Manifest string             `json:"manifest"` // digest of members.toml
+	Envs     map[string]envMark `json:"envs,omitempty"`
+	// Refused is the remote tip a fetch brought and the rules refused:
+	// until an admin repairs the store, every command says so.
+	Refused *refusedTip `json:"refused,omitempty"`
+}
+
+type envMark struct {
+	Created    time.Time `json:"created"`
+	Generation int       `json:"generation"`
+	Serial     int       `json:"index_serial"`
+	Index      string    `json:"index"` // digest of index.toml
+}
+
+type refusedTip struct {
+	Commit string `json:"commit"`
+	Reason string `json:"reason"`
+}
+
+// marksOf are the marks of an accepted state.
+func marksOf(st *chainState) *marks {
+	m := &marks{Commit: st.commit.String(), Serial: st.man.Serial, Manifest: st.manHash, Envs: map[string]envMark{}}
+	for _, e := range st.man.Environments {
+		em := envMark{Created: e.Created, Generation: e.KeyGeneration}
+		if ix := st.indexes[e.Name]; ix != nil {
+			em.Serial, em.Index = ix.Serial, ix.hash
+		}
+		m.Envs[e.Name] = em
+	}
+	return m
+}
+
+// checkMarks refuses a state lower than the marks, or forked from them.
+// It is the rule for a state that cannot be checked step by step (the
+// history was rewritten under this machine).
+func checkMarks(st *chainState, m *marks) error {
+	if m == nil || m.Commit == "" {
+		return nil
+	}
+	switch {
+	case st.man.Serial < m.Serial:
+		return st.refusal("", "puts back the team manifest of serial %d (this machine accepted serial %d)", st.man.Serial, m.Serial)
+	case st.man.Serial == m.Serial && st.manHash != m.Manifest:
+		return st.refusal("", "holds a different team manifest of serial %d than this machine accepted: a fork", st.man.Serial)
+	}
+	for _, e := range st.man.Environments {
+		em, ok := m.Envs[e.Name]
+		if !ok || !em.Created.Equal(e.Created) {
+			continue
+		}
+		ix := st.indexes[e.Name]
+		switch {
+		case e.KeyGeneration < em.Generation:
+			return st.refusal("", "puts back key generation %d of %q (this machine accepted generation %d)", e.KeyGeneration, e.Name, em.Generation)
+		case ix != nil && ix.Serial < em.Serial:
+			return st.refusal("", "puts back the index of %q of serial %d (this machine accepted serial %d)", e.Name, ix.Serial, em.Serial)
+		case ix != nil && ix.Serial == em.Serial && ix.hash != em.Index:
+			return st.refusal("", "holds a different index of %q of serial %d than this machine accepted: a fork", e.Name, ix.Serial)
+		}
+	}
+	return nil
+}
+
+// loadMarks reads the marks; none yet is an empty set.
+func (v *Vault) loadMarks() (*marks, error) {
+	if v.marks != nil {
+		return v.marks, nil
+	}
+	m := &marks{}
+	path := filepath.Join(v.opts.Home, marksFile)
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, err
+	default:
+		if err := json.Unmarshal(data, m); err != nil {
+			return nil, fmt.Errorf("%s is damaged (%v): remove it (configsync then trusts the store's tip as on first use)", path, err)
+		}
+	}
+	v.marks = m
+	return m, nil
+}
+
+func (v *Vault) saveMarks(m *marks) error {
+	data, err := json.MarshalIndent(m, "", " ")
+	if err != nil {
+		return err
+	}
+	v.marks = m
+	return config.WriteFileAtomic(filepath.Join(v.opts.Home, marksFile), data)
+}
+
+// pinnedKeys are the keys of st's members whose fingerprints this
+// machine pins; with no pins, a first use trusts the state's own admins.
+func (v *Vault) pinnedKeys(st *chainState) []*keyring.PublicKey {
+	pins := v.cfg.Trust.Admins
+	if len(pins) == 0 {
+		return st.admins()
+	}
+	var out []*keyring.PublicKey
+	for _, f := range pins {
+		if k := st.keys[f]; k != nil {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Skipped is a commit that incremental verification refused and passed
+// over, because a later commit put back the state accepted before it.
+type Skipped struct {
+	Commit string
+	Reason string
+}
+
+// advance verifies the commits from the last one this machine accepted
+// up to tip, oldest first, each against the last state accepted (a
+// refused commit is skipped, and the next compared with what came before
+// it), and moves the marks to tip when tip's state is accepted. It
+// returns the state at tip, nil for a format 1 store, whose rules are
+// the old ones (vault.go).
+func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []Skipped, error) {
+	m, err := v.loadMarks()
+	if err != nil {
+		return nil, nil, err
+	}
+	tree, err := v.store.Tree(ctx, tip)
+	if err != nil {
+		return nil, nil, err
+	}
+	format, err := storeFormatOf(tree)
+	if err != nil {
+		return nil, nil, err
+	}
+	if format < 2 {
+		return nil, nil, nil
+	}
+	now := v.opts.Now()
+	var prev *chainState
+	var entries []gitstore.LogEntry
+	if base, err := gitstore.ParseHash(m.Commit); err == nil && !base.IsZero() {
+		var found bool
+		entries, found, err = v.store.Since(ctx, tip, base)
+		if err != nil {
+			return nil, nil, err
+		}
+		if found {
+			// The base was accepted when it was the tip; a base from
+			// before an upgrade (format 1) gives no state to compare.
+			prev, _ = readChainState(ctx, v.store, base, "")
+		}
+	}
+	if prev == nil {
+		st, err := stateOfTree(tip, "", tree)
+		if err == nil {
+			_, err = checkState(st, v.pinnedKeys(st), now)
+		}
+		if err == nil {
+			err = checkMarks(st, m)
+		}
+		if err != nil {
+			return nil, nil, v.refuse(m, tip, err)
+		}
+		prev = st
+	}
+	last, refused, err := v.walkChain(ctx, prev, entries, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var skipped []Skipped
+	for _, r := range refused {
+		skipped = append(skipped, Skipped{Commit: r.Commit, Reason: r.Error()})
+	}
+	if last.commit != tip {
+		// The tip itself was refused: name the first commit refused
+		// since the last one accepted.
+		pending := refused[0]
+		for i := len(refused) - 1; i >= 0 && refused[i].Commit != last.commit.String(); i-- {
+			pending = refused[i]
+		}
+		return nil, nil, v.refuse(m, tip, pending)
+	}
+	prev = last
+	if !v.ephemeral {
+		if err := v.saveMarks(marksOf(prev)); err != nil {
+			return nil, nil, err
+		}
+	}
+	return prev, skipped, nil
+}
+
+// refuse records that tip was refused, so that every command says so
+// until a later tip is accepted, and returns err.
+func (v *Vault) refuse(m *marks, tip gitstore.Hash, err error) error {
+	if v.ephemeral || m == nil {
+		return err
+	}
+	m.Refused = &refusedTip{Commit: tip.String(), Reason: err.Error()}
+	if serr := v.saveMarks(m); serr != nil {
+		return fmt.Errorf("%w (and saving it failed: %v)", err, serr)
+	}
+	return err
+}
+
+// RefusedError is a store whose newest commit this machine refused.
+type RefusedError struct {
+	Commit string
+	Reason string
+}
+
+func (e *RefusedError) Error() string {
+	return "the store's newest commit was refused: " + e.Reason
+}
+
+// walkChain checks entries (newest first, as gitstore gives them) oldest
+// first, each against the last state accepted, starting from prev; with
+// prev nil the first format 2 state is checked on its own against its
+// own admins (a walk from the root). Earlier format 1 commits are passed
+// over. It returns the last state accepted and the commits refused, in
+// order.
+func (v *Vault) walkChain(ctx context.Context, prev *chainState, entries []gitstore.LogEntry, format1 func(gitstore.LogEntry)) (*chainState, []*TrustError, error) {
+	read := func(h gitstore.Hash) ([]byte, error) { return v.store.ReadBlob(ctx, h) }
+	now := v.opts.Now()
+	var refused []*TrustError
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		author := e.Author.Name
+		if e.Author.Email != "" {
+			author += " <" + e.Author.Email + ">"
+		}
+		tree, err := v.store.Tree(ctx, e.Hash)
+		if err != nil {
+			return nil, nil, err
+		}
+		if prev == nil {
+			if f, err := storeFormatOf(tree); err == nil && f < 2 {
+				if format1 != nil {
+					format1(e)
+				}
+				continue
+			}
+		}
+		st, err := stateOfTree(e.Hash, author, tree)
+		if err == nil {
+			if prev == nil {
+				_, err = checkState(st, st.admins(), now)
+			} else {
+				err = checkStep(prev, st, read, now)
+			}
+		}
+		var te *TrustError
+		switch {
+		case errors.As(err, &te):
+			refused = append(refused, te)
+			continue
+		case err != nil:
+			return nil, nil, err // the store could not be read
+		}
+		prev = st
+	}
+	return prev, refused, nil
+}

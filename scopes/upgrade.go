@@ -1,0 +1,122 @@
+package scopes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/keyring"
+)
+
+// UpgradeResult says what an upgrade did.
+type UpgradeResult struct {
+	From, To int
+	Envs     []string // environments now indexed
+	Resigned int      // items signed again (by a former member, or unbound)
+}
+
+// Upgrade moves a format 1 store to format 2 in one commit by an admin
+// (DESIGN.md §2a): the manifest takes the environments (environment.toml
+// goes), each environment gets its signed index, and every item whose
+// signer is no longer a member of its tier, or whose signature names no
+// place, is signed again by the admin, so that the current manifest alone
+// vouches for everything. Nothing is lost: contents, keys and readers
+// stay as they are, and items stay standard OpenPGP messages.
+func (v *Vault) Upgrade(ctx context.Context) (*UpgradeResult, error) {
+	unlock, err := v.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	snap, err := v.loadSynced(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := &UpgradeResult{From: snap.format, To: StoreFormat}
+	if snap.format >= StoreFormat {
+		return res, nil
+	}
+	id, me, err := v.admin(snap)
+	if err != nil {
+		return nil, err
+	}
+	// The history is checked by the rules it was written under first:
+	// the upgrade must not vouch for what format 1 would refuse.
+	rep, err := v.Verify(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(rep.Problems) > 0 {
+		return nil, fmt.Errorf("verify finds %d problems in the format 1 history (first: %s): %w", len(rep.Problems), rep.Problems[0], ErrUpgradeRefused)
+	}
+	var changes []gitstore.Change
+	for _, env := range snap.envs {
+		if !me.Can(env.Tier) {
+			return nil, &AccessError{Env: env.Name, Tier: env.Tier, Member: me.Label() + " (the upgrade signs every environment's index: an admin holding every tier runs it)"}
+		}
+		c, n, err := v.resign(ctx, snap, env, id)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, c...)
+		changes = append(changes, gitstore.Change{Path: envDir(env.Name) + "/" + environmentFile, Delete: true})
+		res.Resigned += n
+		res.Envs = append(res.Envs, env.Name)
+	}
+	mc, err := v.manifestFiles(nil, snap.members, snap.envs, snap.keys, id)
+	if err != nil {
+		return nil, err
+	}
+	format, err := config.Marshal(storeFormat{Format: StoreFormat})
+	if err != nil {
+		return nil, err
+	}
+	changes = append(append(changes, mc...), gitstore.Change{Path: formatPath, Data: format})
+	msg := fmt.Sprintf("upgrade: store format %d to %d", snap.format, StoreFormat)
+	if _, err := v.commit(ctx, snap, changes, me, msg); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ErrUpgradeRefused is an upgrade that found the store not clean.
+var ErrUpgradeRefused = errors.New("upgrade refused")
+
+// resign signs again, as id, the items of env that format 2 would not
+// accept as they are: signed by someone who is not a member of the tier
+// now, or with no place named.
+func (v *Vault) resign(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey) ([]gitstore.Change, int, error) {
+	key, err := v.envKey(snap, env, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	stored, err := snap.storedItems(env.Name, "", "")
+	if err != nil {
+		return nil, 0, err
+	}
+	var changes []gitstore.Change
+	for _, s := range stored {
+		ct, err := v.store.ReadBlob(ctx, s.Blob)
+		if err != nil {
+			return nil, 0, err
+		}
+		plain, _, binding, err := keyring.DecryptBound(ct, []*keyring.PrivateKey{key}, snap.signers(env.Tier), v.opts.Now())
+		clear(plain)
+		if err == nil && binding == itemBinding(env.Name, s.Project, s.Path) {
+			continue
+		}
+		data, err := v.openItem(snap, env, key, s, ct) // by format 1's rules
+		if err != nil {
+			return nil, 0, err
+		}
+		out, _, err := keyring.EncryptBound(data, []*keyring.PublicKey{key.Public()}, id, v.opts.Now(), itemBinding(env.Name, s.Project, s.Path))
+		clear(data)
+		if err != nil {
+			return nil, 0, err
+		}
+		changes = append(changes, gitstore.Change{Path: itemStorePath(env.Name, s.Project, s.Path), Data: out})
+	}
+	return changes, len(changes), nil
+}
