@@ -37,8 +37,11 @@ var (
 // command fills Auth from it.
 type Auth struct {
 	// Username and Password are HTTP basic credentials (a token is a
-	// password) for http(s) remotes, sent from the first request. An
-	// empty Username is the URL's user, else "configsync".
+	// password) for http(s) remotes. Over https they are sent from the
+	// first request; over plain http only to this machine (a loopback
+	// host) and only once it answers 401, and to any other host not at
+	// all (a *PlainHTTPError, before any request). An empty Username is
+	// the URL's user, else "configsync".
 	Username, Password string
 	// Credentials is asked for an http(s) credential when the remote
 	// answers 401 and Username/Password are empty (git credential fill).
@@ -67,6 +70,22 @@ type CredentialHelper interface {
 	// Reject forgets a credential the remote refused.
 	Reject(ctx context.Context, url, username, password string)
 }
+
+// PlainHTTPError is a plain http:// remote on another machine while a
+// password (a token) is given: it would travel readable by anyone on the
+// way, so it is not sent and nothing is asked of the remote.
+type PlainHTTPError struct {
+	Host string // as in the URL
+}
+
+// Error implements error.
+func (e *PlainHTTPError) Error() string {
+	return "the token is not sent over plain http to " + e.Host
+}
+
+// Unwrap makes it an ErrAuthFailed: the remote is reachable, the user
+// must act.
+func (e *PlainHTTPError) Unwrap() error { return ErrAuthFailed }
 
 // HostKeyError is an ssh server whose host key is not in the known_hosts
 // files (Changed false), or differs from the one recorded there (Changed
@@ -146,24 +165,52 @@ func newSession(url string, auth *Auth) (*session, error) {
 }
 
 // method is the go-git auth method for the session's first attempt.
+// With none, go-git sends the URL's own user:password, if any.
 func (s *session) method() (transport.AuthMethod, error) {
 	switch s.ep.Protocol {
-	case "http", "https":
-		if s.auth == nil || s.auth.Username == "" && s.auth.Password == "" {
-			return nil, nil // the URL's own user:password, if any, or none
+	case "https":
+		return s.basicAuth(), nil
+	case "http":
+		if s.basicAuth() == nil {
+			return nil, nil
 		}
-		user := s.auth.Username
-		if user == "" {
-			user = s.ep.User
+		if !isLoopback(s.ep.Host) {
+			return nil, &PlainHTTPError{Host: s.ep.Host}
 		}
-		if user == "" {
-			user = "configsync" // a token needs some user name; hosts ignore it
-		}
-		return &http.BasicAuth{Username: user, Password: s.auth.Password}, nil
+		return nil, nil // the password goes only in answer to a 401 (run)
 	case "ssh":
 		return s.sshMethod()
 	}
 	return nil, nil
+}
+
+// basicAuth is Auth's Username and Password for go-git, nil if none.
+// The result must be a nil interface when there is none, so it is
+// returned as transport.AuthMethod.
+func (s *session) basicAuth() transport.AuthMethod {
+	if s.auth == nil || s.auth.Username == "" && s.auth.Password == "" {
+		return nil
+	}
+	user := s.auth.Username
+	if user == "" {
+		user = s.ep.User
+	}
+	if user == "" {
+		user = "configsync" // a token needs some user name; hosts ignore it
+	}
+	return &http.BasicAuth{Username: user, Password: s.auth.Password}
+}
+
+// isLoopback reports whether host names this machine, as a literal
+// loopback address or "localhost" (never resolved: a name that resolves
+// to 127.0.0.1 today may not tomorrow).
+func isLoopback(host string) bool {
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // sshMethod picks the ssh key (agent, else the first key file) and the
@@ -252,16 +299,22 @@ func describeKey(k hostKey) string {
 }
 
 // run calls op with the session's auth method. An http(s) remote that
-// answers 401 to an anonymous request is retried once with a credential
-// from the helper, which then learns whether it worked.
+// answers 401 to an anonymous request is retried once: on plain http
+// with the password held back (see method), else with a credential from
+// the helper, which then learns whether it worked.
 func (s *session) run(ctx context.Context, op func(transport.AuthMethod) error) error {
 	m, err := s.method()
 	if err != nil {
 		return err
 	}
 	err = op(m)
-	if m != nil || !isHTTP(s.url) || s.auth == nil || s.auth.Credentials == nil ||
-		!errors.Is(err, transport.ErrAuthenticationRequired) {
+	if m != nil || !isHTTP(s.url) || s.auth == nil || !errors.Is(err, transport.ErrAuthenticationRequired) {
+		return err
+	}
+	if held := s.basicAuth(); held != nil {
+		return op(held)
+	}
+	if s.auth.Credentials == nil {
 		return err
 	}
 	user, pass, ferr := s.auth.Credentials.Fill(ctx, s.url)
@@ -290,8 +343,9 @@ func isAuthError(err error) bool {
 func (s *session) classify(op string, err error) error {
 	where := Redact(s.url)
 	var hk *HostKeyError
+	var plain *PlainHTTPError
 	switch {
-	case errors.As(err, &hk):
+	case errors.As(err, &hk), errors.As(err, &plain):
 		return fmt.Errorf("%s %s: %w", op, where, err)
 	case isAuthError(err):
 		return fmt.Errorf("%s %s: %w", op, where, ErrAuthFailed)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -246,6 +247,68 @@ func (h *fakeHelper) Fill(_ context.Context, url string) (string, string, error)
 }
 func (h *fakeHelper) Approve(context.Context, string, string, string) { h.log += "approve " }
 func (h *fakeHelper) Reject(context.Context, string, string, string)  { h.log += "reject " }
+
+// TestPlainHTTPToken: over plain http a token goes only to this machine
+// and only once the remote answers 401; to another host it is refused
+// before any request.
+func TestPlainHTTPToken(t *testing.T) {
+	ctx := context.Background()
+	base := t.TempDir()
+	remote := filepath.Join(base, "store.git")
+	runGit(t, base, "init", "-q", "--bare", remote)
+	srv, err := gittest.HTTP(base, "*", "right-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+
+	s, _ := newBare(t)
+	mustCommit(t, s, Hash{}, "a", put("x", "1"))
+	if err := s.SetRemote(srv.URL + "store.git"); err != nil {
+		t.Fatal(err)
+	}
+	token := &Auth{Password: "right-token"}
+	if err := s.Push(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Fetch(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	sent := srv.SentAuth()
+	if len(sent) < 2 || sent[0] || !slices.Contains(sent, true) {
+		t.Fatalf("requests with credentials: %v, want the first without and a later one with", sent)
+	}
+
+	for _, url := range []string{"http://store.example/store.git", "http://10.0.0.1:8080/store.git", "http://localhost.example/store.git"} {
+		if err := s.SetRemote(url); err != nil {
+			t.Fatal(err)
+		}
+		for op, err := range map[string]error{"fetch": fetchErr(s.Fetch(ctx, token)), "push": s.Push(ctx, token)} {
+			var plain *PlainHTTPError
+			if !errors.As(err, &plain) || !errors.Is(err, ErrAuthFailed) {
+				t.Fatalf("%s %s with a token: %v, want a PlainHTTPError", op, url, err)
+			}
+			if strings.Contains(err.Error(), "right-token") || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %q leaks the token or is several lines", err)
+			}
+		}
+	}
+}
+
+func fetchErr(_ Hash, err error) error { return err }
+
+func TestIsLoopback(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.8.9.10": true, "[::1]": true, "::1": true,
+		"localhost": true, "LocalHost": true, "::ffff:127.0.0.1": true,
+		"": false, "0.0.0.0": false, "10.0.0.1": false, "example.com": false,
+		"localhost.example.com": false, "127.0.0.1.nip.io": false, "[::2]": false,
+	} {
+		if got := isLoopback(host); got != want {
+			t.Errorf("isLoopback(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
 
 // TestSSHHostKeys: the host key is always checked. An unknown host, a
 // missing known_hosts file and a changed key are each a *HostKeyError

@@ -50,7 +50,8 @@ func CheckDangerous(vars []envfile.Var, allow []string) error {
 }
 
 // Credentials are configsync's own secrets, never passed to a child.
-var Credentials = []string{"CONFIGSYNC_IDENTITY", "CONFIGSYNC_IDENTITY_FILE", "CONFIGSYNC_PASSPHRASE", "CONFIGSYNC_GIT_TOKEN"}
+// CONFIGSYNC_REMOTE is one too: its URL may hold a token.
+var Credentials = []string{"CONFIGSYNC_IDENTITY", "CONFIGSYNC_IDENTITY_FILE", "CONFIGSYNC_PASSPHRASE", "CONFIGSYNC_GIT_TOKEN", "CONFIGSYNC_REMOTE"}
 
 // ChildEnvironment builds a child's environment: base (KEY=VALUE pairs,
 // configsync's credentials removed) plus vars; an inherited variable wins

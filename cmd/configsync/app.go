@@ -212,15 +212,30 @@ func defaultHome(getenv func(string) string) string {
 // out prints a line to stdout unless --quiet.
 func (a *app) out(format string, args ...any) {
 	if !a.quiet {
-		fmt.Fprintf(a.env.Stdout, format+"\n", args...)
+		printLine(a.env.Stdout, format, args...)
 	}
 }
 
 // info prints a line to stderr unless --quiet.
 func (a *app) info(format string, args ...any) {
 	if !a.quiet {
-		fmt.Fprintf(a.env.Stderr, format+"\n", args...)
+		printLine(a.env.Stderr, format, args...)
 	}
+}
+
+// outLines prints text of several lines (a diff, a multi-line value)
+// to stdout, each line as out does.
+func (a *app) outLines(text string) {
+	for _, line := range strings.Split(text, "\n") {
+		a.out("%s", line)
+	}
+}
+
+// printLine prints one line through printable: whatever it quotes from the
+// store, a remote or a file is shown, never interpreted by the terminal.
+// Every line configsync prints about the store goes through here.
+func printLine(w io.Writer, format string, args ...any) {
+	fmt.Fprintln(w, printable(fmt.Sprintf(format, args...)))
 }
 
 // fail is the one funnel for errors: "configsync: what: what to do",
@@ -232,7 +247,7 @@ func (a *app) fail(err error) int {
 		if ue.cmd != "" {
 			help += " " + ue.cmd
 		}
-		fmt.Fprintf(a.env.Stderr, "configsync: %s: %s\n", oneLine(ue.msg), help)
+		printLine(a.env.Stderr, "configsync: %s: %s", oneLine(ue.msg), help)
 		return exitUsage
 	}
 	var silent silentError
@@ -243,9 +258,9 @@ func (a *app) fail(err error) int {
 	if h := hint(err); h != "" && !strings.Contains(msg, h) {
 		msg += ": " + h
 	}
-	fmt.Fprintf(a.env.Stderr, "configsync: %s\n", msg)
+	printLine(a.env.Stderr, "configsync: %s", msg)
 	for _, d := range details(err) {
-		fmt.Fprintf(a.env.Stderr, "  %s\n", d)
+		printLine(a.env.Stderr, "  %s", d)
 	}
 	return exitFailed
 }
@@ -366,7 +381,7 @@ func (a *app) confirm(question string) bool {
 	if !a.env.IsTerminal() {
 		return false
 	}
-	fmt.Fprintf(a.env.Stderr, "%s [y/N] ", question)
+	fmt.Fprintf(a.env.Stderr, "%s [y/N] ", printable(question))
 	var answer string
 	fmt.Fscanln(a.env.Stdin, &answer)
 	answer = strings.ToLower(strings.TrimSpace(answer))

@@ -3,9 +3,12 @@ package main
 import (
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/configsync/configsync/scopes"
 )
 
 // Env is everything a command takes from the process: stdio, the
@@ -25,14 +28,26 @@ type Env struct {
 	ReadPassword func() ([]byte, error)
 }
 
-// SystemEnv is the real process's Env.
+// SystemEnv is the real process's Env. The environment is read once, and
+// configsync's own credentials (scopes.Credentials) are then removed from
+// the process's: children that configsync does not build an environment
+// for inherit the process's (git's credential helpers, the
+// git-upload-pack and git-receive-pack that go-git's file transport
+// starts, the hooks of a local remote), and none of them needs a key.
 func SystemEnv() *Env {
+	environ := os.Environ()
+	for _, k := range scopes.Credentials {
+		os.Unsetenv(k)
+	}
 	return &Env{
-		Stdin:   os.Stdin,
-		Stdout:  os.Stdout,
-		Stderr:  os.Stderr,
-		Getenv:  os.Getenv,
-		Environ: os.Environ,
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		Getenv: func(k string) string {
+			v, _ := lookupEnv(environ, k)
+			return v
+		},
+		Environ: func() []string { return slices.Clone(environ) },
 		Now:     time.Now,
 		IsTerminal: func() bool {
 			return term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stderr.Fd()))

@@ -17,6 +17,7 @@ import (
 func hint(err error) string {
 	var (
 		hostKey        *gitstore.HostKeyError
+		plainHTTP      *gitstore.PlainHTTPError
 		refLock        *gitstore.RefLockError
 		remoteLock     *gitstore.RemoteLockError
 		unreachable    *scopes.FetchError
@@ -135,6 +136,8 @@ func hint(err error) string {
 		return "if the server's key really changed, check the new one with its admin, then replace its line in known_hosts (ssh-keygen -R HOST)"
 	case errors.As(err, &hostKey):
 		return "check the key's fingerprint with the server's admin, then add it: " + hostKey.KeyscanCommand() + " >> ~/.ssh/known_hosts"
+	case errors.As(err, &plainHTTP):
+		return "use the remote's https:// URL, or unset CONFIGSYNC_GIT_TOKEN"
 	case errors.Is(err, gitstore.ErrAuthFailed):
 		return "check CONFIGSYNC_GIT_TOKEN, your git credentials (git credential) or your ssh key"
 	case errors.Is(err, gitstore.ErrNoSSHKey):

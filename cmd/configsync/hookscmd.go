@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,9 +128,9 @@ func (a *app) report(findings []hooks.Finding) error {
 			continue
 		}
 		seen[key] = true
-		fmt.Fprintf(a.env.Stderr, "configsync: %s\n", f.Message())
+		printLine(a.env.Stderr, "configsync: %s", f.Message())
 	}
-	fmt.Fprintf(a.env.Stderr, "configsync: %s\n", hooks.BypassHint())
+	printLine(a.env.Stderr, "configsync: %s", hooks.BypassHint())
 	return silentError{errBlocked}
 }
 

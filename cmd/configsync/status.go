@@ -112,11 +112,11 @@ func diffCmd() *command {
 					a.out("--- %s (store, %s)", it.Display, rep.Env.Name)
 					a.out("+++ %s (local)", it.Display)
 					if it.Type != scopes.TypeEnv {
-						a.out("%s", fileDiff(it, show))
+						a.outLines(fileDiff(it, show))
 						continue
 					}
 					for _, c := range it.Keys {
-						a.out("%s", keyDiff(c, show))
+						a.outLines(keyDiff(c, show))
 					}
 				}
 				if same {

@@ -152,16 +152,16 @@ func pullCmd() *command {
 
 // showProtectedChanges prints what a push would change, values masked.
 func (a *app) showProtectedChanges(env scopes.Environment, changes []scopes.ItemChange) {
-	fmt.Fprintf(a.env.Stderr, "%q is protected. This push changes:\n", env.Name)
+	printLine(a.env.Stderr, "%q is protected. This push changes:", env.Name)
 	for _, c := range changes {
 		switch {
 		case c.Deleted:
-			fmt.Fprintf(a.env.Stderr, "  %s: deleted\n", c.Display)
+			printLine(a.env.Stderr, "  %s: deleted", c.Display)
 		case len(c.Keys) == 0:
-			fmt.Fprintf(a.env.Stderr, "  %s: contents changed\n", c.Display)
+			printLine(a.env.Stderr, "  %s: contents changed", c.Display)
 		default:
 			for _, k := range c.Keys {
-				fmt.Fprintf(a.env.Stderr, "  %s: %s %s = ********\n", c.Display, k.Kind, k.Key)
+				printLine(a.env.Stderr, "  %s: %s %s = ********", c.Display, k.Kind, k.Key)
 			}
 		}
 	}

@@ -26,7 +26,7 @@ func verifyCmd() *command {
 					return err
 				}
 				for _, p := range rep.Problems {
-					fmt.Fprintf(a.env.Stderr, "configsync: %s\n", p)
+					printLine(a.env.Stderr, "configsync: %s", p)
 				}
 				for _, w := range rep.Warnings {
 					a.info("warning: %s", w)

@@ -40,6 +40,19 @@ type Server struct {
 	Host string // 127.0.0.1
 	Port int
 	stop func()
+
+	mu sync.Mutex
+	// sentAuth is, per request an HTTP server received, whether it
+	// carried an Authorization header.
+	sentAuth []bool
+}
+
+// SentAuth reports, for each request the HTTP server has received so far,
+// in order, whether it carried credentials.
+func (s *Server) SentAuth() []bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]bool(nil), s.sentAuth...)
 }
 
 // Stop stops the server and waits for it. It may be called twice.
@@ -154,7 +167,11 @@ func HTTP(base, user, pass string) (*Server, error) {
 			"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.receivepack", "GIT_CONFIG_VALUE_0=true"),
 		Stderr: io.Discard,
 	}
+	srv := &Server{Host: "127.0.0.1"}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv.mu.Lock()
+		srv.sentAuth = append(srv.sentAuth, r.Header.Get("Authorization") != "")
+		srv.mu.Unlock()
 		u, p, ok := r.BasicAuth()
 		if !ok || user != "*" && u != user || p != pass {
 			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
@@ -167,20 +184,21 @@ func HTTP(base, user, pass string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: handler}
+	hs := &http.Server{Handler: handler}
 	done := make(chan struct{})
 	go func() {
-		srv.Serve(l)
+		hs.Serve(l)
 		close(done)
 	}()
-	port := l.Addr().(*net.TCPAddr).Port
-	stop := func() {
+	srv.Port = l.Addr().(*net.TCPAddr).Port
+	srv.URL = fmt.Sprintf("http://127.0.0.1:%d/", srv.Port)
+	srv.stop = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(ctx)
+		hs.Shutdown(ctx)
 		<-done
 	}
-	return &Server{URL: fmt.Sprintf("http://127.0.0.1:%d/", port), Host: "127.0.0.1", Port: port, stop: stop}, nil
+	return srv, nil
 }
 
 // SSHServer is an ssh server for git: it accepts the client keys it was
