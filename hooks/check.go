@@ -411,28 +411,44 @@ func (c *checker) allowed(name string) bool {
 // its resolved absolute path, data its content (nil for symbolic links).
 // It only reads c, so files can be checked concurrently.
 func (c *checker) check(name, abs string, data []byte) []Finding {
-	if isEncrypted(name, data) {
-		return nil
-	}
 	var out []Finding
-	if t, ok := c.tracked[abs]; ok {
+	base := path.Base(name)
+	switch t, tracked := c.tracked[abs]; {
+	case isEncrypted(name, data):
+		// ciphertext may have any name (.env.pgp); its bytes are scanned below
+	case tracked:
 		out = append(out, Finding{File: name, Rule: RuleTrackedItem, Item: t})
-	} else if base := path.Base(name); envfile.IsEnvFile(base) && !envfile.IsTemplate(base) && !c.allowed(name) {
+	case envfile.IsEnvFile(base) && !envfile.IsTemplate(base) && !c.allowed(name):
 		out = append(out, Finding{File: name, Rule: RuleDotenvFile})
 	}
-	if c.index == nil || len(data) == 0 || isBinary(data) {
+	if c.index == nil || len(data) == 0 {
 		return out
 	}
-	type seenKey struct {
-		line        int
-		source, key string
+	// Every file's bytes are scanned, text or not: a value is found in
+	// NUL-separated text and in binary formats that store it as is.
+	// UTF-16 and UTF-32 text is scanned once more, decoded to UTF-8.
+	seen := map[valueAt]bool{}
+	out = c.findValues(out, seen, name, data)
+	if text, ok := decodeWide(data); ok {
+		out = c.findValues(out, seen, name, text)
 	}
-	seen := map[seenKey]bool{}
+	return out
+}
+
+// valueAt identifies a secret-value finding, to report each once.
+type valueAt struct {
+	line        int
+	source, key string
+}
+
+// findValues appends a finding for every known value in text, once per
+// line, key and item.
+func (c *checker) findValues(out []Finding, seen map[valueAt]bool, name string, text []byte) []Finding {
 	line, pos := 1, 0
-	c.index.find(data, func(h hit) {
-		line += bytes.Count(data[pos:h.offset], []byte("\n"))
+	c.index.find(text, func(h hit) {
+		line += bytes.Count(text[pos:h.offset], []byte("\n"))
 		pos = h.offset
-		k := seenKey{line, h.source, h.key}
+		k := valueAt{line, h.source, h.key}
 		if !seen[k] {
 			seen[k] = true
 			out = append(out, Finding{File: name, Line: line, Rule: RuleSecretValue, Key: h.key, Item: h.source})
@@ -455,23 +471,6 @@ func (c *checker) result() []Finding {
 		return strings.Compare(a.Key, b.Key)
 	})
 	return c.findings
-}
-
-// isBinary uses git's heuristic: a NUL byte in the first 8000 bytes.
-func isBinary(data []byte) bool {
-	return bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0
-}
-
-// isEncrypted reports whether a file is OpenPGP ciphertext such as
-// configsync's own items (environments/…/*.pgp): a .pgp, .gpg or .asc
-// file holding binary OpenPGP packets or an armored message.
-func isEncrypted(name string, data []byte) bool {
-	switch path.Ext(name) {
-	case ".pgp", ".gpg", ".asc":
-	default:
-		return false
-	}
-	return len(data) > 0 && (data[0]&0x80 != 0 || bytes.HasPrefix(data, []byte("-----BEGIN PGP MESSAGE-----")))
 }
 
 func readIndex(file string) (*index.Index, error) {

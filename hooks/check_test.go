@@ -231,20 +231,22 @@ func TestCheckStagedTrackedItem(t *testing.T) {
 	}
 }
 
-func TestCheckStagedSkipsCiphertextAndBinary(t *testing.T) {
+func TestCheckStagedCiphertextAndBinary(t *testing.T) {
 	dir := newRepo(t)
-	// configsync's own encrypted item, binary OpenPGP (a PKESK packet tag).
-	writeFile(t, dir, "environments/development/items/myapp/.env.pgp", "\xc1\x5e\x06\x21"+stripeKey)
+	// configsync's own encrypted item passes under its dotenv-like name.
+	writeFile(t, dir, "environments/development/items/myapp/.env.pgp", string(v6Message(t, "A="+stripeKey+"\n")))
 	writeFile(t, dir, "environments/development/key.pub.asc", "-----BEGIN PGP PUBLIC KEY BLOCK-----\n"+stripeKey+"\n")
 	writeFile(t, dir, "blob.bin", "\x00\x01"+stripeKey)
+	writeFile(t, dir, "image.png", "\x89PNG\r\n\x1a\n\x00\x00"+strings.Repeat("\x00\xff\x13", 1000))
 	git(t, dir, "add", ".")
 	got, err := CheckStaged(context.Background(), dir, Options{Index: leakIndex(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The public key block is not a message: it is checked (and here
-	// contains a value on purpose).
-	if want := []string{"environments/development/key.pub.asc:2:secret-value:STRIPE_SECRET_KEY"}; !slices.Equal(rules(got), want) {
+	// contains a value on purpose); so are the bytes of a binary file.
+	want := []string{"blob.bin:1:secret-value:STRIPE_SECRET_KEY", "environments/development/key.pub.asc:2:secret-value:STRIPE_SECRET_KEY"}
+	if !slices.Equal(rules(got), want) {
 		t.Fatalf("findings = %q, want %q", rules(got), want)
 	}
 }

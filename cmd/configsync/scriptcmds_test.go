@@ -76,6 +76,8 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 				ts.Fatalf("stderr has %d lines", len(lines))
 			}
 		},
+		// recode ENCODING IN OUT (recode_test.go): UTF-16, BOM, NUL text.
+		"recode": cmdRecode,
 		// Inject and export (implemented in inject_test.go):
 		// exitcode N PROG ARGS..., setenvfile NAME FILE, waitfile FILE,
 		// bgpid FILE, signal TERM|INT|HUP|USR1, treesnap DIR OUT,
