@@ -47,16 +47,21 @@ func cmdSigndetached(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(ts.MkAbs(args[2]), sig, 0o644))
 }
 
-// cmdSeal: seal SECRETKEY PUBKEY IN OUT — IN signed by SECRETKEY and
-// encrypted to PUBKEY (an environment's key.pub.asc), with no binding: an
-// item written outside configsync.
+// cmdSeal: seal SECRETKEY PUBKEY IN OUT [BINDING] — IN signed by
+// SECRETKEY and encrypted to PUBKEY (an environment's key.pub.asc), with
+// no binding unless BINDING is given: an item written outside configsync
+// (with a binding, by a member who knows where it goes).
 func cmdSeal(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 4 {
-		ts.Fatalf("usage: seal SECRETKEY PUBKEY IN OUT")
+	if neg || len(args) != 4 && len(args) != 5 {
+		ts.Fatalf("usage: seal SECRETKEY PUBKEY IN OUT [BINDING]")
 	}
 	in, err := os.ReadFile(ts.MkAbs(args[2]))
 	ts.Check(err)
-	ct, _, err := keyring.Encrypt(in, []*keyring.PublicKey{readPublic(ts, args[1])}, readSecret(ts, args[0]), time.Now())
+	binding := ""
+	if len(args) == 5 {
+		binding = args[4]
+	}
+	ct, _, err := keyring.EncryptBound(in, []*keyring.PublicKey{readPublic(ts, args[1])}, readSecret(ts, args[0]), time.Now(), binding)
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs(args[3]), ct, 0o644))
 }
