@@ -60,7 +60,8 @@ func compressedMessage(t testing.TB, to *PublicKey, signer *PrivateKey, algo pac
 			t.Fatal(err)
 		}
 	}
-	for _, c := range []io.Closer{signed, compressed, encrypted} {
+	// Closing the compressed packet closes the encrypted one too.
+	for _, c := range []io.Closer{signed, compressed} {
 		if err := c.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -95,11 +96,24 @@ func TestDecryptRefusesCompressed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// A small one is a valid, signed message to go-crypto: it is
+			// refused for its compression alone.
+			small := compressedMessage(t, tt.to.Public(), f.alice, tt.algo, tt.aead, 1024)
+			md, err := openpgp.ReadMessage(bytes.NewReader(small), openpgp.EntityList{f.alice.entity, tt.to.entity}, nil, newConfig(testkeys.Now()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body, err := io.ReadAll(md.UnverifiedBody); err != nil || len(body) != 1024 || md.SignatureError != nil || md.SignedBy == nil {
+				t.Fatalf("go-crypto reads %d bytes, %v, signature %v", len(body), err, md.SignatureError)
+			}
+			if _, _, err := Decrypt(small, []*PrivateKey{tt.to}, pubs(f.alice), testkeys.Now()); !errors.Is(err, ErrCompressed) {
+				t.Errorf("Decrypt(1 KiB compressed) = %v, want ErrCompressed", err)
+			}
+
 			ct := compressedMessage(t, tt.to.Public(), f.alice, tt.algo, tt.aead, bombSize)
 			if len(ct) > 1<<20 {
 				t.Fatalf("the bomb is %d bytes of ciphertext; want a small one", len(ct))
 			}
-			var err error
 			n := allocated(func() {
 				_, _, err = Decrypt(ct, []*PrivateKey{tt.to}, pubs(f.alice), testkeys.Now())
 			})
@@ -123,8 +137,7 @@ func TestDecryptRefusesCompressed(t *testing.T) {
 		t.Fatal(err)
 	}
 	lit.Write([]byte(secret))
-	lit.Close()
-	w.Close()
+	lit.Close() // closes w too
 	if _, _, err := Decrypt(plain.Bytes(), []*PrivateKey{f.env}, pubs(f.alice), testkeys.Now()); !errors.Is(err, ErrCompressed) {
 		t.Errorf("Decrypt(compressed, not encrypted) = %v, want ErrCompressed", err)
 	}

@@ -41,7 +41,7 @@ var (
 	// take gigabytes from a few megabytes, so it is refused before
 	// anything is decompressed. (GnuPG compresses by default: a message
 	// made with gpg needs --compress-algo none.)
-	ErrCompressed = errors.New("keyring: message is compressed (configsync never compresses)")
+	ErrCompressed = errors.New("keyring: message is compressed")
 	// ErrTooLarge means a message or its plaintext is larger than
 	// [MaxPlaintext] allows; nothing larger is read, written or decrypted.
 	ErrTooLarge = errors.New("keyring: message is too large")

@@ -109,7 +109,7 @@ func hint(err error) string {
 	case errors.As(err, &unsupported):
 		return "use an Ed25519/X25519 key or RSA of 3072 bits or more"
 	case errors.Is(err, keyring.ErrCompressed):
-		return "configsync never writes compressed items: run configsync verify to see the commit that wrote it, and revert that commit with git"
+		return "configsync never compresses: run configsync verify to see the commit that wrote it, and revert that commit with git"
 	case errors.Is(err, keyring.ErrTooLarge):
 		return "configsync keeps items up to 64 MiB: track a smaller file, or revert the commit that wrote a larger one (configsync verify names it)"
 	case errors.Is(err, keyring.ErrNoKey):

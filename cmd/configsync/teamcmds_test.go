@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
@@ -213,4 +214,47 @@ func cmdPgpmode(ts *testscript.TestScript, neg bool, args []string) {
 	if (string(mode) == args[1]) == neg {
 		ts.Fatalf("%s: mode %q, want %s%q", args[0], mode, map[bool]string{true: "not ", false: ""}[neg], args[1])
 	}
+}
+
+// cmdBomb: bomb SECRETKEY PUBKEY MIB OUT BINDING — a decompression bomb a
+// member could push: MIB mebibytes of zeros, signed by SECRETKEY for
+// BINDING, zlib-compressed (to a few KiB per MiB) and encrypted to PUBKEY
+// with go-crypto's packet API, which does not ask the recipient's
+// preferences (configsync's keys say "no compression").
+func cmdBomb(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 5 {
+		ts.Fatalf("usage: bomb SECRETKEY PUBKEY MIB OUT BINDING")
+	}
+	signers, err := openpgp.ReadArmoredKeyRing(bytes.NewReader([]byte(ts.ReadFile(args[0]))))
+	ts.Check(err)
+	to, err := openpgp.ReadArmoredKeyRing(bytes.NewReader([]byte(ts.ReadFile(args[1]))))
+	ts.Check(err)
+	mib, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	cfg := &packet.Config{SignatureNotations: []*packet.Notation{{Name: keyring.BindingNotation, Value: []byte(args[4]), IsHumanReadable: true}}}
+	enc, ok := to[0].EncryptionKey(time.Now(), cfg)
+	if !ok {
+		ts.Fatalf("%s: no encryption key", args[1])
+	}
+	key := make([]byte, 32)
+	_, err = rand.Read(key)
+	ts.Check(err)
+	var buf bytes.Buffer
+	ts.Check(packet.SerializeEncryptedKeyAEAD(&buf, enc.PublicKey, packet.CipherAES256, true, key, cfg))
+	encrypted, err := packet.SerializeSymmetricallyEncrypted(&buf, packet.CipherAES256, true, packet.CipherSuite{Cipher: packet.CipherAES256, Mode: packet.AEADModeGCM}, key, cfg)
+	ts.Check(err)
+	compressed, err := packet.SerializeCompressed(encrypted, packet.CompressionZLIB, &packet.CompressionConfig{Level: packet.BestSpeed})
+	ts.Check(err)
+	signed, err := openpgp.SignWithParams(compressed, signers[:1], &openpgp.SignParams{Config: cfg})
+	ts.Check(err)
+	zeros := make([]byte, 1<<20)
+	for range mib {
+		_, err := signed.Write(zeros)
+		ts.Check(err)
+	}
+	// Closing the compressed packet closes the encrypted one too.
+	for _, c := range []io.Closer{signed, compressed} {
+		ts.Check(c.Close())
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[3]), buf.Bytes(), 0o644))
 }
