@@ -283,7 +283,7 @@ func encryptEach(todo []*pending, env string, to *keyring.PublicKey, signer *key
 			done(1)
 		}
 		if err != nil {
-			return &ItemError{Path: p.display, Err: err} // one too large
+			return &ItemError{Path: p.display, Err: err} // e.g. over 64 MiB
 		}
 		return nil
 	})
