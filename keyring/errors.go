@@ -36,6 +36,15 @@ var (
 	// not support SEIPDv2 to a SEIPDv2 message; the message must be
 	// re-encrypted (Decrypt, then Encrypt) instead.
 	ErrAEADUnsupported = errors.New("keyring: recipient does not support AEAD (SEIPDv2): re-encrypt instead of re-wrapping")
+	// ErrCompressed means the message holds a compressed data packet.
+	// [Encrypt] never compresses, and decompressing a hostile message can
+	// take gigabytes from a few megabytes, so it is refused before
+	// anything is decompressed. (GnuPG compresses by default: a message
+	// made with gpg needs --compress-algo none.)
+	ErrCompressed = errors.New("keyring: message is compressed")
+	// ErrTooLarge means a message or its plaintext is larger than
+	// [MaxPlaintext] allows; nothing larger is read, written or decrypted.
+	ErrTooLarge = errors.New("keyring: message is too large")
 	// ErrMalformed means the input is not an OpenPGP message, key or
 	// signature this package can read.
 	ErrMalformed = errors.New("keyring: malformed OpenPGP data")

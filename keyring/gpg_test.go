@@ -129,12 +129,14 @@ func TestGnuPGDecryptsOurMessage(t *testing.T) {
 	}
 }
 
-// (b) gpg signs and encrypts to the v4 key; we decrypt and verify.
+// (b) gpg signs and encrypts to the v4 key without compression; we
+// decrypt and verify. gpg's default, compressed, is refused: configsync
+// never decompresses (a few MB can expand to gigabytes).
 func TestWeDecryptGnuPGMessage(t *testing.T) {
 	f := load(t)
 	g := newGnuPG(t)
 	g.importKey(testkeys.GPGv4())
-	ct := g.mustRun([]byte(secret), "--sign", "--encrypt", "-r", "gus@example.com", "-u", "gus@example.com")
+	ct := g.mustRun([]byte(secret), "--compress-algo", "none", "--sign", "--encrypt", "-r", "gus@example.com", "-u", "gus@example.com")
 
 	gusPublic, err := ReadPublicKey(testkeys.GPGv4Public())
 	if err != nil {
@@ -150,6 +152,16 @@ func TestWeDecryptGnuPGMessage(t *testing.T) {
 	// Only signer allow-list membership makes it valid.
 	if _, _, err := Decrypt(ct, []*PrivateKey{f.gus}, pubs(f.alice), testkeys.Now()); err == nil {
 		t.Error("gpg message accepted without its signer in the allow-list")
+	}
+	for _, algo := range []string{"", "zip", "zlib", "bzip2"} {
+		args := []string{"--sign", "--encrypt", "-r", "gus@example.com", "-u", "gus@example.com"}
+		if algo != "" {
+			args = append([]string{"--compress-algo", algo}, args...)
+		}
+		compressed := g.mustRun([]byte(secret), args...)
+		if _, _, err := Decrypt(compressed, []*PrivateKey{f.gus}, []*PublicKey{gusPublic}, testkeys.Now()); !errors.Is(err, ErrCompressed) {
+			t.Errorf("gpg message compressed with %q: Decrypt = %v, want ErrCompressed", algo, err)
+		}
 	}
 	// A gpg detached signature verifies too.
 	sig := g.mustRun([]byte("manifest"), "--detach-sign", "--armor", "-u", "gus@example.com")

@@ -62,6 +62,10 @@ func newConfig(now time.Time) *packet.Config {
 		CheckIntendedRecipients: packet.BoolPointer(false),
 		V6Keys:                  true,
 		Algorithm:               packet.PubKeyAlgoEd25519,
+		// Never compress (the zero value, said out loud): Decrypt
+		// refuses compressed messages, and ciphertext of a secret must
+		// not leak its compressibility.
+		DefaultCompressionAlgo: packet.CompressionNone,
 	}
 }
 

@@ -37,6 +37,16 @@ const (
 	tagAEAD   = 20
 )
 
+// MaxPlaintext is the largest plaintext [Encrypt] takes and [Decrypt]
+// returns: 64 MiB. Items are dotenv and configuration files; the cap
+// keeps one hostile message from taking every reader's memory.
+const MaxPlaintext = 64 << 20
+
+// maxCiphertext is the largest message Decrypt reads for a plaintext
+// limit: room for packet headers, session keys, AEAD tags (16 bytes per
+// 16 KiB chunk) and the signature.
+func maxCiphertext(plainLimit int) int { return plainLimit + 1<<20 }
+
 // Encrypt signs plaintext with signer, then encrypts it to every recipient
 // in to (duplicates are ignored). It uses SEIPDv2 with AES-256-GCM when all
 // recipients advertise AEAD, else SEIPDv1 with AES-256 for the whole
@@ -65,6 +75,9 @@ func EncryptBound(plaintext []byte, to []*PublicKey, signer *PrivateKey, now tim
 	}
 	if now.IsZero() {
 		return nil, "", fmt.Errorf("keyring: encrypt: zero signature time")
+	}
+	if len(plaintext) > MaxPlaintext {
+		return nil, "", fmt.Errorf("%w: %d bytes, over the limit of %s", ErrTooLarge, len(plaintext), mib(MaxPlaintext))
 	}
 	recipients := dedupe(to)
 	if len(recipients) == 0 {
@@ -152,7 +165,9 @@ func dedupe(keys []*PublicKey) []*PublicKey {
 // Errors (errors.Is): [ErrNoKey] (not encrypted to any of keys),
 // [ErrIntegrity] (modified or corrupted), [ErrUnsigned], [ErrUnknownSigner]
 // (as [*UnknownSignerError]; a signature whose issuer is unknown is never
-// taken as valid), [ErrBadSignature], [ErrMalformed].
+// taken as valid), [ErrBadSignature], [ErrCompressed] (refused before
+// anything is decompressed), [ErrTooLarge] (ciphertext or plaintext over
+// [MaxPlaintext]), [ErrMalformed].
 func Decrypt(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, now time.Time) ([]byte, *PublicKey, error) {
 	plain, signer, _, err := DecryptBound(ciphertext, keys, signers, now)
 	return plain, signer, err
@@ -164,7 +179,19 @@ func Decrypt(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, now ti
 // caller's business. A signature with more than one binding is
 // [ErrBadSignature].
 func DecryptBound(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, now time.Time) ([]byte, *PublicKey, string, error) {
+	return decryptBound(ciphertext, keys, signers, now, MaxPlaintext)
+}
+
+// decryptBound is DecryptBound with a plaintext limit, so that tests can
+// exceed it cheaply.
+func decryptBound(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, now time.Time, limit int) ([]byte, *PublicKey, string, error) {
+	if len(ciphertext) > maxCiphertext(limit) {
+		return nil, nil, "", fmt.Errorf("%w: %d bytes, over the limit of %s", ErrTooLarge, len(ciphertext), mib(maxCiphertext(limit)))
+	}
 	cfg := newConfig(now)
+	// A decompression limit of zero: go-crypto reads nothing from a
+	// compressed packet and fails with ErrMessageTooLarge (classify).
+	cfg.MaxDecompressedMessageSize = new(int64)
 	// Signers first: a signature is attributed to the first entity with the
 	// issuer's key id, and it must be checked against the allow-list.
 	var ring openpgp.EntityList
@@ -180,6 +207,11 @@ func DecryptBound(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, n
 	}
 	md, err := openpgp.ReadMessage(bytes.NewReader(ciphertext), ring, nil, cfg)
 	if err != nil {
+		// go-crypto hides why decrypted data did not parse (against
+		// oracles); a compressed packet is one reason, named here.
+		if errors.Is(err, pgperrors.ErrDecryptSessionKeyParsing) && compressedInside(ciphertext, keys) {
+			return nil, nil, "", ErrCompressed
+		}
 		return nil, nil, "", classify(err)
 	}
 	if !md.IsEncrypted {
@@ -188,10 +220,17 @@ func DecryptBound(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, n
 	// Trap: go-crypto streams plaintext before the final AEAD tag or MDC is
 	// checked, and only verifies the signature at EOF. Read everything,
 	// then look at the errors, then use the data.
-	body, err := io.ReadAll(md.UnverifiedBody)
-	if err != nil {
+	body, err := io.ReadAll(io.LimitReader(md.UnverifiedBody, int64(limit)+1))
+	switch {
+	case errors.Is(err, pgperrors.ErrMessageTooLarge):
+		clear(body)
+		return nil, nil, "", ErrCompressed
+	case err != nil:
 		clear(body)
 		return nil, nil, "", fmt.Errorf("%w (%v)", ErrIntegrity, err)
+	case len(body) > limit:
+		clear(body)
+		return nil, nil, "", fmt.Errorf("%w: its plaintext is over the limit of %s", ErrTooLarge, mib(limit))
 	}
 	signer, err := checkSignature(md, signers)
 	if err != nil {
@@ -204,6 +243,53 @@ func DecryptBound(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, n
 		return nil, nil, "", err
 	}
 	return body, signer, binding, nil
+}
+
+// compressedInside reports whether the decrypted data of ciphertext holds
+// a compressed packet before its literal data. It decrypts with the first
+// of keys that opens it and reads only packet headers (and one-pass
+// signatures), never the compressed body.
+func compressedInside(ciphertext []byte, keys []*PrivateKey) bool {
+	msg, err := splitMessage(ciphertext)
+	if err != nil {
+		return false
+	}
+	cfg := newConfig(time.Time{})
+	for _, k := range keys {
+		if k == nil {
+			continue
+		}
+		sessionKey, cipherFunc, err := decryptSessionKey(msg.pkesks, k, cfg)
+		if err != nil {
+			continue
+		}
+		defer clear(sessionKey)
+		p, err := packet.Read(bytes.NewReader(msg.data))
+		se, ok := p.(*packet.SymmetricallyEncrypted)
+		if err != nil || !ok {
+			return false
+		}
+		r, err := se.Decrypt(cipherFunc, sessionKey)
+		if err != nil {
+			return false
+		}
+		defer r.Close()
+		// A signed message may put its one-pass signatures first.
+		for range 16 {
+			switch p, err := packet.Read(r); p.(type) {
+			case *packet.Compressed:
+				return err == nil
+			case *packet.OnePassSignature, *packet.Signature:
+				if err != nil {
+					return false
+				}
+			default:
+				return false
+			}
+		}
+		return false
+	}
+	return false
 }
 
 // bindingOf reads the binding notation of a verified signature. go-crypto
@@ -251,6 +337,9 @@ func checkSignature(md *openpgp.MessageDetails, signers []*PublicKey) (*PublicKe
 	return nil, &UnknownSignerError{KeyID: fpr}
 }
 
+// mib shows a size limit in MiB, rounded up.
+func mib(n int) string { return fmt.Sprintf("%d MiB", (n+1<<20-1)>>20) }
+
 func issuerID(fpr []byte, keyID uint64) string {
 	if len(fpr) > 0 {
 		return strings.ToUpper(hex.EncodeToString(fpr))
@@ -266,6 +355,9 @@ func classify(err error) error {
 	switch {
 	case errors.Is(err, pgperrors.ErrKeyIncorrect):
 		return ErrNoKey
+	case errors.Is(err, pgperrors.ErrMessageTooLarge):
+		// Only a compressed packet reads through the zero limit.
+		return ErrCompressed
 	case errors.As(err, &decErr), errors.As(err, &decErrPtr), errors.As(err, &aeadErr),
 		errors.Is(err, pgperrors.ErrMDCHashMismatch), errors.Is(err, pgperrors.ErrMDCMissing):
 		return fmt.Errorf("%w (%v)", ErrIntegrity, err)

@@ -30,7 +30,7 @@ func ExampleValidateItemPath() {
 	// Output:
 	// config/.env.local -> <nil>
 	// ../../.ssh/id_ed25519 -> invalid item path name "../../.ssh/id_ed25519": it may not contain the component ".."
-	// .git/hooks/pre-commit -> invalid item path name ".git/hooks/pre-commit": it may not contain the component ".git"
+	// .git/hooks/pre-commit -> invalid item path name ".git/hooks/pre-commit": it may not contain the component ".git" (a .git directory)
 }
 
 // A member's tiers come from --tier, comma-separated, lowest first.

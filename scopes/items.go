@@ -3,7 +3,6 @@ package scopes
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -47,10 +46,10 @@ func (snap *snapshot) storedItemsWhere(env string, keep func(project string) boo
 			continue
 		}
 		if err := ValidateName("project", proj); err != nil {
-			return nil, fmt.Errorf("store entry %s: %w", f.Path, err)
+			return nil, &StoreEntryError{Entry: f.Path, Field: "project", Err: err}
 		}
 		if err := ValidateItemPath(item); err != nil {
-			return nil, fmt.Errorf("store entry %s: %w", f.Path, err)
+			return nil, &StoreEntryError{Entry: f.Path, Project: proj, Field: "item path", Err: err}
 		}
 		if !keep(proj) {
 			continue

@@ -3,6 +3,7 @@ package scopes
 import (
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -74,16 +75,88 @@ func ValidateItemPath(p string) error {
 		return bad("it must be a clean relative path")
 	}
 	for _, c := range strings.Split(p, "/") {
-		if c == "." || c == ".." || c == "" || c == ".git" {
+		if c == "." || c == ".." || c == "" {
 			return bad(fmt.Sprintf("it may not contain the component %q", c))
+		}
+		if isGitDir(c) {
+			return bad(fmt.Sprintf("it may not contain the component %q (a .git directory)", c))
 		}
 	}
 	return nil
 }
 
+// ValidateProjectDir checks the directory a store's project.toml records
+// (`dir`), which pull restores into when the project is not tracked
+// here. configsync writes "~" or "~/" and a clean relative path, or an
+// absolute path for a project outside the home directory (pull never
+// restores into that one: it reports the project as skipped). Nothing
+// else is accepted: no "..", no .git component, no control characters.
+// The error says what is wrong with dir, quoting it.
+func ValidateProjectDir(dir string) error {
+	bad := func(reason string) error { return fmt.Errorf("dir %q %s", dir, reason) }
+	rel, inHome := strings.CutPrefix(dir, "~/")
+	switch {
+	case dir == "" || dir == "~":
+		return nil
+	case len(dir) > 4096:
+		return bad("is longer than 4096 bytes")
+	case hasControl(dir):
+		return bad("contains control characters")
+	case strings.Contains(dir, `\`):
+		return bad("must use forward slashes")
+	case !inHome && !path.IsAbs(dir):
+		return bad(`is neither under the home directory ("~/…") nor absolute`)
+	case !inHome:
+		rel = dir[1:]
+	}
+	for _, c := range strings.Split(rel, "/") {
+		switch {
+		case c == ".." && inHome:
+			return bad("leaves the home directory")
+		case c == "..":
+			return bad(`contains ".."`)
+		case c == "." || c == "":
+			return bad("is not a clean path")
+		case isGitDir(c):
+			return bad("is inside a .git directory")
+		}
+	}
+	return nil
+}
+
+// isGitDir reports whether a path component names a .git directory on
+// some file system: any case (macOS, Windows), trailing dots or spaces
+// (Windows drops them), or the 8.3 short name.
+func isGitDir(c string) bool {
+	return strings.EqualFold(strings.TrimRight(c, ". "), ".git") || strings.EqualFold(c, "git~1")
+}
+
+// StoreEntryError is an entry of the store that configsync would not
+// have written: an item path or a project.toml `dir` that could make pull
+// write outside the place it belongs. A hostile store is refused with it
+// before anything is written.
+type StoreEntryError struct {
+	Entry   string // its path in the store
+	Project string
+	Field   string // "dir" (project.toml) or "item path"
+	Err     error  // what is wrong with it
+}
+
+func (e *StoreEntryError) Error() string {
+	entry := e.Entry
+	if hasControl(entry) {
+		entry = strconv.Quote(entry)
+	}
+	return "store entry " + entry + ": " + e.Err.Error()
+}
+func (e *StoreEntryError) Unwrap() error { return e.Err }
+
+// hasControl reports control characters, invisible format characters
+// (bidirectional overrides, zero-width joiners: they make a name print as
+// another) and invalid UTF-8.
 func hasControl(s string) bool {
 	for _, r := range s {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar {
 			return true
 		}
 	}

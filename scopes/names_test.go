@@ -85,6 +85,9 @@ func TestValidateItemPath(t *testing.T) {
 		{"..env", ""},
 		{"a..b", ""},
 		{"ünïcode.json", ""},
+		{".gitignore", ""},
+		{".github/workflows/ci.yml", ""},
+		{"git/config", ""},
 
 		{"", "empty"},
 		{strings.Repeat("a/", 512) + "x", "longer than 1024"},
@@ -102,6 +105,14 @@ func TestValidateItemPath(t *testing.T) {
 		{`a\b`, "relative"},
 		{".git/config", `".git"`},
 		{"sub/.git/hooks/pre-commit", `".git"`},
+		{".GIT/hooks/pre-commit", "a .git directory"},
+		{".Git/config", "a .git directory"},
+		{".git./config", "a .git directory"},
+		{".git /config", "a .git directory"},
+		{"GIT~1/config", "a .git directory"},
+		{"a/.git", "a .git directory"},
+		{"evil‮gnp.env", "control"},
+		{"a​b", "control"},
 		{"a\x00b", "control"},
 		{"a\nb", "control"},
 		{"a\rb", "control"},
@@ -126,6 +137,96 @@ func TestValidateItemPath(t *testing.T) {
 		}
 		if strings.ContainsAny(err.Error(), "\x00\n\r\x1b") {
 			t.Errorf("ValidateItemPath(%q): message %q holds a raw control character", tt.path, err.Error())
+		}
+	}
+}
+
+func TestValidateProjectDir(t *testing.T) {
+	tests := []struct {
+		dir    string
+		reason string // "" when valid
+	}{
+		{"", ""},
+		{"~", ""},
+		{"~/git/myapp", ""},
+		{"~/.dotfiles", ""},
+		{"~/a..b/c", ""},
+		{"~/.github", ""},
+		// A project outside the home directory: push records it so;
+		// pull never restores into it.
+		{"/srv/app", ""},
+
+		{"~/../../tmp/x", "leaves the home directory"},
+		{"~/git/../../etc", "leaves the home directory"},
+		{"~/..", "leaves the home directory"},
+		{"/srv/../etc", `contains ".."`},
+		{"~/git/myapp/.git", "inside a .git directory"},
+		{"~/git/myapp/.git/hooks", "inside a .git directory"},
+		{"~/git/myapp/.GIT", "inside a .git directory"},
+		{"/srv/app/.git", "inside a .git directory"},
+		{"~/git//myapp", "not a clean path"},
+		{"~/git/./myapp", "not a clean path"},
+		{"~/git/", "not a clean path"},
+		{"~alice/git", "neither under the home directory"},
+		{"git/myapp", "neither under the home directory"},
+		{"../x", "neither under the home directory"},
+		{"./x", "neither under the home directory"},
+		{`~\..\..\etc`, "forward slashes"},
+		{`~/git/my\napp`, "forward slashes"},
+		{"~/git/my\napp", "control"},
+		{"~/git/\x1b]0;owned\x07", "control"},
+		{"~/git/\u202eppa", "control"},
+		{"~/bad\xff", "control"},
+		{"~/" + strings.Repeat("x", 4096), "longer than 4096"},
+	}
+	for _, tt := range tests {
+		err := scopes.ValidateProjectDir(tt.dir)
+		if tt.reason == "" {
+			if err != nil {
+				t.Errorf("ValidateProjectDir(%q) = %v, want nil", tt.dir, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.reason) {
+			t.Errorf("ValidateProjectDir(%q) = %v, want an error with %q", tt.dir, err, tt.reason)
+			continue
+		}
+		if strings.ContainsAny(err.Error(), "\x00\n\r\x1b\x07\u202e") {
+			t.Errorf("ValidateProjectDir(%q): message %q holds a raw control character", tt.dir, err.Error())
+		}
+	}
+}
+
+// A store entry error names the entry, printably, and what is wrong.
+func TestStoreEntryError(t *testing.T) {
+	tests := []struct {
+		entry string
+		err   error
+		want  string
+	}{
+		{
+			"environments/development/items/myapp/project.toml",
+			scopes.ValidateProjectDir("~/../../etc"),
+			`store entry environments/development/items/myapp/project.toml: dir "~/../../etc" leaves the home directory`,
+		},
+		{
+			"environments/development/items/myapp/.git/hooks/pre-commit.pgp",
+			scopes.ValidateItemPath(".git/hooks/pre-commit"),
+			`store entry environments/development/items/myapp/.git/hooks/pre-commit.pgp: invalid item path name ".git/hooks/pre-commit": it may not contain the component ".git" (a .git directory)`,
+		},
+		{
+			"environments/development/items/myapp/a\x1b[2Jb.pgp",
+			scopes.ValidateItemPath("a\x1b[2Jb"),
+			`store entry "environments/development/items/myapp/a\x1b[2Jb.pgp": invalid item path name "a\x1b[2Jb": it may not contain control characters`,
+		},
+	}
+	for _, tt := range tests {
+		err := &scopes.StoreEntryError{Entry: tt.entry, Err: tt.err}
+		if got := err.Error(); got != tt.want {
+			t.Errorf("got  %s\nwant %s", got, tt.want)
+		}
+		if !errors.Is(err, tt.err) {
+			t.Errorf("%v does not wrap its cause", err)
 		}
 	}
 }

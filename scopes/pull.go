@@ -91,7 +91,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 	if len(stored) == 0 {
 		return res, nil
 	}
-	dirs, skipped, err := v.placeProjects(stored, o.Dest)
+	dirs, skipped, err := v.placeProjects(env.Name, stored, o.Dest)
 	if err != nil {
 		return nil, err
 	}
@@ -203,8 +203,9 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 
 // placeProjects decides where each project's items go on this machine:
 // --dest, else the tracked directory, else the directory it was pushed
-// from if it exists here; other projects are skipped.
-func (v *Vault) placeProjects(stored []storedItem, dest string) (map[string]string, []SkippedProject, error) {
+// from if it exists here; other projects are skipped. A recorded
+// directory is checked before use (project.toml is not signed).
+func (v *Vault) placeProjects(env string, stored []storedItem, dest string) (map[string]string, []SkippedProject, error) {
 	var projects []string
 	recDir := map[string]string{}
 	count := map[string]int{}
@@ -233,7 +234,11 @@ func (v *Vault) placeProjects(stored []storedItem, dest string) (map[string]stri
 			dirs[p] = d
 			continue
 		}
-		if rd := recDir[p]; rd != "" && v.opts.UserHome != "" && (rd == "~" || len(rd) > 2 && rd[:2] == "~/") {
+		rd := recDir[p]
+		if err := ValidateProjectDir(rd); err != nil {
+			return nil, nil, &StoreEntryError{Entry: projectDir(env, p) + "/" + projectFile, Project: p, Field: "dir", Err: err}
+		}
+		if rd != "" && v.opts.UserHome != "" && (rd == "~" || len(rd) > 2 && rd[:2] == "~/") {
 			abs := expandHome(v.opts.UserHome, rd)
 			if st, err := os.Stat(abs); err == nil && st.IsDir() {
 				dirs[p] = abs

@@ -282,7 +282,10 @@ func encryptEach(todo []*pending, env string, to *keyring.PublicKey, signer *key
 		if done != nil {
 			done(1)
 		}
-		return err
+		if err != nil {
+			return &ItemError{Path: p.display, Err: err} // e.g. over 64 MiB
+		}
+		return nil
 	})
 }
 

@@ -43,6 +43,7 @@ func hint(err error) string {
 		unknownProject *scopes.UnknownProjectError
 		dangerous      *scopes.DangerousError
 	)
+	var entry *scopes.StoreEntryError
 	var envKey *scopes.EnvironmentKeyError
 	var lowered *scopes.TierLoweredError
 	var (
@@ -106,6 +107,10 @@ func hint(err error) string {
 		return "compare the manifest with an admin; run configsync verify"
 	case errors.As(err, &signer):
 		return "run configsync verify to see the commit that wrote it, and revert that commit with git"
+	case errors.As(err, &entry) && entry.Field == "dir":
+		return fmt.Sprintf("track the project where it belongs (configsync add env DIR --project %s) or pull it with --project %s --dest DIR, and revert the commit that changed it with git", entry.Project, entry.Project)
+	case errors.As(err, &entry):
+		return "configsync never writes such a path: run configsync verify to see the commit that wrote it, and revert that commit with git"
 	case errors.As(err, &name):
 		return "choose another name"
 	case errors.As(err, &tier):
@@ -122,6 +127,10 @@ func hint(err error) string {
 		return "set CONFIGSYNC_PASSPHRASE or run on a terminal"
 	case errors.As(err, &unsupported):
 		return "use an Ed25519/X25519 key or RSA of 3072 bits or more"
+	case errors.Is(err, keyring.ErrCompressed):
+		return "configsync never compresses: run configsync verify to see the commit that wrote it, and revert that commit with git"
+	case errors.Is(err, keyring.ErrTooLarge):
+		return "configsync keeps items up to 64 MiB: track a smaller file, or revert the commit that wrote a larger one (configsync verify names it)"
 	case errors.Is(err, keyring.ErrNoKey):
 		return "your key cannot decrypt this: ask an admin to grant you access"
 	case errors.As(err, &locked):

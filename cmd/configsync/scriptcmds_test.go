@@ -91,11 +91,13 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"envcheck":   cmdEnvcheck,
 		"ghmasks":    cmdGhmasks,
 		// Team and trust (implemented in teamcmds_test.go):
-		// signdetached SECRETKEY FILE OUT, seal SECRETKEY PUBKEY IN OUT,
-		// canopen SECRETKEY FILE, reseal SECRETKEY KEYPGP ITEM PUBKEY OUT,
+		// signdetached SECRETKEY FILE OUT, seal SECRETKEY PUBKEY IN OUT
+		// [BINDING], bomb SECRETKEY PUBKEY MIB OUT BINDING, canopen
+		// SECRETKEY FILE, reseal SECRETKEY KEYPGP ITEM PUBKEY OUT,
 		// unwrapkey SECRETKEY KEYPGP OUT, pgpmode FILE MODE.
 		"signdetached": cmdSigndetached,
 		"seal":         cmdSeal,
+		"bomb":         cmdBomb,
 		"canopen":      cmdCanopen,
 		"reseal":       cmdReseal,
 		"unwrapkey":    cmdUnwrapkey,

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
@@ -47,16 +48,21 @@ func cmdSigndetached(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(ts.MkAbs(args[2]), sig, 0o644))
 }
 
-// cmdSeal: seal SECRETKEY PUBKEY IN OUT — IN signed by SECRETKEY and
-// encrypted to PUBKEY (an environment's key.pub.asc), with no binding: an
-// item written outside configsync.
+// cmdSeal: seal SECRETKEY PUBKEY IN OUT [BINDING] — IN signed by
+// SECRETKEY and encrypted to PUBKEY (an environment's key.pub.asc), with
+// no binding unless BINDING is given: an item written outside configsync
+// (with a binding, by a member who knows where it goes).
 func cmdSeal(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 4 {
-		ts.Fatalf("usage: seal SECRETKEY PUBKEY IN OUT")
+	if neg || len(args) != 4 && len(args) != 5 {
+		ts.Fatalf("usage: seal SECRETKEY PUBKEY IN OUT [BINDING]")
 	}
 	in, err := os.ReadFile(ts.MkAbs(args[2]))
 	ts.Check(err)
-	ct, _, err := keyring.Encrypt(in, []*keyring.PublicKey{readPublic(ts, args[1])}, readSecret(ts, args[0]), time.Now())
+	binding := ""
+	if len(args) == 5 {
+		binding = args[4]
+	}
+	ct, _, err := keyring.EncryptBound(in, []*keyring.PublicKey{readPublic(ts, args[1])}, readSecret(ts, args[0]), time.Now(), binding)
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs(args[3]), ct, 0o644))
 }
@@ -208,4 +214,47 @@ func cmdPgpmode(ts *testscript.TestScript, neg bool, args []string) {
 	if (string(mode) == args[1]) == neg {
 		ts.Fatalf("%s: mode %q, want %s%q", args[0], mode, map[bool]string{true: "not ", false: ""}[neg], args[1])
 	}
+}
+
+// cmdBomb: bomb SECRETKEY PUBKEY MIB OUT BINDING — a decompression bomb a
+// member could push: MIB mebibytes of zeros, signed by SECRETKEY for
+// BINDING, zlib-compressed (to a few KiB per MiB) and encrypted to PUBKEY
+// with go-crypto's packet API, which does not ask the recipient's
+// preferences (configsync's keys say "no compression").
+func cmdBomb(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 5 {
+		ts.Fatalf("usage: bomb SECRETKEY PUBKEY MIB OUT BINDING")
+	}
+	signers, err := openpgp.ReadArmoredKeyRing(bytes.NewReader([]byte(ts.ReadFile(args[0]))))
+	ts.Check(err)
+	to, err := openpgp.ReadArmoredKeyRing(bytes.NewReader([]byte(ts.ReadFile(args[1]))))
+	ts.Check(err)
+	mib, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	cfg := &packet.Config{SignatureNotations: []*packet.Notation{{Name: keyring.BindingNotation, Value: []byte(args[4]), IsHumanReadable: true}}}
+	enc, ok := to[0].EncryptionKey(time.Now(), cfg)
+	if !ok {
+		ts.Fatalf("%s: no encryption key", args[1])
+	}
+	key := make([]byte, 32)
+	_, err = rand.Read(key)
+	ts.Check(err)
+	var buf bytes.Buffer
+	ts.Check(packet.SerializeEncryptedKeyAEAD(&buf, enc.PublicKey, packet.CipherAES256, true, key, cfg))
+	encrypted, err := packet.SerializeSymmetricallyEncrypted(&buf, packet.CipherAES256, true, packet.CipherSuite{Cipher: packet.CipherAES256, Mode: packet.AEADModeGCM}, key, cfg)
+	ts.Check(err)
+	compressed, err := packet.SerializeCompressed(encrypted, packet.CompressionZLIB, &packet.CompressionConfig{Level: packet.BestSpeed})
+	ts.Check(err)
+	signed, err := openpgp.SignWithParams(compressed, signers[:1], &openpgp.SignParams{Config: cfg})
+	ts.Check(err)
+	zeros := make([]byte, 1<<20)
+	for range mib {
+		_, err := signed.Write(zeros)
+		ts.Check(err)
+	}
+	// Closing the compressed packet closes the encrypted one too.
+	for _, c := range []io.Closer{signed, compressed} {
+		ts.Check(c.Close())
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[3]), buf.Bytes(), 0o644))
 }
