@@ -139,7 +139,7 @@ func pullCmd() *command {
 					a.info("Skipped project %s%s: track it with configsync add env DIR --project %s, or use --dest DIR", s.Project, where, s.Project)
 				}
 				if res.Provider != "" {
-					a.out("Restored %s from %s.", countPhrase(res.Items), res.Provider)
+					a.out("Pulled %s from %s.", countPhrase(res.Items), res.Provider)
 				} else {
 					a.out("Restored %s from %q scope.", countPhrase(res.Items), res.Env.Name)
 				}
