@@ -52,7 +52,10 @@ const (
 
 // Local is $CONFIGSYNC_HOME/config.toml: the settings of this machine.
 type Local struct {
-	Environment string      `toml:"environment,omitempty"` // the active environment
+	Environment string `toml:"environment,omitempty"` // the active environment
+	// InjectAsEnv: env items are never written to disk on this machine
+	// (pull skips them, export --output refuses); configsync inject reads them.
+	InjectAsEnv bool        `toml:"inject_as_env,omitempty"`
 	Store       Store       `toml:"store,omitempty"`
 	Trust       Trust       `toml:"trust,omitempty"`
 	Secrets     Secrets     `toml:"secrets,omitempty"`

@@ -198,6 +198,7 @@ func TestSaveRoundTrip(t *testing.T) {
 	path := filepath.Join(dir, "config.toml")
 	in := &Local{
 		Environment: "staging",
+		InjectAsEnv: true,
 		Store:       Store{Repo: "/home/ada/git/myapp"},
 		Trust:       Trust{Admins: []string{fprA}},
 		Secrets:     Secrets{Provider: "bitwarden", Bitwarden: Bitwarden{Server: "https://bw.example.com"}},

@@ -60,6 +60,7 @@ type keyDef struct {
 //	secrets.1password.vault    1Password vault for items
 //	secrets.bitwarden.server   self-hosted Bitwarden server URL
 //	hooks.min_length           shortest value the guard looks for (default 8)
+//	inject_as_env              true: env items are never written here (default false)
 //	trust.admins               pinned admin fingerprints (read-only)
 func keyTable() []keyDef {
 	return []keyDef{
@@ -117,6 +118,17 @@ func keyTable() []keyDef {
 				l.Hooks.MinLength, _ = strconv.Atoi(v) // checked; "" gives 0
 			},
 			check: checkMinLength,
+		},
+		{
+			KeyInfo: KeyInfo{Name: "inject_as_env", Doc: "true: env items are never written to disk here; run them with configsync inject", Default: "false"},
+			get: func(l *Local) string {
+				if l.InjectAsEnv {
+					return "true"
+				}
+				return ""
+			},
+			set:   func(l *Local, v string) { l.InjectAsEnv = v == "true" },
+			check: checkBool,
 		},
 		{
 			KeyInfo: KeyInfo{Name: "trust.admins", Doc: "admin fingerprints pinned on first use", ReadOnly: true},
@@ -279,6 +291,13 @@ func checkServer(v string) error {
 func checkMinLength(v string) error {
 	if n, err := strconv.Atoi(v); err != nil || n < 4 {
 		return invalid("must be an integer of at least 4")
+	}
+	return nil
+}
+
+func checkBool(v string) error {
+	if v != "true" && v != "false" {
+		return invalid("must be true or false")
 	}
 	return nil
 }

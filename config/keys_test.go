@@ -37,6 +37,13 @@ func TestSetGetUnset(t *testing.T) {
 				}
 				return strconv.Itoa(l.Hooks.MinLength)
 			}},
+		{"inject_as_env", "true", []string{"yes", "1", "True"}, "false",
+			func(l *Local) string {
+				if l.InjectAsEnv {
+					return "true"
+				}
+				return ""
+			}},
 	}
 	if got, want := len(tests)+1, len(Keys()); got != want { // +1: trust.admins, tested below
 		t.Fatalf("test covers %d keys, Keys() has %d", got, want)
@@ -80,6 +87,17 @@ func TestSetGetUnset(t *testing.T) {
 				t.Errorf("List entry after Unset = %+v, want default %q", kv, tt.deflt)
 			}
 		})
+	}
+}
+
+// "false" is accepted and is the default: nothing is left in the file.
+func TestInjectAsEnvFalse(t *testing.T) {
+	l := Local{InjectAsEnv: true}
+	if err := l.Set("inject_as_env", "false"); err != nil || l.InjectAsEnv {
+		t.Fatalf("Set false = %v, field %v", err, l.InjectAsEnv)
+	}
+	if kv := find(l.List(), "inject_as_env"); kv.Value != "false" || !kv.Default {
+		t.Errorf("List entry = %+v, want the default false", kv)
 	}
 }
 
@@ -136,6 +154,7 @@ func TestList(t *testing.T) {
 		{"secrets.1password.vault", "", true},
 		{"secrets.bitwarden.server", "", true},
 		{"hooks.min_length", "10", false},
+		{"inject_as_env", "false", true},
 		{"trust.admins", "", true},
 	}
 	if got := l.List(); !reflect.DeepEqual(got, want) {

@@ -12,9 +12,12 @@ const ProjectFile = "configsync.toml"
 
 // Project is a project's configsync.toml.
 type Project struct {
-	Name  string       `toml:"project"` // overrides the directory name
-	Hooks ProjectHooks `toml:"hooks"`
-	Store ProjectStore `toml:"store"`
+	Name string `toml:"project"` // overrides the directory name
+	// InjectAsEnv: on every machine, the project's env items are never
+	// written to disk (DESIGN.md §5b, inject_as_env mode).
+	InjectAsEnv bool         `toml:"inject_as_env"`
+	Hooks       ProjectHooks `toml:"hooks"`
+	Store       ProjectStore `toml:"store"`
 }
 
 // ProjectStore pins the store's admins for reads that have no local

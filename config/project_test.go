@@ -23,6 +23,8 @@ func TestLoadProject(t *testing.T) {
 			content: "project = \"myapp\"\n[hooks]\nallow = [\".env.ci\", \"deploy/.env.*\"]\n",
 			want:    &Project{Name: "myapp", Hooks: ProjectHooks{Allow: []string{".env.ci", "deploy/.env.*"}}},
 		},
+		{name: "inject_as_env", content: "inject_as_env = true\n", want: &Project{InjectAsEnv: true}},
+		{name: "inject_as_env not a bool", content: "project = \"a\"\ninject_as_env = \"yes\"\n", errIs: ErrInvalidValue, line: 2, key: "inject_as_env"},
 		{name: "unknown key", content: "project = \"a\"\nname = \"b\"\n", errIs: ErrUnknownKey, line: 2, key: "name"},
 		{name: "unknown hooks key", content: "[hooks]\nallowed = []\n", errIs: ErrUnknownKey, line: 2, key: "hooks.allowed"},
 		{name: "syntax", content: "project = \"a\n", errIs: ErrSyntax, line: 1},

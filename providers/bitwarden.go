@@ -21,7 +21,6 @@ import (
 // corrupt.
 type Bitwarden struct {
 	server string // the configured server URL as given, "" for the default
-	host   string // the server's host, for Name
 	bw     *cli
 
 	mu    sync.Mutex // held for each operation, bw runs included
@@ -65,20 +64,18 @@ var bwDroppedEnv = []string{"BW_CLEANEXIT", "BW_QUIET", "BW_RESPONSE", "BW_RAW"}
 // ErrNotInstalled when bw is not in PATH. It runs nothing: the first
 // operation checks `bw status` and syncs.
 func NewBitwarden(server string, env []string) (*Bitwarden, error) {
-	host := bwDefaultHost
 	if server != "" {
 		u, err := url.Parse(server)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, hint(ErrNotConfigured, fmt.Sprintf(
 				"secrets.bitwarden.server %q is not an http(s) URL: run configsync config set secrets.bitwarden.server URL", server))
 		}
-		host = u.Host
 	}
 	bw, ok := newCLI("bw", bwEnv(env))
 	if !ok {
 		return nil, hint(ErrNotInstalled, bwNotInstalled)
 	}
-	return &Bitwarden{server: server, host: host, bw: bw}, nil
+	return &Bitwarden{server: server, bw: bw}, nil
 }
 
 // bwEnv is the environment bw runs in: env without bwDroppedEnv, with
@@ -96,8 +93,11 @@ func bwEnv(env []string) []string {
 	return append(out, "BW_NOINTERACTION=true")
 }
 
-// Name names the vault in messages: `Bitwarden vault "vault.bitwarden.com"`.
-func (b *Bitwarden) Name() string { return fmt.Sprintf("Bitwarden vault %q", b.host) }
+// Name names the vault in messages, as DESIGN.md §8 does: the
+// organisation, or "personal". Notes are created without an organisation,
+// so it is always `Bitwarden vault "personal"`; the server is named by
+// the errors that need it.
+func (b *Bitwarden) Name() string { return `Bitwarden vault "personal"` }
 
 // bwItem is what this package reads of an item in bw's JSON.
 type bwItem struct {

@@ -205,8 +205,8 @@ func TestNames(t *testing.T) {
 	}
 	for _, c := range []struct{ got, want string }{
 		{op.Name(), `1Password vault "Engineering"`},
-		{mustBitwarden(t, "", f.env).Name(), `Bitwarden vault "vault.bitwarden.com"`},
-		{mustBitwarden(t, "https://bw.example.com:8443/", f.env).Name(), `Bitwarden vault "bw.example.com:8443"`},
+		{mustBitwarden(t, "", f.env).Name(), `Bitwarden vault "personal"`},
+		{mustBitwarden(t, "https://bw.example.com:8443/", f.env).Name(), `Bitwarden vault "personal"`},
 	} {
 		if c.got != c.want {
 			t.Errorf("Name() = %s, want %s", c.got, c.want)

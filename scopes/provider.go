@@ -126,7 +126,7 @@ type providerSet struct {
 
 	mu       sync.Mutex
 	backends map[string]Backend
-	lists    map[string]map[string]providers.Item // backend key + env prefix → title → item
+	lists    map[listKey]map[string]providers.Item // backend and env → title → item
 }
 
 func (ps *providerSet) backend(kind, location string) (Backend, error) {
@@ -150,11 +150,17 @@ func (ps *providerSet) backend(kind, location string) (Backend, error) {
 	return b, nil
 }
 
+// listKey names one environment's listing in one opened backend.
+type listKey struct {
+	b   Backend
+	env string
+}
+
 // items lists the items of one environment in a backend, by title.
 func (ps *providerSet) items(ctx context.Context, b Backend, env string, refresh bool) (map[string]providers.Item, error) {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	k := b.Name() + "\x00" + env
+	k := listKey{b, env} // not by Name: two Bitwarden servers share "personal"
 	if l, ok := ps.lists[k]; ok && !refresh {
 		return l, nil
 	}
@@ -167,7 +173,7 @@ func (ps *providerSet) items(ctx context.Context, b Backend, env string, refresh
 		byTitle[it.Title] = it
 	}
 	if ps.lists == nil {
-		ps.lists = map[string]map[string]providers.Item{}
+		ps.lists = map[listKey]map[string]providers.Item{}
 	}
 	ps.lists[k] = byTitle
 	return byTitle, nil

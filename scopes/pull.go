@@ -39,6 +39,9 @@ type PullResult struct {
 	// Provider names the vault that held the items' contents (`1Password
 	// vault "Engineering"`); "" when they were all in the store.
 	Provider string
+	// InjectOnly are the projects whose env items were not written: they
+	// are in inject_as_env mode here (DESIGN.md §5b).
+	InjectOnly []InjectOnly
 }
 
 type restore struct {
@@ -87,6 +90,9 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		if !slices.ContainsFunc(all, func(s storedItem) bool { return s.Project == o.Project }) {
 			return nil, &UnknownProjectError{Name: o.Project, Env: env.Name, Available: projectsOf(all)}
 		}
+	}
+	if stored, res.InjectOnly, err = v.skipInjectOnly(stored, o.Dest); err != nil {
+		return nil, err
 	}
 	if len(stored) == 0 {
 		return res, nil

@@ -172,7 +172,7 @@ func (a *pushAttempt) findDeletions(stored []storedItem) {
 			continue
 		}
 		dir := a.v.projectDirOf(s.Project)
-		if dir == "" {
+		if dir == "" || a.v.absentByMode(s) {
 			continue
 		}
 		abs := TrackedItem{Dir: dir, Path: s.Path}.Abs()

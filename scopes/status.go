@@ -34,12 +34,17 @@ type ItemStatus struct {
 	// Stored and Local are the two versions, kept in memory only for a
 	// value-level diff the user asked for.
 	Stored, Local []byte
+	// InjectOnly: an env item of a project in inject_as_env mode here,
+	// which pull never writes.
+	InjectOnly bool
 }
 
 // StatusReport is status and diff's view of one environment.
 type StatusReport struct {
 	Env   Environment
 	Items []ItemStatus
+	// InjectOnly are the projects in inject_as_env mode here.
+	InjectOnly []InjectOnly
 }
 
 // Status compares the tracked items with the store's copy of env.
@@ -130,6 +135,9 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 			is.Display = v.display(dir, s.Path)
 		}
 		rep.Items = append(rep.Items, is)
+	}
+	if err := v.markInjectOnly(rep, stored); err != nil {
+		return nil, err
 	}
 	return rep, nil
 }

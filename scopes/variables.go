@@ -18,6 +18,9 @@ type VariablesOptions struct {
 	Expand  bool
 	// Lookup resolves names no item assigns (the process environment).
 	Lookup func(string) (string, bool)
+	// ToFile: the variables are for a file (export --output), refused
+	// with an *InjectOnlyError for a project in inject_as_env mode.
+	ToFile bool
 }
 
 // Variables decrypts a project's env items of one environment, merges
@@ -60,6 +63,11 @@ func (v *Vault) Variables(ctx context.Context, o VariablesOptions) (Environment,
 		if s.Project == project {
 			byPath[s.Path] = s
 			paths = append(paths, s.Path)
+		}
+	}
+	if o.ToFile {
+		if err := v.refuseInjectOnly(project, byPath); err != nil {
+			return Environment{}, nil, err
 		}
 	}
 	if len(paths) == 0 {

@@ -60,16 +60,21 @@ laptop
 run configsync team add "$work/server.asc" --tier staging --ci
 run configsync team list
 
-say "Staging server: clone the vault, pull staging into the same project path"
+say "Staging server: clone the vault, in inject_as_env mode (no .env on its disk, ever)"
 server
 mkdir -p "$HOME/git/myapp"
 run configsync init --remote "$work/secrets.git"
 run configsync env use staging
+run configsync config set inject_as_env true
 run configsync pull
-ls -l "$HOME/git/myapp/.env"
+if [ -e "$HOME/git/myapp/.env" ]; then echo "UNEXPECTED: .env written in inject_as_env mode"; exit 1; fi
+ls -A "$HOME/git/myapp"
+echo "(no .env: nothing to commit by accident, no file for malware to read)"
+run configsync status
 echo "Run the app with the secrets injected, nothing written to disk:"
 run configsync inject --project myapp -- sh -c 'echo "app sees STRIPE_SECRET_KEY of ${#STRIPE_SECRET_KEY} characters, PORT=$PORT"'
-echo "A CI step would do:"
+echo "Writing them to a file is refused; a CI step prints them instead:"
+if run configsync export --project myapp --output "$HOME/git/myapp/.env"; then echo "UNEXPECTED: allowed"; exit 1; fi
 run configsync export --project myapp --format shell --only PORT
 echo "The server may not read development (tier dev):"
 if configsync pull --env development 2>&1; then echo "UNEXPECTED: allowed"; exit 1; fi

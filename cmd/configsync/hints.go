@@ -42,6 +42,7 @@ func hint(err error) string {
 		notTracked     *scopes.NotTrackedError
 		unknownProject *scopes.UnknownProjectError
 		dangerous      *scopes.DangerousError
+		injectOnly     *scopes.InjectOnlyError
 	)
 	var entry *scopes.StoreEntryError
 	var envKey *scopes.EnvironmentKeyError
@@ -161,6 +162,8 @@ func hint(err error) string {
 		return "see configsync status for what is tracked"
 	case errors.As(err, &dangerous):
 		return fmt.Sprintf("if you trust whoever can write this environment, re-run with --allow-dangerous %s", strings.Join(dangerous.Names, ","))
+	case errors.As(err, &injectOnly):
+		return fmt.Sprintf("run configsync inject --project %s -- CMD, or export to stdout without --output", injectOnly.Project)
 	case errors.Is(err, fs.ErrPermission):
 		return "check the file's permissions"
 	case errors.Is(err, fs.ErrNotExist):

@@ -23,6 +23,7 @@ type readOptions struct {
 	project, env, remote, repo string
 	noExpand                   bool
 	only, allow                []string
+	toFile                     bool // export --output: refused in inject_as_env mode
 }
 
 func (o *readOptions) declare(fs *pflag.FlagSet) {
@@ -45,7 +46,7 @@ func (a *app) variables(ctx context.Context, o *readOptions) (scopes.Environment
 		return scopes.Environment{}, nil, err
 	}
 	env, vars, err := v.Variables(ctx, scopes.VariablesOptions{
-		Env: o.env, Project: o.project, Expand: !o.noExpand,
+		Env: o.env, Project: o.project, Expand: !o.noExpand, ToFile: o.toFile,
 		Lookup: func(k string) (string, bool) {
 			if slicesContains(scopes.Credentials, k) {
 				return "", false
@@ -171,6 +172,7 @@ func exportCmd() *command {
 				if err != nil {
 					return usagef(a.cmd, "%v", err)
 				}
+				o.toFile = output != ""
 				_, vars, err := a.variables(ctx, &o)
 				if err != nil {
 					return err

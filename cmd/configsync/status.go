@@ -48,28 +48,55 @@ func statusCmd() *command {
 					return nil
 				}
 				a.out("Environment: %s (%s)", rep.Env.Name, rep.Env.Describe())
+				a.showInjectMode(v.Config().InjectAsEnv, rep.InjectOnly)
 				if len(rep.Items) == 0 {
 					a.out("Nothing tracked: run configsync add env DIR")
 					return nil
 				}
-				push, pull := 0, 0
+				push, pull, skip := 0, 0, 0
 				width := 0
 				for _, it := range rep.Items {
 					width = max(width, len(it.Display))
 				}
 				for _, it := range rep.Items {
-					a.out("  %-*s  %s%s", width, it.Display, it.State, keySummary(it.Keys))
-					switch it.State {
-					case scopes.StateModified, scopes.StateNew:
+					note := ""
+					switch {
+					case it.State == scopes.StateModified || it.State == scopes.StateNew:
 						push++
-					case scopes.StateStoreNewer, scopes.StateMissingLocal:
+					case it.State == scopes.StateInjectOnly:
+						skip++
+					case it.State == scopes.StateStoreNewer && it.InjectOnly:
+						skip++
+						note = " (inject_as_env: pull skips it)"
+					case it.State == scopes.StateStoreNewer || it.State == scopes.StateMissingLocal:
 						pull++
 					}
+					a.out("  %-*s  %s%s%s", width, it.Display, it.State, keySummary(it.Keys), note)
 				}
-				a.out("Push would send %d %s; pull would restore %d.", push, plural(push, "item", "items"), pull)
+				skipped := ""
+				if skip > 0 {
+					skipped = fmt.Sprintf(" and skip %d (inject_as_env: use configsync inject)", skip)
+				}
+				a.out("Push would send %d %s; pull would restore %d%s.", push, plural(push, "item", "items"), pull, skipped)
+				for _, m := range rep.InjectOnly {
+					for _, p := range m.Plaintext {
+						a.out("Plaintext %s in inject_as_env project %s: delete it once configsync inject works", p, m.Project)
+					}
+				}
 				return nil
 			}
 		},
+	}
+}
+
+// showInjectMode prints which projects are in inject_as_env mode here.
+func (a *app) showInjectMode(machine bool, projects []scopes.InjectOnly) {
+	if machine {
+		a.out("Mode: inject_as_env (set on this machine): env items are never written here; run commands with configsync inject")
+		return
+	}
+	for _, m := range projects {
+		a.out("Mode: inject_as_env for %s (%s): its env items are never written here", m.Project, m.Source())
 	}
 }
 
@@ -105,7 +132,7 @@ func diffCmd() *command {
 				}
 				same := true
 				for _, it := range rep.Items {
-					if it.State == scopes.StateUpToDate || it.State == scopes.StateNotPlaceable {
+					if it.State == scopes.StateUpToDate || it.State == scopes.StateNotPlaceable || it.State == scopes.StateInjectOnly {
 						continue
 					}
 					same = false

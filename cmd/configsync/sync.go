@@ -138,8 +138,12 @@ func pullCmd() *command {
 					}
 					a.info("Skipped project %s%s: track it with configsync add env DIR --project %s, or use --dest DIR", s.Project, where, s.Project)
 				}
+				for _, m := range res.InjectOnly {
+					a.out("Skipped %d env %s of %s (inject_as_env, %s): run configsync inject --project %s -- CMD instead",
+						m.Items, plural(m.Items, "file", "files"), m.Project, m.Source(), m.Project)
+				}
 				if res.Provider != "" {
-					a.out("Restored %s from %s.", countPhrase(res.Items), res.Provider)
+					a.out("Pulled %s from %s.", countPhrase(res.Items), res.Provider)
 				} else {
 					a.out("Restored %s from %q scope.", countPhrase(res.Items), res.Env.Name)
 				}
