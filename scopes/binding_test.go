@@ -39,6 +39,12 @@ func legacyVault(t *testing.T) (*Vault, string) {
 	if _, err := open().Init(ctx, InitOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := open().CreateEnvironment(ctx, "development", TierDev, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := open().UseEnvironment(ctx, "development"); err != nil {
+		t.Fatal(err)
+	}
 	dir := filepath.Join(opts.UserHome, "git", "myapp")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)

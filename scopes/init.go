@@ -32,10 +32,6 @@ type InitResult struct {
 	Environment string   // the environment made active, if any
 }
 
-// DefaultEnvironment is the environment a new store starts with, active,
-// so that the first push works with no further setup.
-const DefaultEnvironment = "development"
-
 // Init creates or joins a store and, if needed, the identity.
 func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
 	if v.store != nil && !v.ephemeral {
@@ -149,8 +145,8 @@ func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
 }
 
 // createStore writes the first commit: format, a manifest with the
-// identity as the only member (admin, every tier), and the default
-// environment.
+// identity as the only member (admin, every tier). It creates no
+// environment: the brief's next step is env create development.
 func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *InitResult) error {
 	pub := id.Public()
 	me := Member{Fingerprint: pub.Fingerprint(), Name: pub.Name(), Email: pub.Email(), Tiers: Tiers, Admin: true}
@@ -168,17 +164,11 @@ func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *In
 		return err
 	}
 	changes = append(changes, gitstore.Change{Path: formatPath, Data: format})
-	env, envChanges, _, err := v.newEnvironment(members, keys, id, DefaultEnvironment, TierDev, false, 1, v.opts.Now().UTC())
-	if err != nil {
-		return err
-	}
-	changes = append(changes, envChanges...)
 	if _, err := v.commit(ctx, nil, changes, me, "init: new store, admin "+me.Label()); err != nil {
 		return err
 	}
 	v.cfg.Trust.Admins = []string{me.Fingerprint}
-	v.cfg.Environment = env.Name
-	res.Created, res.Member, res.Environment = true, &me, env.Name
+	res.Created, res.Member = true, &me
 	return nil
 }
 

@@ -48,6 +48,8 @@ type app struct {
 	cmd   *command
 	// identityCache avoids asking for a passphrase twice.
 	identity *keyring.PrivateKey
+	// vault is the last vault opened, to explain an error afterwards.
+	vault *scopes.Vault
 }
 
 // usageError is a wrong command line: exit status 2.
@@ -109,7 +111,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		}
 	}
 	if err := run(ctx, a, fs.Args()); err != nil {
-		return a.fail(err)
+		return a.fail(a.noEnvironmentYet(ctx, err))
 	}
 	return exitOK
 }
@@ -290,7 +292,20 @@ func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault
 			return nil, err
 		}
 	}
+	a.vault = v
 	return v, nil
+}
+
+// noEnvironmentYet turns "no active environment" into "the store has no
+// environment yet" when that is why, so the hint says how to create one.
+func (a *app) noEnvironmentYet(ctx context.Context, err error) error {
+	if !errors.Is(err, scopes.ErrNoEnvironment) || a.vault == nil || !a.vault.HasStore() {
+		return err
+	}
+	if envs, lerr := a.vault.Environments(ctx); lerr == nil && len(envs) == 0 {
+		return scopes.ErrNoEnvironmentYet
+	}
+	return err
 }
 
 // loadIdentity reads the identity from CONFIGSYNC_IDENTITY,

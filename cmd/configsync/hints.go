@@ -13,6 +13,10 @@ import (
 	"github.com/configsync/configsync/scopes"
 )
 
+// createFirstEnv is the brief's step after init, suggested wherever an
+// environment is needed and the store has none.
+const createFirstEnv = "configsync env create development --tier dev"
+
 // hint says what to do about err: the second half of every error line.
 func hint(err error) string {
 	var (
@@ -55,6 +59,8 @@ func hint(err error) string {
 		return "keep it, or use another --home"
 	case errors.Is(err, scopes.ErrStoreExists):
 		return "nothing to do; use another --home for a second store"
+	case errors.Is(err, scopes.ErrNoEnvironmentYet):
+		return "create one with " + createFirstEnv
 	case errors.Is(err, scopes.ErrNoEnvironment):
 		return "choose one with configsync env use NAME or pass --env NAME"
 	case errors.Is(err, scopes.ErrNotStore):
