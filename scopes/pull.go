@@ -144,7 +144,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 	var plan []*restore
 	var edits []KeyChange
 	for i, s := range placed {
-		dir := dirs[s.Project]
+		dir := dirs[s.Project].Dir
 		abs := filepath.Join(dir, filepath.FromSlash(s.Path))
 		display := v.display(dir, s.Path)
 		data := plains[i]
@@ -198,13 +198,16 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		}
 		res.Items = append(res.Items, item)
 	}
+	if err := v.trackRestored(dirs, placed); err != nil {
+		return nil, err
+	}
 	return res, v.saveState(st)
 }
 
 // placeProjects decides where each project's items go on this machine:
 // --dest, else the tracked directory, else the directory it was pushed
 // from if it exists here; other projects are skipped.
-func (v *Vault) placeProjects(stored []storedItem, dest string) (map[string]string, []SkippedProject, error) {
+func (v *Vault) placeProjects(stored []storedItem, dest string) (map[string]place, []SkippedProject, error) {
 	var projects []string
 	recDir := map[string]string{}
 	count := map[string]int{}
@@ -215,7 +218,7 @@ func (v *Vault) placeProjects(stored []storedItem, dest string) (map[string]stri
 		recDir[s.Project] = s.Dir
 		count[s.Project]++
 	}
-	dirs := map[string]string{}
+	dirs := map[string]place{}
 	if dest != "" {
 		if len(projects) > 1 {
 			return nil, nil, fmt.Errorf("--dest needs --project: the environment holds %d projects", len(projects))
@@ -224,21 +227,14 @@ func (v *Vault) placeProjects(stored []storedItem, dest string) (map[string]stri
 		if err != nil {
 			return nil, nil, err
 		}
-		dirs[projects[0]] = abs
+		dirs[projects[0]] = place{Dir: abs}
 		return dirs, nil, nil
 	}
 	var skipped []SkippedProject
 	for _, p := range projects {
-		if d := v.projectDirOf(p); d != "" {
-			dirs[p] = d
+		if pl, ok := v.placeProject(p, recDir[p]); ok {
+			dirs[p] = pl
 			continue
-		}
-		if rd := recDir[p]; rd != "" && v.opts.UserHome != "" && (rd == "~" || len(rd) > 2 && rd[:2] == "~/") {
-			abs := expandHome(v.opts.UserHome, rd)
-			if st, err := os.Stat(abs); err == nil && st.IsDir() {
-				dirs[p] = abs
-				continue
-			}
 		}
 		skipped = append(skipped, SkippedProject{Project: p, Dir: recDir[p], Items: count[p]})
 	}

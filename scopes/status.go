@@ -72,6 +72,7 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 	if err != nil {
 		return nil, err
 	}
+	items = v.placeable(items, stored)
 	rep := &StatusReport{Env: env}
 	storedBy := map[string]storedItem{}
 	for _, s := range stored {
@@ -122,12 +123,12 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 		if local[s.Project+"\x00"+s.Path] {
 			continue
 		}
-		dir := v.projectDirOf(s.Project)
+		p, ok := v.placeProject(s.Project, s.Dir)
 		is := ItemStatus{Project: s.Project, Path: s.Path, Type: s.Type, State: StateMissingLocal}
-		if dir == "" {
+		if !ok {
 			is.State, is.Display = StateNotPlaceable, s.Project+"/"+s.Path
 		} else {
-			is.Display = v.display(dir, s.Path)
+			is.Display = v.display(p.Dir, s.Path)
 		}
 		rep.Items = append(rep.Items, is)
 	}
