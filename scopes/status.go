@@ -19,6 +19,8 @@ const (
 	StateConflict     ItemState = "changed on both sides"
 	StateMissingLocal ItemState = "not on this machine" // pull would restore it
 	StateNotPlaceable ItemState = "project not tracked here"
+	StateHidden       ItemState = "in a hidden directory: pull skips it"
+	StateNewFile      ItemState = "new file: pull restores it with --yes"
 )
 
 // ItemStatus is one item compared with the store.
@@ -123,12 +125,18 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 		if local[s.Project+"\x00"+s.Path] {
 			continue
 		}
-		p, ok := v.placeProject(s.Project, s.Dir)
+		p, _, ok := v.placeProject(s.Project, s.Dir)
 		is := ItemStatus{Project: s.Project, Path: s.Path, Type: s.Type, State: StateMissingLocal}
 		if !ok {
 			is.State, is.Display = StateNotPlaceable, s.Project+"/"+s.Path
 		} else {
 			is.Display = v.display(p.Dir, s.Path)
+			switch v.landing(st, p.Dir, s, false) {
+			case LandHidden:
+				is.State = StateHidden
+			case LandNewFile:
+				is.State = StateNewFile
+			}
 		}
 		rep.Items = append(rep.Items, is)
 	}

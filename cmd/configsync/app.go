@@ -357,6 +357,16 @@ func (a *app) passphrase() ([]byte, error) {
 }
 
 // confirm asks a yes/no question on the terminal.
+// confirmNewFiles lists the file items this machine never had and asks
+// before pull writes them (a file can be code: a Makefile, a git hook).
+func (a *app) confirmNewFiles(files []string) bool {
+	fmt.Fprintln(a.env.Stderr, "These files are new on this machine:")
+	for _, f := range files {
+		fmt.Fprintf(a.env.Stderr, "  %s\n", f)
+	}
+	return a.confirm("Restore them?")
+}
+
 func (a *app) confirm(question string) bool {
 	if !a.env.IsTerminal() {
 		return false

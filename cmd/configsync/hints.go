@@ -46,11 +46,14 @@ func hint(err error) string {
 		unknownProject *scopes.UnknownProjectError
 		dangerous      *scopes.DangerousError
 	)
+	var escape *scopes.EscapeError
 	var envKey *scopes.EnvironmentKeyError
 	var lowered *scopes.TierLoweredError
 	switch {
 	case errors.As(err, &format):
 		return "upgrade configsync"
+	case errors.As(err, &escape):
+		return "pull never writes through it (nothing was written): remove the link, or restore with --dest DIR"
 	case errors.Is(err, scopes.ErrNoStore):
 		return "run configsync init (or pass --remote URL / --repo DIR)"
 	case errors.Is(err, scopes.ErrNoIdentity):
