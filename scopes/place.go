@@ -91,31 +91,31 @@ func (v *Vault) trackedFile(project, dir, itemPath string) bool {
 	return slices.Contains(v.cfg.Track, config.Track{Project: project, Dir: dir, Type: TypeFile, Path: itemPath})
 }
 
-// Landing says whether pull writes one stored item, or why not.
-type Landing int
+// outcome says whether pull writes one stored item, or why not.
+type outcome int
 
 // The outcomes for one item.
 const (
-	LandWrite   Landing = iota // pull writes it
-	LandHidden                 // under a hidden directory: never written
-	LandNewFile                // a file item this machine never had: needs --yes
+	landWrite   outcome = iota // pull writes it
+	landHidden                 // under a hidden directory: never written
+	landNewFile                // a file item this machine never had: needs --yes
 )
 
 // landing decides for one item placed in dir whose local copy exists or
 // not. A file item counts as had when this machine wrote or pushed it
 // before, or tracks it by name.
-func (v *Vault) landing(st *syncState, dir string, s storedItem, exists bool) Landing {
+func (v *Vault) landing(st *syncState, dir string, s storedItem, exists bool) outcome {
 	if v.trackedFile(s.Project, dir, s.Path) {
-		return LandWrite
+		return landWrite
 	}
 	if hiddenParent(s.Path) != "" {
-		return LandHidden
+		return landHidden
 	}
 	abs := filepath.Join(dir, filepath.FromSlash(s.Path))
 	if s.Type == TypeFile && !exists && st.Files[abs] == nil {
-		return LandNewFile
+		return landNewFile
 	}
-	return LandWrite
+	return landWrite
 }
 
 // EscapeError is an item whose way into the project directory goes

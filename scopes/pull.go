@@ -157,7 +157,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		display := v.display(dir, s.Path)
 		data := plains[i]
 		r := &restore{it: s, abs: abs, display: display, data: data, write: true, doc: docs[i]}
-		if v.landing(st, dir, s, true) == LandHidden {
+		if v.landing(st, dir, s, true) == landHidden {
 			res.Hidden = append(res.Hidden, display)
 			continue
 		}
@@ -165,7 +165,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		if v.landing(st, dir, s, current != nil) == LandNewFile {
+		if v.landing(st, dir, s, current != nil) == landNewFile {
 			fresh = append(fresh, r)
 			continue
 		}

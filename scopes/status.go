@@ -132,9 +132,9 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 		} else {
 			is.Display = v.display(p.Dir, s.Path)
 			switch v.landing(st, p.Dir, s, false) {
-			case LandHidden:
+			case landHidden:
 				is.State = StateHidden
-			case LandNewFile:
+			case landNewFile:
 				is.State = StateNewFile
 			}
 		}
