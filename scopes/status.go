@@ -3,6 +3,7 @@ package scopes
 import (
 	"bytes"
 	"context"
+	"errors"
 
 	"github.com/configsync/configsync/envfile"
 )
@@ -21,6 +22,7 @@ const (
 	StateNotPlaceable ItemState = "project not tracked here"
 	StateHidden       ItemState = "in a hidden directory: pull skips it"
 	StateNewFile      ItemState = "new file: pull restores it with --yes"
+	StateEscapes      ItemState = "behind a symlink that leaves the project: pull refuses"
 )
 
 // ItemStatus is one item compared with the store.
@@ -136,6 +138,10 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 				is.State = StateHidden
 			case landNewFile:
 				is.State = StateNewFile
+			}
+			var escape *EscapeError
+			if _, err := readTarget(p.Dir, s.Path, is.Display, ""); is.State != StateHidden && errors.As(err, &escape) {
+				is.State = StateEscapes
 			}
 		}
 		rep.Items = append(rep.Items, is)
