@@ -66,6 +66,7 @@ for s in $(seq 1 50); do
 done
 "$cs" -q keys import "$root/internal/testkeys/alice.asc" >/dev/null
 "$cs" -q init >/dev/null
+"$cs" -q env create development --tier dev
 "$cs" -q add env "$proj" >/dev/null
 "$cs" push | tail -1
 echo "leak index: $(wc -c <"$CONFIGSYNC_HOME/leak.idx") bytes"

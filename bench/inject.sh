@@ -54,6 +54,7 @@ cp app/.env dx-enc/.env
 
 # configsync: a local store, the project pushed, the identity on disk.
 "$CS" -q init --name Bench --email bench@example.com
+"$CS" -q env create development --tier dev
 "$CS" -q add env app
 "$CS" -q push
 cs_cmd=("$CS" inject --project app -- true)

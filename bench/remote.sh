@@ -52,6 +52,7 @@ mv "$p42/.env.2" "$p42/.env.local"
 mv "$p42/.env.3" "$p42/.env.development.local"
 SEED_HOME=$HOME SEED_CS=$CONFIGSYNC_HOME
 "$CS" -q init --name Seed --email seed@example.com --remote "$remote"
+"$CS" -q env create development --tier dev
 for dir in "$HOME"/git/p*; do
 	"$CS" -q add env "$dir"
 done

@@ -24,6 +24,7 @@ tip() { git --git-dir="$git_dir" rev-parse --verify -q refs/heads/configsync; }
 
 echo "setup: 1000 items in $WORK/home/git"
 "$CS" -q init --name Bench --email bench@example.com
+"$CS" -q env create development --tier dev
 "$OUT/gen" -dir "$HOME/git" -round 0
 for dir in "$HOME"/git/p*; do
 	"$CS" -q add env "$dir"

@@ -81,6 +81,12 @@ func newBenchVault(b *testing.B) *benchVault {
 	if _, err := bv.open(b).Init(bv.ctx, scopes.InitOptions{}); err != nil {
 		b.Fatal(err)
 	}
+	if _, err := bv.open(b).CreateEnvironment(bv.ctx, "development", scopes.TierDev, false); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := bv.open(b).UseEnvironment(bv.ctx, "development"); err != nil {
+		b.Fatal(err)
+	}
 	return bv
 }
 
@@ -269,7 +275,7 @@ func BenchmarkPushNothingChanged(b *testing.B) {
 
 // benchInjectNames are the four files of a project in dotenv load order.
 func benchInjectNames(i int) string {
-	names := []string{".env", ".env." + scopes.DefaultEnvironment, ".env.local", ".env." + scopes.DefaultEnvironment + ".local"}
+	names := []string{".env", ".env." + "development", ".env.local", ".env." + "development" + ".local"}
 	if i < len(names) {
 		return names[i]
 	}

@@ -16,6 +16,9 @@ var (
 	ErrIdentityExists = errors.New("an identity already exists")
 	// ErrNoEnvironment: no environment is active and none was given.
 	ErrNoEnvironment = errors.New("no active environment")
+	// ErrNoEnvironmentYet: the store has no environment at all (init
+	// creates none).
+	ErrNoEnvironmentYet = errors.New("the store has no environment yet")
 	// ErrNotStore: a remote or branch holds something that is not a store.
 	ErrNotStore = errors.New("not a configsync store")
 	// ErrStoreExists: init found a store already configured here.

@@ -40,10 +40,6 @@ type InitResult struct {
 	Environment string   // the environment made active, if any
 }
 
-// DefaultEnvironment is the environment a new store starts with, active,
-// so that the first push works with no further setup.
-const DefaultEnvironment = "development"
-
 // Init creates or joins a store and, if needed, the identity.
 func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
 	if v.store != nil && !v.ephemeral {
@@ -157,8 +153,8 @@ func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
 }
 
 // createStore writes the first commit: format, a manifest with the
-// identity as the only member (admin, every tier), and the default
-// environment.
+// identity as the only member (admin, every tier). It creates no
+// environment: the brief's next step is env create development.
 func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *InitResult) error {
 	pub := id.Public()
 	me := Member{Fingerprint: pub.Fingerprint(), Name: pub.Name(), Email: pub.Email(), Tiers: Tiers, Admin: true}
@@ -167,11 +163,7 @@ func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *In
 	}
 	members := []Member{me}
 	keys := map[string]*keyring.PublicKey{me.Fingerprint: pub}
-	env, changes, _, err := v.newEnvironment(members, keys, id, DefaultEnvironment, TierDev, false, 1, v.opts.Now().UTC())
-	if err != nil {
-		return err
-	}
-	mc, err := v.manifestFiles(nil, members, []Environment{env}, keys, id)
+	changes, err := v.manifestFiles(nil, members, nil, keys, id)
 	if err != nil {
 		return err
 	}
@@ -179,13 +171,12 @@ func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *In
 	if err != nil {
 		return err
 	}
-	changes = append(append(changes, mc...), gitstore.Change{Path: formatPath, Data: format})
+	changes = append(changes, gitstore.Change{Path: formatPath, Data: format})
 	if _, err := v.commit(ctx, nil, changes, me, "init: new store, admin "+me.Label()); err != nil {
 		return err
 	}
 	v.cfg.Trust.Admins = []string{me.Fingerprint}
-	v.cfg.Environment = env.Name
-	res.Created, res.Member, res.Environment = true, &me, env.Name
+	res.Created, res.Member = true, &me
 	return nil
 }
 

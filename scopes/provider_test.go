@@ -151,6 +151,12 @@ func newProviderVault(t *testing.T) *providerVault {
 	if _, err := v.Init(ctx, InitOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := pv.open().CreateEnvironment(ctx, "development", TierDev, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pv.open().UseEnvironment(ctx, "development"); err != nil {
+		t.Fatal(err)
+	}
 	v = pv.open()
 	v.Config().Secrets = config.Secrets{Provider: config.Provider1Password, OnePassword: config.OnePassword{Vault: "Engineering"}}
 	if err := v.SaveConfig(); err != nil {

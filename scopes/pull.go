@@ -3,14 +3,10 @@ package scopes
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 
-	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/envfile"
 )
 
@@ -21,6 +17,10 @@ type PullOptions struct {
 	Filter  string
 	Dest    string // restore into this directory instead of the project's
 	Force   bool   // overwrite local edits
+	// Yes restores file items this machine never had; without it Confirm
+	// (a terminal prompt, nil without one) is asked with their paths.
+	Yes     bool
+	Confirm func(files []string) bool
 }
 
 // SkippedProject is a project pull could not place on this machine.
@@ -28,6 +28,9 @@ type SkippedProject struct {
 	Project string
 	Dir     string // the home-relative directory it was pushed from
 	Items   int
+	// Refused says why pull never writes to Dir ("the home directory", "a
+	// hidden directory"); "" when Dir is only missing here.
+	Refused string
 }
 
 // PullResult reports a pull.
@@ -35,7 +38,12 @@ type PullResult struct {
 	Env     Environment
 	Items   []ItemResult // restored (written or already identical)
 	Skipped []SkippedProject
-	Stale   *Stale // set when the remote was unreachable
+	// Hidden are items under a hidden directory (.git, .ssh), never
+	// written; NewFiles are file items this machine never had, not
+	// restored without Yes or a confirmation. Both as shown.
+	Hidden   []string
+	NewFiles []string
+	Stale    *Stale // set when the remote was unreachable
 	// Provider names the vault that held the items' contents (`1Password
 	// vault "Engineering"`); "" when they were all in the store.
 	Provider string
@@ -147,19 +155,27 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 			res.Provider = v.vaultName(d)
 		}
 	}
-	var plan []*restore
+	var plan, fresh []*restore
 	var edits []KeyChange
 	for i, s := range placed {
-		dir := dirs[s.Project]
+		dir := dirs[s.Project].Dir
 		abs := filepath.Join(dir, filepath.FromSlash(s.Path))
 		display := v.display(dir, s.Path)
 		data := plains[i]
 		r := &restore{it: s, abs: abs, display: display, data: data, write: true, doc: docs[i]}
-		plan = append(plan, r)
-		current, err := readExisting(dir, abs, display)
+		if v.landing(st, dir, s, true) == landHidden {
+			res.Hidden = append(res.Hidden, display)
+			continue
+		}
+		current, err := readTarget(dir, s.Path, display, homeRelative(v.opts.UserHome, dir))
 		if err != nil {
 			return nil, err
 		}
+		if v.landing(st, dir, s, current != nil) == landNewFile {
+			fresh = append(fresh, r)
+			continue
+		}
+		plan = append(plan, r)
 		if current == nil {
 			continue
 		}
@@ -176,6 +192,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 	if len(edits) > 0 {
 		return nil, &LocalChangesError{Files: edits}
 	}
+	plan = append(plan, confirmNew(o, fresh, res)...)
 	// Each write is atomic and fsynced (temp file, fsync, rename); several
 	// run at once so that the fsyncs overlap.
 	if err := parallel(len(plan), writeWorkers, func(i int) error {
@@ -183,10 +200,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		if !r.write {
 			return nil
 		}
-		if err := os.MkdirAll(filepath.Dir(r.abs), 0o700); err != nil {
-			return &ItemError{Path: r.display, Err: err}
-		}
-		if err := config.WriteFileAtomic(r.abs, r.data); err != nil {
+		if err := writeTarget(dirs[r.it.Project].Dir, r.it.Path, r.data); err != nil {
 			return &ItemError{Path: r.display, Err: err}
 		}
 		return nil
@@ -204,14 +218,17 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		}
 		res.Items = append(res.Items, item)
 	}
+	if err := v.trackRestored(dirs, plan); err != nil {
+		return nil, err
+	}
 	return res, v.saveState(st)
 }
 
 // placeProjects decides where each project's items go on this machine:
 // --dest, else the tracked directory, else the directory it was pushed
 // from if it exists here; other projects are skipped. A recorded
-// directory is checked before use (project.toml is not signed).
-func (v *Vault) placeProjects(env string, stored []storedItem, dest string) (map[string]string, []SkippedProject, error) {
+// directory is checked before use.
+func (v *Vault) placeProjects(env string, stored []storedItem, dest string) (map[string]place, []SkippedProject, error) {
 	var projects []string
 	recDir := map[string]string{}
 	count := map[string]int{}
@@ -222,7 +239,7 @@ func (v *Vault) placeProjects(env string, stored []storedItem, dest string) (map
 		recDir[s.Project] = s.Dir
 		count[s.Project]++
 	}
-	dirs := map[string]string{}
+	dirs := map[string]place{}
 	if dest != "" {
 		if len(projects) > 1 {
 			return nil, nil, fmt.Errorf("--dest needs --project: the environment holds %d projects", len(projects))
@@ -231,54 +248,24 @@ func (v *Vault) placeProjects(env string, stored []storedItem, dest string) (map
 		if err != nil {
 			return nil, nil, err
 		}
-		dirs[projects[0]] = abs
+		dirs[projects[0]] = place{Dir: abs}
 		return dirs, nil, nil
 	}
 	var skipped []SkippedProject
 	for _, p := range projects {
-		if d := v.projectDirOf(p); d != "" {
-			dirs[p] = d
+		if v.projectDirOf(p) == "" {
+			if err := ValidateProjectDir(recDir[p]); err != nil {
+				return nil, nil, &StoreEntryError{Entry: projectDir(env, p) + "/" + projectFile, Project: p, Field: "dir", Err: err}
+			}
+		}
+		pl, refused, ok := v.placeProject(p, recDir[p])
+		if ok {
+			dirs[p] = pl
 			continue
 		}
-		rd := recDir[p]
-		if err := ValidateProjectDir(rd); err != nil {
-			return nil, nil, &StoreEntryError{Entry: projectDir(env, p) + "/" + projectFile, Project: p, Field: "dir", Err: err}
-		}
-		if rd != "" && v.opts.UserHome != "" && (rd == "~" || len(rd) > 2 && rd[:2] == "~/") {
-			abs := expandHome(v.opts.UserHome, rd)
-			if st, err := os.Stat(abs); err == nil && st.IsDir() {
-				dirs[p] = abs
-				continue
-			}
-		}
-		skipped = append(skipped, SkippedProject{Project: p, Dir: recDir[p], Items: count[p]})
+		skipped = append(skipped, SkippedProject{Project: p, Dir: recDir[p], Items: count[p], Refused: refused})
 	}
 	return dirs, skipped, nil
-}
-
-// readExisting reads the file pull would replace, nil if there is none.
-// The target must stay inside the project directory.
-func readExisting(dir, abs, display string) ([]byte, error) {
-	st, err := os.Lstat(abs)
-	if errors.Is(err, fs.ErrNotExist) {
-		if _, err := os.Stat(dir); err == nil {
-			if parent := filepath.Dir(abs); parent != dir {
-				if _, err := os.Stat(parent); err == nil {
-					if err := insideDir(dir, parent); err != nil {
-						return nil, &ItemError{Path: display, Err: err}
-					}
-				}
-			}
-		}
-		return nil, nil
-	}
-	if err != nil {
-		return nil, &ItemError{Path: display, Err: err}
-	}
-	if st.Mode()&fs.ModeSymlink != 0 || !st.Mode().IsRegular() {
-		return nil, &ItemError{Path: display, Err: errors.New("it is not a regular file: move it aside first")}
-	}
-	return os.ReadFile(abs)
 }
 
 // writeWorkers is how many files pull writes at once: the work is mostly

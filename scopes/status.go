@@ -3,6 +3,7 @@ package scopes
 import (
 	"bytes"
 	"context"
+	"errors"
 
 	"github.com/configsync/configsync/envfile"
 )
@@ -19,6 +20,9 @@ const (
 	StateConflict     ItemState = "changed on both sides"
 	StateMissingLocal ItemState = "not on this machine" // pull would restore it
 	StateNotPlaceable ItemState = "project not tracked here"
+	StateHidden       ItemState = "in a hidden directory: pull skips it"
+	StateNewFile      ItemState = "new file: pull restores it with --yes"
+	StateEscapes      ItemState = "behind a symlink that leaves the project: pull refuses"
 )
 
 // ItemStatus is one item compared with the store.
@@ -77,6 +81,7 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 	if err != nil {
 		return nil, err
 	}
+	items = v.placeable(items, stored)
 	rep := &StatusReport{Env: env}
 	storedBy := map[string]storedItem{}
 	for _, s := range stored {
@@ -127,12 +132,22 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 		if local[s.Project+"\x00"+s.Path] {
 			continue
 		}
-		dir := v.projectDirOf(s.Project)
+		p, _, ok := v.placeProject(s.Project, s.Dir)
 		is := ItemStatus{Project: s.Project, Path: s.Path, Type: s.Type, State: StateMissingLocal}
-		if dir == "" {
+		if !ok {
 			is.State, is.Display = StateNotPlaceable, s.Project+"/"+s.Path
 		} else {
-			is.Display = v.display(dir, s.Path)
+			is.Display = v.display(p.Dir, s.Path)
+			switch v.landing(st, p.Dir, s, false) {
+			case landHidden:
+				is.State = StateHidden
+			case landNewFile:
+				is.State = StateNewFile
+			}
+			var escape *EscapeError
+			if _, err := readTarget(p.Dir, s.Path, is.Display, ""); is.State != StateHidden && errors.As(err, &escape) {
+				is.State = StateEscapes
+			}
 		}
 		rep.Items = append(rep.Items, is)
 	}

@@ -62,6 +62,12 @@ func newTeamTemplate(b *testing.B, withBob bool) *teamTemplate {
 	if _, err := open().Init(ctx, scopes.InitOptions{}); err != nil {
 		b.Fatal(err)
 	}
+	if _, err := open().CreateEnvironment(ctx, "development", scopes.TierDev, false); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := open().UseEnvironment(ctx, "development"); err != nil {
+		b.Fatal(err)
+	}
 	for p := range teamBenchProjects {
 		dir := filepath.Join(t.root, "home", "git", fmt.Sprintf("p%02d", p))
 		if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -41,8 +41,10 @@ DEBUG=true
 ENV
 (cd "$HOME/git/myapp" && git init -q && echo "console.log('hi')" > app.js)
 run configsync init --remote "$work/secrets.git" --name Ada --email ada@example.com
+run configsync env create development --tier dev
 run configsync env create staging --tier staging
 run configsync env create production --tier production --protect
+run configsync env use development
 run configsync env status
 run configsync add env "$HOME/git/myapp"
 run configsync push --filter env

@@ -49,6 +49,8 @@ type app struct {
 	cmd   *command
 	// identityCache avoids asking for a passphrase twice.
 	identity *keyring.PrivateKey
+	// vault is the last vault opened, to explain an error afterwards.
+	vault *scopes.Vault
 }
 
 // usageError is a wrong command line: exit status 2.
@@ -110,7 +112,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		}
 	}
 	if err := run(ctx, a, fs.Args()); err != nil {
-		return a.fail(err)
+		return a.fail(a.noEnvironmentYet(ctx, err))
 	}
 	return exitOK
 }
@@ -311,6 +313,7 @@ func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault
 			return nil, err
 		}
 	}
+	a.vault = v
 	return v, nil
 }
 
@@ -326,6 +329,18 @@ func (a *app) pinFromProject(v *scopes.Vault) error {
 		return err
 	}
 	return v.TrustAdmins(p.Store.Admins)
+}
+
+// noEnvironmentYet turns "no active environment" into "the store has no
+// environment yet" when that is why, so the hint says how to create one.
+func (a *app) noEnvironmentYet(ctx context.Context, err error) error {
+	if !errors.Is(err, scopes.ErrNoEnvironment) || a.vault == nil || !a.vault.HasStore() {
+		return err
+	}
+	if envs, lerr := a.vault.Environments(ctx); lerr == nil && len(envs) == 0 {
+		return scopes.ErrNoEnvironmentYet
+	}
+	return err
 }
 
 // loadIdentity reads the identity from CONFIGSYNC_IDENTITY,
@@ -377,6 +392,16 @@ func (a *app) passphrase() ([]byte, error) {
 }
 
 // confirm asks a yes/no question on the terminal.
+// confirmNewFiles lists the file items this machine never had and asks
+// before pull writes them (a file can be code: a Makefile, a git hook).
+func (a *app) confirmNewFiles(files []string) bool {
+	fmt.Fprintln(a.env.Stderr, "These files are new on this machine:")
+	for _, f := range files {
+		fmt.Fprintf(a.env.Stderr, "  %s\n", f)
+	}
+	return a.confirm("Restore them?")
+}
+
 func (a *app) confirm(question string) bool {
 	if !a.env.IsTerminal() {
 		return false

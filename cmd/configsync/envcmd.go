@@ -37,10 +37,24 @@ func envCreateCmd() *command {
 					return err
 				}
 				env, err := v.CreateEnvironment(ctx, args[0], t, protect)
-				if err != nil {
+				var exists *scopes.EnvironmentExistsError
+				switch {
+				case errors.As(err, &exists) && exists.Env.Tier == t && exists.Env.Protected == protect:
+					// Same settings: a setup script can be re-run.
+					env = exists.Env
+					a.out("Environment %q already exists (%s)", env.Name, env.Describe())
+				case err != nil:
 					return err
+				default:
+					a.out("Created environment %q (%s)", env.Name, env.Describe())
 				}
-				a.out("Created environment %q (%s)", env.Name, env.Describe())
+				// The first environment on a machine becomes the active one,
+				// so the next push works; env use picks another.
+				if v.Config().Environment == "" {
+					if _, err := v.UseEnvironment(ctx, env.Name); err != nil {
+						return err
+					}
+				}
 				return nil
 			}
 		},

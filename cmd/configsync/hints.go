@@ -13,6 +13,10 @@ import (
 	"github.com/configsync/configsync/scopes"
 )
 
+// createFirstEnv is the brief's step after init, suggested wherever an
+// environment is needed and the store has none.
+const createFirstEnv = "configsync env create development --tier dev"
+
 // hint says what to do about err: the second half of every error line.
 func hint(err error) string {
 	var (
@@ -45,6 +49,7 @@ func hint(err error) string {
 		injectOnly     *scopes.InjectOnlyError
 	)
 	var entry *scopes.StoreEntryError
+	var escape *scopes.EscapeError
 	var envKey *scopes.EnvironmentKeyError
 	var lowered *scopes.TierLoweredError
 	var (
@@ -68,6 +73,8 @@ func hint(err error) string {
 		return "an admin runs configsync upgrade once, then retry"
 	case errors.As(err, &format):
 		return "upgrade configsync"
+	case errors.As(err, &escape):
+		return "pull never writes through it (nothing was written): remove the link, or restore with --dest DIR"
 	case errors.Is(err, scopes.ErrNoStore):
 		return "run configsync init (or pass --remote URL / --repo DIR)"
 	case errors.Is(err, scopes.ErrNoIdentity):
@@ -76,6 +83,8 @@ func hint(err error) string {
 		return "keep it, or use another --home"
 	case errors.Is(err, scopes.ErrStoreExists):
 		return "nothing to do; use another --home for a second store"
+	case errors.Is(err, scopes.ErrNoEnvironmentYet):
+		return "create one with " + createFirstEnv
 	case errors.Is(err, scopes.ErrNoEnvironment):
 		return "choose one with configsync env use NAME or pass --env NAME"
 	case errors.Is(err, scopes.ErrNotStore):

@@ -65,6 +65,7 @@ func TestProgress(t *testing.T) {
 	}
 	run(false, "keys", "import", keyFile)
 	run(false, "init", "--remote", remote)
+	run(false, "env", "create", "development", "--tier", "dev")
 	writeItems()
 	run(false, "add", "env", dir)
 

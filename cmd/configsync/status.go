@@ -30,7 +30,11 @@ func statusCmd() *command {
 				}
 				rep, err := v.Status(ctx, env, "")
 				if errors.Is(err, scopes.ErrNoEnvironment) {
-					a.out("Active environment: none")
+					if errors.Is(a.noEnvironmentYet(ctx, err), scopes.ErrNoEnvironmentYet) {
+						a.out("Active environment: none (create one with %s)", createFirstEnv)
+					} else {
+						a.out("Active environment: none (choose one with configsync env use NAME)")
+					}
 				} else if err != nil {
 					return err
 				}

@@ -130,6 +130,7 @@ func team(t *testing.T, root, remote string) (alice, bob *machine) {
 		t.Fatal(err)
 	}
 	alice.join(testkeys.Alice(), remote)
+	alice.must("env", "create", "development", "--tier", "dev")
 	alice.must("team", "add", pub, "--tier", "dev")
 	bob.must("init", "--remote", remote)
 	return alice, bob
@@ -264,6 +265,7 @@ func TestStressKilledPush(t *testing.T) {
 	gitOut(t, "init", "-q", "--bare", remote)
 	alice := newMachine(t, root, "alice")
 	alice.join(testkeys.Alice(), remote)
+	alice.must("env", "create", "development", "--tier", "dev")
 	store := filepath.Join(alice.cshome, "store.git")
 	dir := filepath.Join(alice.home, "git", "big")
 	writeRound := func(round int) map[string][]byte {

@@ -94,7 +94,7 @@ func pushCmd() *command {
 
 func pullCmd() *command {
 	return &command{
-		name: "pull", args: "[--filter env|file] [--env E] [--project P] [--force] [--dest DIR] [--remote URL|--repo DIR]",
+		name: "pull", args: "[--filter env|file] [--env E] [--project P] [--force] [--yes] [--dest DIR] [--remote URL|--repo DIR]",
 		summary: "restore items of the active (or given) environment as files",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var o scopes.PullOptions
@@ -103,6 +103,7 @@ func pullCmd() *command {
 			fs.StringVar(&o.Env, "env", "", "environment (default: the active one)")
 			fs.StringVar(&o.Project, "project", "", "only this project")
 			fs.BoolVar(&o.Force, "force", false, "overwrite local edits that were never pushed")
+			fs.BoolVar(&o.Yes, "yes", false, "restore file items this machine never had without a prompt (a file can be code)")
 			fs.StringVar(&o.Dest, "dest", "", "restore into this directory instead of the project's")
 			fs.StringVar(&remote, "remote", "", "read the store straight from this remote (env CONFIGSYNC_REMOTE)")
 			fs.StringVar(&repo, "repo", "", "read the store from the configsync branch of this repository")
@@ -116,6 +117,9 @@ func pullCmd() *command {
 				v, err := a.openVault(ctx, a.readRemote(remote, repo), repo)
 				if err != nil {
 					return err
+				}
+				if a.env.IsTerminal() {
+					o.Confirm = a.confirmNewFiles
 				}
 				res, err := v.Pull(ctx, o)
 				if err != nil {
@@ -132,11 +136,20 @@ func pullCmd() *command {
 					}
 				}
 				for _, s := range res.Skipped {
-					where := ""
-					if s.Dir != "" {
-						where = " (pushed from " + s.Dir + ", not on this machine)"
+					switch {
+					case s.Refused != "":
+						a.info("Skipped project %s (pushed from %s, %s): pull never writes there: track a directory with configsync add env DIR --project %s, or use --dest DIR", s.Project, s.Dir, s.Refused, s.Project)
+					case s.Dir != "":
+						a.info("Skipped project %s (pushed from %s, not on this machine): track it with configsync add env DIR --project %s, or use --dest DIR", s.Project, s.Dir, s.Project)
+					default:
+						a.info("Skipped project %s: track it with configsync add env DIR --project %s, or use --dest DIR", s.Project, s.Project)
 					}
-					a.info("Skipped project %s%s: track it with configsync add env DIR --project %s, or use --dest DIR", s.Project, where, s.Project)
+				}
+				for _, h := range res.Hidden {
+					a.info("Skipped %s: pull never writes into a hidden directory: restore it elsewhere with --dest DIR", h)
+				}
+				for _, f := range res.NewFiles {
+					a.info("Skipped new file %s: a file can be code: check where it goes, then re-run with --yes", f)
 				}
 				for _, m := range res.InjectOnly {
 					a.out("Skipped %d env %s of %s (inject_as_env, %s): run configsync inject --project %s -- CMD instead",
