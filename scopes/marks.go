@@ -222,7 +222,13 @@ func (v *Vault) refuse(m *marks, tip gitstore.Hash, err error) error {
 	if v.ephemeral || m == nil {
 		return err
 	}
-	m.Refused = &refusedTip{Commit: tip.String(), Reason: err.Error()}
+	reason := err.Error()
+	var te *TrustError
+	if errors.As(err, &te) {
+		m.Refused = &refusedTip{Commit: te.Commit, Reason: te.Reason()}
+	} else {
+		m.Refused = &refusedTip{Commit: tip.String(), Reason: reason}
+	}
 	if serr := v.saveMarks(m); serr != nil {
 		return fmt.Errorf("%w (and saving it failed: %v)", err, serr)
 	}
@@ -236,7 +242,7 @@ type RefusedError struct {
 }
 
 func (e *RefusedError) Error() string {
-	return "the store's newest commit was refused: " + e.Reason
+	return fmt.Sprintf("commit %.12s %s", e.Commit, e.Reason)
 }
 
 // walkChain checks entries (newest first, as gitstore gives them) oldest

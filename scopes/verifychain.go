@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/configsync/configsync/gitstore"
 	"github.com/configsync/configsync/keyring"
@@ -38,7 +39,7 @@ func (v *Vault) verifyChained(ctx context.Context, tip gitstore.Hash, full bool,
 		}
 	}
 	if m.Refused != nil && m.Refused.Commit != tip.String() {
-		rep.Problems = append(rep.Problems, Problem{Commit: m.Refused.Commit, Reason: "refused when fetched: " + m.Refused.Reason})
+		rep.Problems = append(rep.Problems, Problem{Commit: m.Refused.Commit, Reason: m.Refused.Reason + " (refused when fetched)"})
 	}
 	format1 := 0
 	last, refused, err := v.walkChain(ctx, prev, entries, func(gitstore.LogEntry) { format1++ })
@@ -117,7 +118,8 @@ func (v *Vault) verifyItems(ctx context.Context, snap *snapshot, env Environment
 		}
 		rep.Items++
 		if err != nil {
-			rep.Problems = append(rep.Problems, Problem{Commit: snap.tip.String(), Path: itemStorePath(env.Name, s.Project, s.Path), Reason: fmt.Sprint(err)})
+			reason := strings.TrimPrefix(err.Error(), s.Project+"/"+s.Path+": ") // Path names it
+			rep.Problems = append(rep.Problems, Problem{Commit: snap.tip.String(), Path: itemStorePath(env.Name, s.Project, s.Path), Reason: reason})
 		}
 	}
 }

@@ -70,11 +70,16 @@ func TestPullConfirmsNewFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(second, "", "keys", "import", keyFile)
-	run(second, "", "init", "--remote", remote)
+	// On a terminal, joining shows the admins to compare and asks first
+	// (DESIGN.md §2a, no silent first use).
+	_, stderr := run(second, "y\n", "init", "--remote", remote)
+	if want := "The store's admin: Alice <alice@example.com> (fingerprint " + testkeys.AliceFingerprint + ")\n"; !strings.Contains(stderr, want) {
+		t.Fatalf("init on a terminal did not show the admin to compare:\n%s", stderr)
+	}
 	makefile := filepath.Join(second, "git", "myapp", "Makefile")
 
 	// "n": the env file is restored, the Makefile is not.
-	_, stderr := run(second, "n\n", "pull")
+	_, stderr = run(second, "n\n", "pull")
 	for _, want := range []string{
 		"These files are new on this machine:\n  ~/git/myapp/Makefile\nRestore them? [y/N] ",
 		"Skipped new file ~/git/myapp/Makefile: a file can be code: check where it goes, then re-run with --yes\n",

@@ -96,6 +96,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		// SECRETKEY FILE, reseal SECRETKEY KEYPGP ITEM PUBKEY OUT,
 		// unwrapkey SECRETKEY KEYPGP OUT, pgpmode FILE MODE.
 		"signdetached": cmdSigndetached,
+		"reindex":      cmdReindex,
 		"seal":         cmdSeal,
 		"bomb":         cmdBomb,
 		"canopen":      cmdCanopen,

@@ -6,12 +6,18 @@ package main
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
@@ -257,4 +263,45 @@ func cmdBomb(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(c.Close())
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[3]), buf.Bytes(), 0o644))
+}
+
+// cmdReindex: reindex CHECKOUT ENV SECRETKEY — writes the next index of
+// ENV in a checkout of the store (serial +1, chained to the one there,
+// every file under items/ listed with its SHA-256) and signs it with
+// SECRETKEY: what a member with a client of their own can do.
+func cmdReindex(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: reindex CHECKOUT ENV SECRETKEY")
+	}
+	dir := filepath.Join(ts.MkAbs(args[0]), "environments", args[1])
+	old, err := os.ReadFile(filepath.Join(dir, "index.toml"))
+	ts.Check(err)
+	var ix map[string]any
+	_, err = toml.Decode(string(old), &ix)
+	ts.Check(err)
+	sum := sha256.Sum256(old)
+	ix["serial"] = ix["serial"].(int64) + 1
+	ix["previous"] = hex.EncodeToString(sum[:])
+	items := map[string]string{}
+	root := filepath.Join(dir, "items")
+	ts.Check(filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		s := sha256.Sum256(data)
+		items[filepath.ToSlash(rel)] = hex.EncodeToString(s[:])
+		return nil
+	}))
+	ix["items"] = items
+	var buf bytes.Buffer
+	ts.Check(toml.NewEncoder(&buf).Encode(ix))
+	ts.Check(os.WriteFile(filepath.Join(dir, "index.toml"), buf.Bytes(), 0o644))
+	sig, err := keyring.SignDetached(buf.Bytes(), readSecret(ts, args[2]), time.Now())
+	ts.Check(err)
+	ts.Check(os.WriteFile(filepath.Join(dir, "index.toml.sig"), sig, 0o644))
 }
