@@ -160,6 +160,15 @@ func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []
 		return nil, nil, err
 	}
 	if format < 2 {
+		if m.Commit != "" {
+			// This machine accepted format 2: going back to format 1's
+			// rules would undo every rule above.
+			te := &TrustError{Commit: tip.String(), What: fmt.Sprintf("is a format %d store, put back over format 2", format)}
+			if e, err := v.store.Log(ctx, tip, 1); err == nil && len(e) == 1 {
+				te.Author = e[0].Author.Name + " <" + e[0].Author.Email + ">"
+			}
+			return nil, nil, v.refuse(m, tip, te)
+		}
 		return nil, nil, nil
 	}
 	now := v.opts.Now()
