@@ -202,10 +202,19 @@ func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []
 	}
 	if last.commit != tip {
 		// The tip itself was refused: name the first commit refused
-		// since the last one accepted.
-		pending := refused[0]
-		for i := len(refused) - 1; i >= 0 && refused[i].Commit != last.commit.String(); i-- {
-			pending = refused[i]
+		// since the last one accepted (an earlier one was undone).
+		byCommit := map[string]*TrustError{}
+		for _, r := range refused {
+			byCommit[r.Commit] = r
+		}
+		pending := refused[len(refused)-1]
+		for _, e := range entries { // newest first
+			if e.Hash == last.commit {
+				break
+			}
+			if r := byCommit[e.Hash.String()]; r != nil {
+				pending = r
+			}
 		}
 		return nil, nil, v.refuse(m, tip, pending)
 	}
