@@ -58,16 +58,17 @@ func marksOf(st *chainState) *marks {
 
 // checkMarks refuses a state lower than the marks, or forked from them.
 // It is the rule for a state that cannot be checked step by step (the
-// history was rewritten under this machine).
-func checkMarks(st *chainState, m *marks) error {
+// history was rewritten under this machine); signer, who signed the
+// state's manifest, is named in the refusal.
+func checkMarks(st *chainState, m *marks, signer string) error {
 	if m == nil || m.Commit == "" {
 		return nil
 	}
 	switch {
 	case st.man.Serial < m.Serial:
-		return st.refusal("", "puts back the team manifest of serial %d (this machine accepted serial %d)", st.man.Serial, m.Serial)
+		return st.refusal(signer, "puts back the team manifest of serial %d (this machine accepted serial %d)", st.man.Serial, m.Serial)
 	case st.man.Serial == m.Serial && st.manHash != m.Manifest:
-		return st.refusal("", "holds a different team manifest of serial %d than this machine accepted: a fork", st.man.Serial)
+		return st.refusal(signer, "holds a different team manifest of serial %d than this machine accepted: a fork", st.man.Serial)
 	}
 	for _, e := range st.man.Environments {
 		em, ok := m.Envs[e.Name]
@@ -187,12 +188,13 @@ func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []
 		}
 	}
 	if prev == nil {
-		st, err := stateOfTree(tip, "", tree)
+		st, err := stateOfTree(tip, v.authorOf(ctx, tip), tree)
+		var signer *keyring.PublicKey
 		if err == nil {
-			_, err = checkState(st, v.pinnedKeys(st), now)
+			signer, err = checkState(st, v.pinnedKeys(st), now)
 		}
 		if err == nil {
-			err = checkMarks(st, m)
+			err = checkMarks(st, m, st.label(signer))
 		}
 		if err != nil {
 			return nil, nil, v.refuse(m, tip, err)
@@ -209,10 +211,19 @@ func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []
 	}
 	if last.commit != tip {
 		// The tip itself was refused: name the first commit refused
-		// since the last one accepted.
-		pending := refused[0]
-		for i := len(refused) - 1; i >= 0 && refused[i].Commit != last.commit.String(); i-- {
-			pending = refused[i]
+		// since the last one accepted (an earlier one was undone).
+		byCommit := map[string]*TrustError{}
+		for _, r := range refused {
+			byCommit[r.Commit] = r
+		}
+		pending := refused[len(refused)-1]
+		for _, e := range entries { // newest first
+			if e.Hash == last.commit {
+				break
+			}
+			if r := byCommit[e.Hash.String()]; r != nil {
+				pending = r
+			}
 		}
 		return nil, nil, v.refuse(m, tip, pending)
 	}
@@ -266,10 +277,7 @@ func (v *Vault) walkChain(ctx context.Context, prev *chainState, entries []gitst
 	var refused []*TrustError
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		author := e.Author.Name
-		if e.Author.Email != "" {
-			author += " <" + e.Author.Email + ">"
-		}
+		author := entryAuthor(e)
 		tree, err := v.store.Tree(ctx, e.Hash)
 		if err != nil {
 			return nil, nil, err
@@ -301,4 +309,22 @@ func (v *Vault) walkChain(ctx context.Context, prev *chainState, entries []gitst
 		prev = st
 	}
 	return prev, refused, nil
+}
+
+// entryAuthor is the author a commit claims, for messages.
+func entryAuthor(e gitstore.LogEntry) string {
+	if e.Author.Email == "" {
+		return e.Author.Name
+	}
+	return e.Author.Name + " <" + e.Author.Email + ">"
+}
+
+// authorOf is the author commit claims, "" when it cannot be read (the
+// refusal then names the commit alone).
+func (v *Vault) authorOf(ctx context.Context, commit gitstore.Hash) string {
+	entries, err := v.store.Log(ctx, commit, 1)
+	if err != nil || len(entries) == 0 {
+		return ""
+	}
+	return entryAuthor(entries[0])
 }

@@ -223,10 +223,10 @@ func TestTrustRules(t *testing.T) {
 			`changes the index of "development" with a signature by a key that does not hold tier dev`},
 		{"an item by a removed member, no index",
 			func() []gitstore.Change { return []gitstore.Change{{Path: itemPath, Data: bobItem}} },
-			"back to a version that its index does not list"},
+			"to a version that its index does not list"},
 		{"the previous item put back",
 			func() []gitstore.Change { return ts.treeOf(t, ts.first, itemPath) },
-			"back to a version that its index does not list"},
+			"to a version that its index does not list"},
 		{"the previous item and its index put back",
 			func() []gitstore.Change {
 				return append(append(ts.treeOf(t, ts.first, itemPath), ts.treeOf(t, ts.first, indexPath("development"))...),
@@ -339,19 +339,19 @@ func TestCheckMarks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := checkMarks(old, ts.marks); err == nil || !strings.Contains(err.Error(), "puts back the team manifest of serial") {
+	if err := checkMarks(old, ts.marks, ""); err == nil || !strings.Contains(err.Error(), "puts back the team manifest of serial") {
 		t.Fatalf("an older state against the marks: %v", err)
 	}
 	cur, err := readChainState(ctx, ts.v.store, ts.latest, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := checkMarks(cur, ts.marks); err != nil {
+	if err := checkMarks(cur, ts.marks, ""); err != nil {
 		t.Fatalf("the accepted state against its own marks: %v", err)
 	}
 	forked := *ts.marks
 	forked.Manifest = strings.Repeat("0", 64)
-	if err := checkMarks(cur, &forked); err == nil || !strings.Contains(err.Error(), "a fork") {
+	if err := checkMarks(cur, &forked, ""); err == nil || !strings.Contains(err.Error(), "a fork") {
 		t.Fatalf("a different manifest at the same serial: %v", err)
 	}
 }
