@@ -29,7 +29,13 @@ type marks struct {
 	// Refused is the remote tip a fetch brought and the rules refused:
 	// until an admin repairs the store, every command says so.
 	Refused *refusedTip `json:"refused,omitempty"`
+	// Skipped are the commits refused and passed over on the way to an
+	// accepted tip (the newest maxSkipped): log never credits them to
+	// whoever signed the files they put back.
+	Skipped []string `json:"skipped,omitempty"`
 }
+
+const maxSkipped = 1000
 
 type envMark struct {
 	Created    time.Time `json:"created"`
@@ -229,7 +235,15 @@ func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []
 	}
 	prev = last
 	if !v.ephemeral {
-		if err := v.saveMarks(marksOf(prev)); err != nil {
+		next := marksOf(prev)
+		next.Skipped = m.Skipped
+		for _, s := range skipped {
+			next.Skipped = append(next.Skipped, s.Commit)
+		}
+		if n := len(next.Skipped); n > maxSkipped {
+			next.Skipped = next.Skipped[n-maxSkipped:]
+		}
+		if err := v.saveMarks(next); err != nil {
 			return nil, nil, err
 		}
 	}
