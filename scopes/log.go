@@ -17,9 +17,9 @@ type LogEntry struct {
 	// Author is the member's name in the manifest in force at that commit,
 	// found by the commit's email; else the name the commit gives, with
 	// Member false (a commit made outside configsync).
-	Author  string
-	Email   string
-	Member  bool
+	Author string
+	Email  string
+	Member bool
 	// Refused is a commit this machine refused and passed over (a
 	// repair undid it): whoever signed its files did not make it.
 	Refused bool
