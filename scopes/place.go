@@ -46,6 +46,9 @@ func (v *Vault) placeProject(project, recorded string) (p place, refused string,
 	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
 		return place{}, "", false
 	}
+	if other := v.projectAt(abs); other != "" {
+		return place{}, fmt.Sprintf("tracked here as project %s", other), false
+	}
 	return place{Dir: abs, Recorded: true}, "", true
 }
 
