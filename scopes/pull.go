@@ -196,6 +196,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		return nil, &LocalChangesError{Files: edits}
 	}
 	plan = append(plan, confirmNew(o, fresh, res)...)
+	v.removeStaleTemps(plan, dirs)
 	// Each write is atomic and fsynced (temp file, fsync, rename); several
 	// run at once so that the fsyncs overlap.
 	if err := parallel(len(plan), writeWorkers, func(i int) error {
