@@ -36,7 +36,7 @@ var dangerFamilies = []dangerFamily{
 	},
 	{
 		Family: "git",
-		Reason: "git runs the commands it configures (core.fsmonitor, core.pager, hooks) or reads another repository",
+		Reason: "git runs the commands its configuration names, core.fsmonitor and core.pager among them, or reads another repository",
 		// GIT_CONFIG* is GIT_CONFIG, _COUNT, _KEY_n, _VALUE_n, _PARAMETERS,
 		// _GLOBAL, _SYSTEM, _NOSYSTEM: any git setting, so any command.
 		Prefixes: []string{"GIT_CONFIG"},
@@ -53,7 +53,7 @@ var dangerFamilies = []dangerFamily{
 	},
 	{
 		Family: "pager or editor",
-		Reason: "programs run it as a command (less runs LESSOPEN on every file)",
+		Reason: "programs run it as a command; less runs LESSOPEN on every file",
 		Names:  []string{"PAGER", "MANPAGER", "LESSOPEN", "LESSCLOSE", "EDITOR", "VISUAL"},
 	},
 	{
