@@ -55,11 +55,18 @@ type PushResult struct {
 	Env      Environment
 	Items    []ItemResult // written or deleted by this push
 	Upstream []string     // items left alone because the store is newer
+	Replaced []Replaced   // store copies refused by the checks, replaced by the local file
 	Commit   string       // "" when nothing changed
 	Warnings []envfile.Diagnostic
 	// Provider names the vault the contents went to (`1Password vault
 	// "Engineering"`); "" for the store itself.
 	Provider string
+}
+
+// Replaced is a store copy push replaced because it was refused.
+type Replaced struct {
+	Display string
+	Reason  string
 }
 
 // pending is an item push will write.

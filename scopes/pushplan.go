@@ -3,6 +3,7 @@ package scopes
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -40,6 +41,22 @@ func (a *pushAttempt) unwrap() (*keyring.PrivateKey, error) {
 		a.envKey = key
 	}
 	return a.envKey, nil
+}
+
+// storeCopy is the store's content of item s, as storeContent. A copy
+// the checks refuse (a member signed something configsync never writes,
+// or someone who no longer holds the tier) cannot be merged with or
+// lost: the local file replaces it, said in the result; old is then nil.
+func (a *pushAttempt) storeCopy(ctx context.Context, s storedItem, p *pending) ([]byte, error) {
+	old, err := a.storeContent(ctx, s)
+	var se *SignerError
+	if err != nil && (errors.As(err, &se) || errors.Is(err, keyring.ErrCompressed) || errors.Is(err, keyring.ErrTooLarge)) {
+		p.keys = changedKeys(p.it.Type, nil, p.data)
+		a.todo = append(a.todo, p)
+		a.res.Replaced = append(a.res.Replaced, Replaced{Display: p.display, Reason: err.Error()})
+		return nil, nil
+	}
+	return old, err
 }
 
 // storeContent is the store's content of item s.
@@ -119,8 +136,8 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 			return nil, nil // unchanged since the last sync
 		}
 		// Only this side changed: a plain update.
-		old, err := a.storeContent(ctx, s)
-		if err != nil {
+		old, err := a.storeCopy(ctx, s, p)
+		if err != nil || old == nil {
 			return nil, err
 		}
 		p.keys, p.old = changedKeys(it.Type, old, p.data), old
@@ -129,8 +146,8 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 	}
 	// The store changed since this machine last synced the item (or it
 	// never did): compare contents.
-	old, err := a.storeContent(ctx, s)
-	if err != nil {
+	old, err := a.storeCopy(ctx, s, p)
+	if err != nil || old == nil {
 		return nil, err
 	}
 	switch {

@@ -116,7 +116,7 @@ func hint(err error) string {
 	case errors.As(err, &untrusted):
 		return "compare the manifest with an admin; run configsync verify"
 	case errors.As(err, &signer):
-		return "run configsync verify to see the commit that wrote it, and revert that commit with git"
+		return "push your copy to replace it (configsync push), or ask a member of its tier to; configsync verify names the commit that wrote it"
 	case errors.As(err, &entry) && entry.Field == "dir":
 		return fmt.Sprintf("track the project where it belongs (configsync add env DIR --project %s) or pull it with --project %s --dest DIR, and revert the commit that changed it with git", entry.Project, entry.Project)
 	case errors.As(err, &entry):
@@ -138,7 +138,7 @@ func hint(err error) string {
 	case errors.As(err, &unsupported):
 		return "use an Ed25519/X25519 key or RSA of 3072 bits or more"
 	case errors.Is(err, keyring.ErrCompressed):
-		return "configsync never compresses: run configsync verify to see the commit that wrote it, and revert that commit with git"
+		return "configsync never compresses: push your copy to replace it (configsync push); configsync verify names the commit that wrote it"
 	case errors.Is(err, keyring.ErrTooLarge):
 		return "configsync keeps items up to 64 MiB: track a smaller file, or revert the commit that wrote a larger one (configsync verify names it)"
 	case errors.Is(err, keyring.ErrNoKey):

@@ -55,6 +55,9 @@ func pushCmd() *command {
 				for _, u := range res.Upstream {
 					a.info("%s is newer in the store: run configsync pull", u)
 				}
+				for _, r := range res.Replaced {
+					a.info("%s: the store's copy was refused (%s); replaced with yours", r.Display, r.Reason)
+				}
 				if len(res.Items) == 0 {
 					a.out("Everything up to date in %q scope.", res.Env.Name)
 					return nil
