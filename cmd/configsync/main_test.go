@@ -53,6 +53,7 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			e.Setenv("ALICE_FPR", testkeys.AliceFingerprint)
 			e.Setenv("BOB_FPR", testkeys.BobFingerprint)
 			e.Setenv("CI_FPR", testkeys.CIFingerprint)
+			e.Setenv("CAROL_FPR", testkeys.CarolFingerprint)
 			// Fixtures kept beside the scripts (testdata/format1: a store
 			// made by the previous release).
 			testdata, err := filepath.Abs("testdata")
