@@ -76,13 +76,15 @@ V
 rm "$w/alice/git/myapp/.env.local"
 as alice push --env production --filter env --yes
 
-# Bob (dev), CI (staging, machine key) and Carol (dev, staging) join:
-# each team add re-wraps the environment keys of their tiers.
+# Bob (dev), Gus (dev, a GnuPG v4 key), CI (staging, machine key) and
+# Carol (dev, staging) join: each team add re-wraps the environment keys
+# of their tiers (for Gus, re-encrypts them as SEIPDv1).
 for who in bob ci carol; do
 	as $who keys import "$keys/$who.asc"
 	as $who keys export >"$w/$who.pub.asc"
 done
 as alice team add "$w/bob.pub.asc" --tier dev
+as alice team add "$keys/gpgv4.pub.asc" --tier dev
 as alice team add "$w/ci.pub.asc" --tier staging --ci
 as alice team add "$w/carol.pub.asc" --tier dev,staging
 as bob init --remote "$remote"
