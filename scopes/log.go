@@ -16,9 +16,13 @@ type LogEntry struct {
 	// Author is the member's name in the manifest in force at that commit,
 	// found by the commit's email; else the name the commit gives, with
 	// Member false (a commit made outside configsync).
-	Author  string
-	Email   string
-	Member  bool
+	Author string
+	Email  string
+	Member bool
+	// Format1 marks a commit made before the store's upgrade whose signer
+	// log could not name: format 1 signed pushes only inside the items,
+	// which log does not decrypt. Not a sign of an outsider.
+	Format1 bool
 	Summary string   // first line of the message
 	Details []string // the message's item lines: paths and key names
 	Envs    []string // environments touched
@@ -117,6 +121,8 @@ func (v *Vault) logChained(ctx context.Context, snap *snapshot, env string, n in
 			}
 			if m, ok := v.commitSigner(ctx, snap, e); ok {
 				le.Author, le.Email, le.Member = m.Name, m.Email, true
+			} else {
+				le.Format1 = v.isFormat1(ctx, e.Hash)
 			}
 			out = append(out, le)
 			if n > 0 && len(out) == n {
@@ -159,4 +165,15 @@ func (v *Vault) commitSigner(ctx context.Context, snap *snapshot, e gitstore.Log
 		return Member{}, false
 	}
 	return snap.member(signer.Fingerprint())
+}
+
+// isFormat1 reports whether commit is a format 1 state (before the
+// upgrade).
+func (v *Vault) isFormat1(ctx context.Context, commit gitstore.Hash) bool {
+	tree, err := v.store.Tree(ctx, commit)
+	if err != nil {
+		return false
+	}
+	f, err := storeFormatOf(tree)
+	return err == nil && f < 2
 }

@@ -27,7 +27,10 @@ func logCmd() *command {
 				}
 				for _, e := range entries {
 					who := e.Author
-					if !e.Member {
+					switch {
+					case e.Format1:
+						who = fmt.Sprintf("%s <%s> (format 1: signer not checked)", e.Author, e.Email)
+					case !e.Member:
 						who = fmt.Sprintf("%s <%s> (not a member)", e.Author, e.Email)
 					}
 					a.out("%s  %s  %s  %s", e.Commit[:12], e.When.UTC().Format("2006-01-02 15:04:05Z"), who, e.Summary)
