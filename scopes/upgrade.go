@@ -54,7 +54,7 @@ func (v *Vault) Upgrade(ctx context.Context) (*UpgradeResult, error) {
 	// Format 1 has no serial: a team manifest put back is accepted, and
 	// with it what a removed member wrote under it. Signing that again
 	// would make it the admin's; it is refused instead.
-	if err := v.checkNoPutBack(ctx, snap.tip); err != nil {
+	if err := v.checkNoPutBack(ctx, snap); err != nil {
 		return nil, err
 	}
 	var changes []gitstore.Change
@@ -144,36 +144,20 @@ func (e *PutBackError) Error() string {
 
 // checkNoPutBack refuses when the last change of any path (team files
 // included) was made under a put-back manifest (see putBack).
-func (v *Vault) checkNoPutBack(ctx context.Context, tip gitstore.Hash) error {
-	entries, err := v.store.Log(ctx, tip, 0)
+func (v *Vault) checkNoPutBack(ctx context.Context, snap *snapshot) error {
+	h, err := v.history(ctx, snap)
 	if err != nil {
 		return err
 	}
-	versions := make([]manifestVersion, len(entries)) // oldest first
-	var cur manifestVersion
-	for i := range entries {
-		e := entries[len(entries)-1-i]
-		if i == 0 || changesManifest(e) {
-			tree, err := v.store.Tree(ctx, e.Hash)
-			if err != nil {
-				return err
-			}
-			cur.toml, _ = tree.Blob(membersPath)
-			cur.sig, _ = tree.Blob(membersSigPath)
-		}
-		versions[i] = cur
-	}
-	newer := putBack(versions)
 	done := map[string]bool{}
-	for i, e := range entries { // newest first: a path's last change
+	for i, e := range h.entries { // newest first: a path's last change
 		for _, p := range e.Changed {
 			if done[p] {
 				continue
 			}
 			done[p] = true
-			if n := newer[len(entries)-1-i]; n >= 0 {
-				return &PutBackError{Commit: e.Hash.String(), Author: e.Author.Name + " <" + e.Author.Email + ">", Path: p,
-					Newer: entries[len(entries)-1-n].Hash.String()}
+			if newer, ok := h.putBackAt(i); ok {
+				return &PutBackError{Commit: e.Hash.String(), Author: e.Author.Name + " <" + e.Author.Email + ">", Path: p, Newer: newer.String()}
 			}
 		}
 	}
