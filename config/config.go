@@ -399,12 +399,12 @@ func lineOf(data []byte, key string) int {
 }
 
 // WriteFileAtomic writes data to path with mode 0600: a temp file in the
-// same directory, fsynced, renamed into place, then the directory synced,
+// same directory (named with TempMarker), fsynced, renamed into place, then the directory synced,
 // so a reader sees the old file or the new one, never a torn one, and a
 // crash keeps one of them. The directory must exist.
 func WriteFileAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := os.CreateTemp(dir, filepath.Base(path)+TempMarker+"*")
 	if err != nil {
 		return err
 	}

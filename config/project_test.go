@@ -25,6 +25,12 @@ func TestLoadProject(t *testing.T) {
 		},
 		{name: "inject_as_env", content: "inject_as_env = true\n", want: &Project{InjectAsEnv: true}},
 		{name: "inject_as_env not a bool", content: "project = \"a\"\ninject_as_env = \"yes\"\n", errIs: ErrInvalidValue, line: 2, key: "inject_as_env"},
+		{
+			name:    "store admins",
+			content: "[store]\nadmins = [\"01948378740192847B12B86CF2220EA5571C1AB9EC3FD174420E240FFFBD9191\"]\n",
+			want:    &Project{Store: ProjectStore{Admins: []string{"01948378740192847B12B86CF2220EA5571C1AB9EC3FD174420E240FFFBD9191"}}},
+		},
+		{name: "store admin not a fingerprint", content: "[store]\nadmins = [\"ABC\"]\n", errIs: ErrInvalidValue, line: 2, key: "store.admins[0]"},
 		{name: "unknown key", content: "project = \"a\"\nname = \"b\"\n", errIs: ErrUnknownKey, line: 2, key: "name"},
 		{name: "unknown hooks key", content: "[hooks]\nallowed = []\n", errIs: ErrUnknownKey, line: 2, key: "hooks.allowed"},
 		{name: "syntax", content: "project = \"a\n", errIs: ErrSyntax, line: 1},
@@ -83,5 +89,33 @@ func TestProjectFileExample(t *testing.T) {
 	}
 	if p.Name == "" || len(p.Hooks.Allow) == 0 {
 		t.Errorf("example sets no name or allow list: %+v", p)
+	}
+}
+
+// TestFindProject: the nearest configsync.toml up to the repository root,
+// none above it.
+func TestFindProject(t *testing.T) {
+	root := t.TempDir()
+	repo := filepath.Join(root, "repo")
+	deep := filepath.Join(repo, "a", "b")
+	if err := os.MkdirAll(deep, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(repo, ".git"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// Above the repository: never read.
+	if err := os.WriteFile(filepath.Join(root, ProjectFile), []byte("project = \"outer\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := FindProject(deep)
+	if err != nil || p.Name != "" {
+		t.Fatalf("no configsync.toml in the repository: %+v, %v", p, err)
+	}
+	if err := os.WriteFile(filepath.Join(repo, ProjectFile), []byte("project = \"inner\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = FindProject(deep); err != nil || p.Name != "inner" {
+		t.Fatalf("the repository's configsync.toml: %+v, %v", p, err)
 	}
 }

@@ -29,6 +29,17 @@ func IsTemplate(name string) bool {
 	return false
 }
 
+// TempMarker is in the name of configsync's temp files
+// (".env.tmp-configsync-1x2y3z"); config.TempMarker is the same string.
+// Such a file is still an env file for the pre-commit guard, but never an
+// item: it is a write in progress, or one a killed configsync left.
+const TempMarker = ".tmp-configsync-"
+
+// IsTemp reports whether the base name of name is a configsync temp file.
+func IsTemp(name string) bool {
+	return strings.Contains(path.Base(filepath.ToSlash(name)), TempMarker)
+}
+
 // IsEnvFile reports whether the base name of name is a dotenv item: ".env"
 // or ".env.<something>", templates excluded.
 func IsEnvFile(name string) bool {
@@ -41,7 +52,8 @@ func IsEnvFile(name string) bool {
 
 // Discover returns the dotenv items under dir as slash-separated paths
 // relative to dir, sorted. It walks recursively, skipping .git,
-// node_modules, vendor and any symlinked directory; a symlink to a file is
+// node_modules, vendor, any symlinked directory and configsync's temp
+// files (IsTemp); a symlink to a file is
 // included (the caller checks where it points), a dangling one is not. A
 // directory named like an env file (a ".env" virtualenv) is not an item.
 func Discover(dir string) ([]string, error) {
@@ -63,7 +75,7 @@ func Discover(dir string) ([]string, error) {
 			}
 			return nil
 		}
-		if !IsEnvFile(d.Name()) {
+		if !IsEnvFile(d.Name()) || IsTemp(d.Name()) {
 			return nil
 		}
 		if d.Type()&fs.ModeSymlink != 0 {

@@ -37,6 +37,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -413,6 +414,36 @@ func (s *Store) RemoveStaleRefLock() (string, error) {
 		return "", nil
 	}
 	return "", fmt.Errorf("gitstore: remove stale lock: %w", err)
+}
+
+// RemoveStaleTempPacks removes, best effort, the temp files a fetch or
+// push killed mid-write left in objects/pack (go-git's tmp_pack_* and
+// tmp_obj_*) when last modified before before, and returns how many. The
+// same caution as RemoveStaleRefLock applies: call it only while no
+// writer can be live.
+func (s *Store) RemoveStaleTempPacks(before time.Time) int {
+	if s.gitDir == "" {
+		return 0
+	}
+	dir := filepath.Join(s.gitDir, "objects", "pack")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || !strings.HasPrefix(name, "tmp_pack_") && !strings.HasPrefix(name, "tmp_obj_") {
+			continue
+		}
+		if fi, err := e.Info(); err != nil || !fi.ModTime().Before(before) {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, name)) == nil {
+			n++
+		}
+	}
+	return n
 }
 
 func short(h Hash) string {

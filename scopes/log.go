@@ -2,6 +2,7 @@ package scopes
 
 import (
 	"context"
+	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/gitstore"
 	"github.com/configsync/configsync/keyring"
 	"slices"
@@ -19,6 +20,9 @@ type LogEntry struct {
 	Author string
 	Email  string
 	Member bool
+	// Refused is a commit this machine refused and passed over (a
+	// repair undid it): whoever signed its files did not make it.
+	Refused bool
 	// Format1 marks a commit made before the store's upgrade whose signer
 	// log could not name: format 1 signed pushes only inside the items,
 	// which log does not decrypt. Not a sign of an outsider.
@@ -104,6 +108,10 @@ func logEntry(e gitstore.LogEntry, env string) (LogEntry, bool) {
 // it needs, and names whoever signed what each commit changed (the
 // manifest, else an index), never the author the commit claims.
 func (v *Vault) logChained(ctx context.Context, snap *snapshot, env string, n int) ([]LogEntry, error) {
+	var refused []string
+	if m, err := v.loadMarks(); err == nil && !v.ephemeral {
+		refused = m.Skipped
+	}
 	var out []LogEntry
 	for from := snap.tip; !from.IsZero() && (n <= 0 || len(out) < n); {
 		batch, err := v.store.Log(ctx, from, max(n, 16))
@@ -119,7 +127,9 @@ func (v *Vault) logChained(ctx context.Context, snap *snapshot, env string, n in
 			if !ok {
 				continue
 			}
-			if m, ok := v.commitSigner(ctx, snap, e); ok {
+			if slices.Contains(refused, e.Hash.String()) {
+				le.Refused = true
+			} else if m, ok := v.commitSigner(ctx, snap, e); ok {
 				le.Author, le.Email, le.Member = m.Name, m.Email, true
 			} else {
 				le.Format1 = v.isFormat1(ctx, e.Hash)
@@ -164,6 +174,18 @@ func (v *Vault) commitSigner(ctx context.Context, snap *snapshot, e gitstore.Log
 	if err != nil {
 		return Member{}, false
 	}
+	// A file put back keeps its old, valid signature: its signer made an
+	// earlier commit, not this one. Only a serial above the parent's says
+	// the signer wrote it here.
+	if len(e.Parents) > 0 {
+		parent, err := v.store.Tree(ctx, e.Parents[0])
+		if err != nil {
+			return Member{}, false
+		}
+		if old, err := parent.Read(signed[0]); err == nil && serialOf(signed[0], data) <= serialOf(signed[0], old) {
+			return Member{}, false
+		}
+	}
 	return snap.member(signer.Fingerprint())
 }
 
@@ -176,4 +198,20 @@ func (v *Vault) isFormat1(ctx context.Context, commit gitstore.Hash) bool {
 	}
 	f, err := storeFormatOf(tree)
 	return err == nil && f < 2
+}
+
+// serialOf reads the serial of a manifest or an index (0 if unreadable).
+func serialOf(path string, data []byte) int {
+	if path == membersPath {
+		var m manifest
+		if config.Unmarshal(path, data, &m) != nil {
+			return 0
+		}
+		return m.Serial
+	}
+	var ix envIndex
+	if config.Unmarshal(path, data, &ix) != nil {
+		return 0
+	}
+	return ix.Serial
 }

@@ -29,7 +29,13 @@ type marks struct {
 	// Refused is the remote tip a fetch brought and the rules refused:
 	// until an admin repairs the store, every command says so.
 	Refused *refusedTip `json:"refused,omitempty"`
+	// Skipped are the commits refused and passed over on the way to an
+	// accepted tip (the newest maxSkipped): log never credits them to
+	// whoever signed the files they put back.
+	Skipped []string `json:"skipped,omitempty"`
 }
+
+const maxSkipped = 1000
 
 type envMark struct {
 	Created    time.Time `json:"created"`
@@ -58,16 +64,17 @@ func marksOf(st *chainState) *marks {
 
 // checkMarks refuses a state lower than the marks, or forked from them.
 // It is the rule for a state that cannot be checked step by step (the
-// history was rewritten under this machine).
-func checkMarks(st *chainState, m *marks) error {
+// history was rewritten under this machine); signer, who signed the
+// state's manifest, is named in the refusal.
+func checkMarks(st *chainState, m *marks, signer string) error {
 	if m == nil || m.Commit == "" {
 		return nil
 	}
 	switch {
 	case st.man.Serial < m.Serial:
-		return st.refusal("", "puts back the team manifest of serial %d (this machine accepted serial %d)", st.man.Serial, m.Serial)
+		return st.refusal(signer, "puts back the team manifest of serial %d (this machine accepted serial %d)", st.man.Serial, m.Serial)
 	case st.man.Serial == m.Serial && st.manHash != m.Manifest:
-		return st.refusal("", "holds a different team manifest of serial %d than this machine accepted: a fork", st.man.Serial)
+		return st.refusal(signer, "holds a different team manifest of serial %d than this machine accepted: a fork", st.man.Serial)
 	}
 	for _, e := range st.man.Environments {
 		em, ok := m.Envs[e.Name]
@@ -160,6 +167,15 @@ func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []
 		return nil, nil, err
 	}
 	if format < 2 {
+		if m.Commit != "" {
+			// This machine accepted format 2: going back to format 1's
+			// rules would undo every rule above.
+			te := &TrustError{Commit: tip.String(), What: fmt.Sprintf("is a format %d store, put back over format 2", format)}
+			if e, err := v.store.Log(ctx, tip, 1); err == nil && len(e) == 1 {
+				te.Author = e[0].Author.Name + " <" + e[0].Author.Email + ">"
+			}
+			return nil, nil, v.refuse(m, tip, te)
+		}
 		return nil, nil, nil
 	}
 	now := v.opts.Now()
@@ -178,12 +194,13 @@ func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []
 		}
 	}
 	if prev == nil {
-		st, err := stateOfTree(tip, "", tree)
+		st, err := stateOfTree(tip, v.authorOf(ctx, tip), tree)
+		var signer *keyring.PublicKey
 		if err == nil {
-			_, err = checkState(st, v.pinnedKeys(st), now)
+			signer, err = checkState(st, v.pinnedKeys(st), now)
 		}
 		if err == nil {
-			err = checkMarks(st, m)
+			err = checkMarks(st, m, st.label(signer))
 		}
 		if err != nil {
 			return nil, nil, v.refuse(m, tip, err)
@@ -200,16 +217,33 @@ func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []
 	}
 	if last.commit != tip {
 		// The tip itself was refused: name the first commit refused
-		// since the last one accepted.
-		pending := refused[0]
-		for i := len(refused) - 1; i >= 0 && refused[i].Commit != last.commit.String(); i-- {
-			pending = refused[i]
+		// since the last one accepted (an earlier one was undone).
+		byCommit := map[string]*TrustError{}
+		for _, r := range refused {
+			byCommit[r.Commit] = r
+		}
+		pending := refused[len(refused)-1]
+		for _, e := range entries { // newest first
+			if e.Hash == last.commit {
+				break
+			}
+			if r := byCommit[e.Hash.String()]; r != nil {
+				pending = r
+			}
 		}
 		return nil, nil, v.refuse(m, tip, pending)
 	}
 	prev = last
 	if !v.ephemeral {
-		if err := v.saveMarks(marksOf(prev)); err != nil {
+		next := marksOf(prev)
+		next.Skipped = m.Skipped
+		for _, s := range skipped {
+			next.Skipped = append(next.Skipped, s.Commit)
+		}
+		if n := len(next.Skipped); n > maxSkipped {
+			next.Skipped = next.Skipped[n-maxSkipped:]
+		}
+		if err := v.saveMarks(next); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -257,10 +291,7 @@ func (v *Vault) walkChain(ctx context.Context, prev *chainState, entries []gitst
 	var refused []*TrustError
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		author := e.Author.Name
-		if e.Author.Email != "" {
-			author += " <" + e.Author.Email + ">"
-		}
+		author := entryAuthor(e)
 		tree, err := v.store.Tree(ctx, e.Hash)
 		if err != nil {
 			return nil, nil, err
@@ -292,4 +323,22 @@ func (v *Vault) walkChain(ctx context.Context, prev *chainState, entries []gitst
 		prev = st
 	}
 	return prev, refused, nil
+}
+
+// entryAuthor is the author a commit claims, for messages.
+func entryAuthor(e gitstore.LogEntry) string {
+	if e.Author.Email == "" {
+		return e.Author.Name
+	}
+	return e.Author.Name + " <" + e.Author.Email + ">"
+}
+
+// authorOf is the author commit claims, "" when it cannot be read (the
+// refusal then names the commit alone).
+func (v *Vault) authorOf(ctx context.Context, commit gitstore.Hash) string {
+	entries, err := v.store.Log(ctx, commit, 1)
+	if err != nil || len(entries) == 0 {
+		return ""
+	}
+	return entryAuthor(entries[0])
 }

@@ -46,6 +46,9 @@ func (v *Vault) placeProject(project, recorded string) (p place, refused string,
 	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
 		return place{}, "", false
 	}
+	if other := v.projectAt(abs); other != "" {
+		return place{}, fmt.Sprintf("tracked here as project %s", other), false
+	}
 	return place{Dir: abs, Recorded: true}, "", true
 }
 
@@ -178,8 +181,8 @@ func readTarget(dir, rel, display, shownDir string) ([]byte, error) {
 	return root.ReadFile(rel)
 }
 
-// writeTarget writes data at rel inside dir, atomically (temp file 0600,
-// fsync, rename), every step through os.Root: nothing lands outside dir
+// writeTarget writes data at rel inside dir, atomically (temp file 0600
+// named by tempName, fsync, rename), every step through os.Root: nothing lands outside dir
 // even if a symlink appeared since readTarget looked.
 func writeTarget(dir, rel string, data []byte) (err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -195,7 +198,7 @@ func writeTarget(dir, rel string, data []byte) (err error) {
 	if err := root.MkdirAll(parent, 0o700); err != nil {
 		return err
 	}
-	tmp := filepath.Join(parent, "."+filepath.Base(rel)+".tmp-"+strconv.FormatUint(rand.Uint64(), 36))
+	tmp := filepath.Join(parent, tempName(filepath.Base(rel), strconv.FormatUint(rand.Uint64(), 36)))
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err

@@ -35,9 +35,12 @@ type SkippedProject struct {
 
 // PullResult reports a pull.
 type PullResult struct {
-	Env     Environment
-	Items   []ItemResult // restored (written or already identical)
-	Skipped []SkippedProject
+	Env   Environment
+	Items []ItemResult // written: restored or updated
+	// Unchanged are the items whose file already held exactly the
+	// store's contents: not rewritten, not counted as restored.
+	Unchanged []ItemResult
+	Skipped   []SkippedProject
 	// Hidden are items under a hidden directory (.git, .ssh), never
 	// written; NewFiles are file items this machine never had, not
 	// restored without Yes or a confirmation. Both as shown.
@@ -193,6 +196,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		return nil, &LocalChangesError{Files: edits}
 	}
 	plan = append(plan, confirmNew(o, fresh, res)...)
+	v.removeStaleTemps(plan, dirs)
 	// Each write is atomic and fsynced (temp file, fsync, rename); several
 	// run at once so that the fsyncs overlap.
 	if err := parallel(len(plan), writeWorkers, func(i int) error {
@@ -216,7 +220,11 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 				item.Vars, item.File = f.Len(), f
 			}
 		}
-		res.Items = append(res.Items, item)
+		if r.write {
+			res.Items = append(res.Items, item)
+		} else {
+			res.Unchanged = append(res.Unchanged, item)
+		}
 	}
 	if err := v.trackRestored(dirs, plan); err != nil {
 		return nil, err

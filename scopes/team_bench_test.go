@@ -246,8 +246,8 @@ func BenchmarkPullVerifiedUnchanged1000(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(res.Items) != teamBenchProjects*teamBenchFiles {
-			b.Fatalf("pulled %d items", len(res.Items))
+		if len(res.Unchanged) != teamBenchProjects*teamBenchFiles {
+			b.Fatalf("%d items unchanged", len(res.Unchanged))
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package scopes
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -91,6 +92,9 @@ func (v *Vault) AddEnv(dir, project string) (*TrackResult, error) {
 	if err := v.checkProjectDir(name, abs); err != nil {
 		return nil, err
 	}
+	if err := v.checkDirProject(name, abs, ""); err != nil {
+		return nil, err
+	}
 	items, err := envfile.Discover(abs)
 	if err != nil {
 		return nil, err
@@ -149,6 +153,9 @@ func (v *Vault) AddFile(path, project string) (*TrackResult, error) {
 	if err := ValidateItemPath(rel); err != nil {
 		return nil, err
 	}
+	if err := v.checkDirProject(project, dir, abs); err != nil {
+		return nil, err
+	}
 	res := &TrackResult{Project: project, Dir: homeRelative(v.opts.UserHome, dir), Items: []string{rel}}
 	t := config.Track{Project: project, Dir: dir, Type: TypeFile, Path: rel}
 	if slices.Contains(v.cfg.Track, t) {
@@ -190,6 +197,39 @@ func (v *Vault) checkProjectDir(project, dir string) error {
 		return fmt.Errorf("project %q is already tracked at %s: untrack it first, or pick another name with --project", project, homeRelative(v.opts.UserHome, d))
 	}
 	return nil
+}
+
+// checkDirProject refuses a second project for one directory: pull of
+// one project would then revert the other's edits without --force. For
+// add env (file == ""), a directory inside or around another project's
+// env directory counts too, since both discover the same env files; for
+// add file, an env file that another project's directory discovers.
+func (v *Vault) checkDirProject(project, dir, file string) error {
+	for _, t := range v.cfg.Track {
+		if t.Project == project {
+			continue
+		}
+		shown := homeRelative(v.opts.UserHome, t.Dir)
+		switch {
+		case t.Dir == dir:
+			return fmt.Errorf("%s is already tracked as project %q: use --project %s, or untrack it first", shown, t.Project, t.Project)
+		case t.Type != TypeEnv:
+		case file == "" && (within(t.Dir, dir) || within(dir, t.Dir)),
+			file != "" && ItemType(file) == TypeEnv && within(t.Dir, file):
+			return fmt.Errorf("%s overlaps %s, already tracked as project %q: use --project %s, or untrack it first", homeRelative(v.opts.UserHome, cmp.Or(file, dir)), shown, t.Project, t.Project)
+		}
+	}
+	return nil
+}
+
+// projectAt is the project tracked at dir on this machine, "" if none.
+func (v *Vault) projectAt(dir string) string {
+	for _, t := range v.cfg.Track {
+		if t.Dir == dir {
+			return t.Project
+		}
+	}
+	return ""
 }
 
 // projectDirOf is the tracked directory of project on this machine.

@@ -201,7 +201,9 @@ func checkEnvStep(prev, next *chainState, e Environment, read func(gitstore.Hash
 	if pix != nil {
 		before = itemFiles(prev.tree, e.Name)
 	}
-	for name, blob := range itemFiles(next.tree, e.Name) {
+	files := itemFiles(next.tree, e.Name)
+	for _, name := range slices.Sorted(maps.Keys(files)) { // sorted: the same refusal every time
+		blob := files[name]
 		if pix != nil && before[name] == blob && pix.Items[name] == ix.Items[name] {
 			continue // accepted before, listed the same
 		}
@@ -210,7 +212,7 @@ func checkEnvStep(prev, next *chainState, e Environment, read func(gitstore.Hash
 			return err
 		}
 		if digest(data) != ix.Items[name] {
-			return next.refusal("", "puts %s/%s back to a version that its index does not list (an older or foreign copy)", envItemsDir(e.Name), name)
+			return next.refusal("", "changes %s/%s to a version that its index does not list (an older copy, or one made outside configsync)", envItemsDir(e.Name), name)
 		}
 	}
 	return checkEnvKeys(prev, next, e)

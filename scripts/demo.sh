@@ -46,6 +46,7 @@ run configsync env create staging --tier staging
 run configsync env create production --tier production --protect
 run configsync env use development
 run configsync env status
+ada_fpr=$(configsync keys show | sed -n 's/^Fingerprint: //p')
 run configsync add env "$HOME/git/myapp"
 run configsync push --filter env
 run configsync push --filter env
@@ -65,7 +66,8 @@ run configsync team list
 say "Staging server: clone the vault, in inject_as_env mode (no .env on its disk, ever)"
 server
 mkdir -p "$HOME/git/myapp"
-run configsync init --remote "$work/secrets.git"
+echo "(joining, the server checks Ada's fingerprint, given out of band)"
+run configsync init --remote "$work/secrets.git" --trust "$ada_fpr"
 run configsync env use staging
 run configsync config set inject_as_env true
 run configsync pull
@@ -85,6 +87,28 @@ say "Laptop: a protected environment needs consent"
 laptop
 if run configsync push --env production; then echo "UNEXPECTED: allowed"; exit 1; fi
 run configsync push --env production --yes
+
+say "Someone with write access to the remote puts an old team manifest back"
+git clone -q -b configsync "$work/secrets.git" "$work/mallory"
+(
+	cd "$work/mallory"
+	old=$(git log --format=%H -n 2 -- team/members.toml | tail -n 1)
+	git checkout -q "$old" -- team/
+	git commit -q -m "tidy up"
+	git push -q origin configsync
+)
+echo "Every machine that saw the newer state refuses it, naming the commit:"
+server
+if run configsync pull; then echo "UNEXPECTED: rollback accepted"; exit 1; fi
+laptop
+if run configsync pull; then echo "UNEXPECTED: rollback accepted"; exit 1; fi
+if run configsync status; then echo "UNEXPECTED: rollback accepted"; exit 1; fi
+echo "Ada, an admin, puts back the last state her laptop accepted:"
+run configsync repair
+server
+run configsync pull
+laptop
+run configsync verify
 
 say "Laptop: the pre-commit guard stops plaintext secrets reaching git"
 cd "$HOME/git/myapp"

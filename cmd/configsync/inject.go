@@ -33,7 +33,7 @@ func (o *readOptions) declare(fs *pflag.FlagSet) {
 	fs.StringVar(&o.repo, "repo", "", "read the store from the configsync branch of this repository")
 	fs.BoolVar(&o.noExpand, "no-expand", false, "do not expand $NAME references in values")
 	fs.StringSliceVar(&o.only, "only", nil, "only these variables (KEY,…)")
-	fs.StringSliceVar(&o.allow, "allow-dangerous", nil, "allow this loader/interpreter variable (LD_PRELOAD, NODE_OPTIONS…) from the store")
+	fs.StringSliceVar(&o.allow, "allow-dangerous", nil, "allow this store variable that can make programs run code (LD_PRELOAD, GIT_CONFIG_COUNT…); PREFIX* allows a prefix")
 }
 
 // variables decrypts and merges the project's variables, nothing written.

@@ -155,12 +155,16 @@ func pullCmd() *command {
 					a.out("Skipped %d env %s of %s (inject_as_env, %s): run configsync inject --project %s -- CMD instead",
 						m.Items, plural(m.Items, "file", "files"), m.Project, m.Source(), m.Project)
 				}
-				if res.Provider != "" {
-					a.out("Pulled %s from %s.", countPhrase(res.Items), res.Provider)
-				} else {
-					a.out("Restored %s from %q scope.", countPhrase(res.Items), res.Env.Name)
+				unchanged := ""
+				if n := len(res.Unchanged); n > 0 {
+					unchanged = fmt.Sprintf(" (%d already up to date)", n)
 				}
-				a.refreshLeakIndex(res.Env.Name, res.Items)
+				if res.Provider != "" {
+					a.out("Pulled %s from %s%s.", countPhrase(res.Items), res.Provider, unchanged)
+				} else {
+					a.out("Restored %s from %q scope%s.", countPhrase(res.Items), res.Env.Name, unchanged)
+				}
+				a.refreshLeakIndex(res.Env.Name, append(res.Items, res.Unchanged...))
 				return nil
 			}
 		},
