@@ -160,6 +160,10 @@ func (v *Vault) openByPastSigner(ctx context.Context, snap *snapshot, env Enviro
 		return nil, "", &SignerError{Item: name, Reason: fmt.Sprintf("signed by %s, who did not hold tier %s at commit %.12s that wrote it into %q (and does not now)",
 			who, env.Tier, h.entries[i].Hash, env.Name)}
 	}
+	if newer, ok := h.putBackAt(i); ok {
+		return nil, "", &SignerError{Item: name, Reason: fmt.Sprintf("signed by %s, who held tier %s at commit %.12s that wrote it only under a team manifest put back over the newer one of commit %.12s (and does not now)",
+			m.Label(), env.Tier, h.entries[i].Hash, newer)}
+	}
 	plain, _, binding, err := keyring.DecryptBound(ct, []*keyring.PrivateKey{key}, []*keyring.PublicKey{tv.keys[m.Fingerprint]}, v.opts.Now())
 	return plain, binding, err
 }

@@ -23,6 +23,9 @@ type history struct {
 	// lastWrite maps a path to the index of the newest entry that changed
 	// it: the commit that wrote its current content.
 	lastWrite map[string]int
+	// putBack, oldest first, is putBack's verdict on the manifest
+	// version in force at each entry (see putBackAt).
+	putBack []int
 }
 
 // teamVersion is one accepted version of the team manifest.
@@ -45,6 +48,8 @@ func loadHistory(ctx context.Context, s *gitstore.Store, tip gitstore.Hash, now 
 	h := &history{entries: entries, teams: make([]*teamVersion, len(entries)), lastWrite: map[string]int{}}
 	var cur *teamVersion
 	var admins []*keyring.PublicKey
+	versions := make([]manifestVersion, len(entries)) // oldest first
+	var mv manifestVersion
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
 		if changesManifest(e) {
@@ -52,6 +57,8 @@ func loadHistory(ctx context.Context, s *gitstore.Store, tip gitstore.Hash, now 
 			if err != nil {
 				return nil, err
 			}
+			mv.toml, _ = tree.Blob(membersPath)
+			mv.sig, _ = tree.Blob(membersSigPath)
 			if next, _, err := verifyManifestAt(tree, admins, now); err == nil {
 				if tv, err := readTeam(tree, e.Hash); err == nil {
 					cur, admins = tv, next
@@ -59,7 +66,9 @@ func loadHistory(ctx context.Context, s *gitstore.Store, tip gitstore.Hash, now 
 			}
 		}
 		h.teams[i] = cur
+		versions[len(entries)-1-i] = mv
 	}
+	h.putBack = putBack(versions)
 	for i, e := range entries {
 		for _, p := range e.Changed {
 			if _, ok := h.lastWrite[p]; !ok {
@@ -68,6 +77,17 @@ func loadHistory(ctx context.Context, s *gitstore.Store, tip gitstore.Hash, now 
 		}
 	}
 	return h, nil
+}
+
+// putBackAt reports whether the manifest in force at entries[i] is a
+// put-back one (a removed member replaying the team that listed them),
+// and which commit wrote the newer version it went back from.
+func (h *history) putBackAt(i int) (gitstore.Hash, bool) {
+	n := h.putBack[len(h.entries)-1-i]
+	if n < 0 {
+		return gitstore.Hash{}, false
+	}
+	return h.entries[len(h.entries)-1-n].Hash, true
 }
 
 func changesManifest(e gitstore.LogEntry) bool {

@@ -23,6 +23,10 @@ type LogEntry struct {
 	// Refused is a commit this machine refused and passed over (a
 	// repair undid it): whoever signed its files did not make it.
 	Refused bool
+	// Format1 marks a commit made before the store's upgrade whose signer
+	// log could not name: format 1 signed pushes only inside the items,
+	// which log does not decrypt. Not a sign of an outsider.
+	Format1 bool
 	Summary string   // first line of the message
 	Details []string // the message's item lines: paths and key names
 	Envs    []string // environments touched
@@ -127,6 +131,8 @@ func (v *Vault) logChained(ctx context.Context, snap *snapshot, env string, n in
 				le.Refused = true
 			} else if m, ok := v.commitSigner(ctx, snap, e); ok {
 				le.Author, le.Email, le.Member = m.Name, m.Email, true
+			} else {
+				le.Format1 = v.isFormat1(ctx, e.Hash)
 			}
 			out = append(out, le)
 			if n > 0 && len(out) == n {
@@ -181,6 +187,17 @@ func (v *Vault) commitSigner(ctx context.Context, snap *snapshot, e gitstore.Log
 		}
 	}
 	return snap.member(signer.Fingerprint())
+}
+
+// isFormat1 reports whether commit is a format 1 state (before the
+// upgrade).
+func (v *Vault) isFormat1(ctx context.Context, commit gitstore.Hash) bool {
+	tree, err := v.store.Tree(ctx, commit)
+	if err != nil {
+		return false
+	}
+	f, err := storeFormatOf(tree)
+	return err == nil && f < 2
 }
 
 // serialOf reads the serial of a manifest or an index (0 if unreadable).

@@ -51,6 +51,12 @@ func (v *Vault) Upgrade(ctx context.Context) (*UpgradeResult, error) {
 	if len(rep.Problems) > 0 {
 		return nil, fmt.Errorf("verify finds %d problems in the format 1 history (first: %s): %w", len(rep.Problems), rep.Problems[0], ErrUpgradeRefused)
 	}
+	// Format 1 has no serial: a team manifest put back is accepted, and
+	// with it what a removed member wrote under it. Signing that again
+	// would make it the admin's; it is refused instead.
+	if err := v.checkNoPutBack(ctx, snap); err != nil {
+		return nil, err
+	}
 	var changes []gitstore.Change
 	for _, env := range snap.envs {
 		if !me.Can(env.Tier) {
@@ -119,4 +125,69 @@ func (v *Vault) resign(ctx context.Context, snap *snapshot, env Environment, id 
 		changes = append(changes, gitstore.Change{Path: itemStorePath(env.Name, s.Project, s.Path), Data: out})
 	}
 	return changes, len(changes), nil
+}
+
+// PutBackError is a format 1 commit that changed the store while the team
+// manifest in force was older than one already written before it: a
+// manifest put back (a removed member replaying the team that still
+// listed them). The upgrade would vouch for what it wrote.
+type PutBackError struct {
+	Commit, Author string // the commit that changed Path, and its git author
+	Path           string
+	Newer          string // the commit that wrote the newer manifest
+}
+
+func (e *PutBackError) Error() string {
+	return fmt.Sprintf("commit %.12s (made as %s) changed %s while the team manifest in force was older than the one commit %.12s wrote (a manifest put back, as a removed member would do)",
+		e.Commit, e.Author, e.Path, e.Newer)
+}
+
+// checkNoPutBack refuses when the last change of any path (team files
+// included) was made under a put-back manifest (see putBack).
+func (v *Vault) checkNoPutBack(ctx context.Context, snap *snapshot) error {
+	h, err := v.history(ctx, snap)
+	if err != nil {
+		return err
+	}
+	done := map[string]bool{}
+	for i, e := range h.entries { // newest first: a path's last change
+		for _, p := range e.Changed {
+			if done[p] {
+				continue
+			}
+			done[p] = true
+			if newer, ok := h.putBackAt(i); ok {
+				return &PutBackError{Commit: e.Hash.String(), Author: e.Author.Name + " <" + e.Author.Email + ">", Path: p, Newer: newer.String()}
+			}
+		}
+	}
+	return nil
+}
+
+// manifestVersion names one version of the team manifest by its blobs.
+type manifestVersion struct{ toml, sig gitstore.Hash }
+
+// putBack takes the manifest version in force at each commit, oldest
+// first, and returns for each commit -1, or, when its version is a put
+// back one, the index of the commit that first wrote the newest version
+// seen so far. A version is put back when it first appeared before that
+// newest one: an admin's change always makes a new version (the
+// signature carries a salt and a time, so no two signings are alike),
+// while a removed member can only replay an old one. Going back to the
+// newest version (a git revert of the replay) is not a put back.
+func putBack(versions []manifestVersion) []int {
+	out := make([]int, len(versions))
+	firstSeen := map[manifestVersion]bool{}
+	newest, newestAt := manifestVersion{}, -1
+	for i, mv := range versions {
+		if !firstSeen[mv] {
+			firstSeen[mv] = true
+			newest, newestAt = mv, i
+		}
+		out[i] = -1
+		if mv != newest {
+			out[i] = newestAt
+		}
+	}
+	return out
 }

@@ -65,6 +65,8 @@ func hint(err error) string {
 		return "do not use it; an admin runs configsync repair to put back the last state this machine accepted (configsync verify lists the commits)"
 	case errors.Is(err, scopes.ErrNothingToRepair):
 		return "nothing to do (configsync verify shows the store's state)"
+	case errors.As(err, new(*scopes.PutBackError)):
+		return "the upgrade would vouch for it: revert it with git, or remove or rewrite what it changed with the previous configsync, then upgrade"
 	case errors.Is(err, scopes.ErrUpgradeRefused):
 		return "run configsync verify --full, fix what it lists, then upgrade"
 	case errors.Is(err, scopes.ErrAdminsRejected):

@@ -30,6 +30,8 @@ func logCmd() *command {
 					switch {
 					case e.Refused:
 						who = fmt.Sprintf("%s <%s> (refused here: not a member's)", e.Author, e.Email)
+					case e.Format1:
+						who = fmt.Sprintf("%s <%s> (format 1: signer not checked)", e.Author, e.Email)
 					case !e.Member:
 						who = fmt.Sprintf("%s <%s> (not a member)", e.Author, e.Email)
 					}

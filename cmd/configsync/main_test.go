@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -52,6 +53,21 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			e.Setenv("ALICE_FPR", testkeys.AliceFingerprint)
 			e.Setenv("BOB_FPR", testkeys.BobFingerprint)
 			e.Setenv("CI_FPR", testkeys.CIFingerprint)
+			e.Setenv("CAROL_FPR", testkeys.CarolFingerprint)
+			// Fixtures kept beside the scripts (testdata/format1: a store
+			// made by the previous release).
+			testdata, err := filepath.Abs("testdata")
+			if err != nil {
+				return err
+			}
+			e.Setenv("TESTDATA", testdata)
+			// OpenPGP.js for the interop check, when a developer has
+			// installed it in $OPENPGPJS_DIR (npm install openpgp); see
+			// [openpgpjs]. Only node's own variable is passed: scripts
+			// check that nothing named like a secret reaches git.
+			if haveOpenPGPjs() {
+				e.Setenv("NODE_PATH", filepath.Join(os.Getenv("OPENPGPJS_DIR"), "node_modules"))
+			}
 			keys := filepath.Join(e.WorkDir, "keys")
 			if err := os.MkdirAll(keys, 0o700); err != nil {
 				return err
@@ -65,9 +81,13 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 		},
 		Cmds: scriptCommands(),
 		// [root]: running as root, where mode 000 does not stop reads.
+		// [openpgpjs]: node and OpenPGP.js in $OPENPGPJS_DIR/node_modules.
 		Condition: func(cond string) (bool, error) {
-			if cond == "root" {
+			switch cond {
+			case "root":
 				return os.Geteuid() == 0, nil
+			case "openpgpjs":
+				return haveOpenPGPjs(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -86,4 +106,18 @@ func testKeyFiles() map[string][]byte {
 		"gpgv4.pub.asc": testkeys.GPGv4Public(),
 		"rsa2048.asc":   testkeys.RSA2048(),
 	}
+}
+
+// haveOpenPGPjs reports whether the interop scripts can run OpenPGP.js:
+// node on PATH and the openpgp package under $OPENPGPJS_DIR.
+func haveOpenPGPjs() bool {
+	dir := os.Getenv("OPENPGPJS_DIR")
+	if dir == "" {
+		return false
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(dir, "node_modules", "openpgp", "package.json"))
+	return err == nil
 }
