@@ -95,7 +95,7 @@ join) rm -rf "$B" && mkdir -p "$B/cs" && cp "$A/cs/identity.asc" "$B/cs/" ;;
 esac
 EOF
 
-declare -A MS
+declare -A MS CPU
 NAMES="version verify-0 verify-1 log-5 pull-1 init-join verify-full"
 for n in $SIZES; do
 	echo
@@ -111,39 +111,49 @@ for n in $SIZES; do
 	[ "$got" = "$n" ] || die "B's store has $got commits, want $n"
 
 	measure "version ($n)" "$RUNS" "" "$CS" version
-	MS[version:$n]=$MEDIAN_MS
+	MS[version:$n]=$MEDIAN_MS CPU[version:$n]=${CPU_MS:-0}
 	as "$B" "$CS" verify | grep -q '^Verified 0 commits' || die "verify at 0 new commits did not say so"
 	as "$B" measure "verify-0 ($n)" "$RUNS" "" "$CS" verify
-	MS[verify-0:$n]=$MEDIAN_MS
+	MS[verify-0:$n]=$MEDIAN_MS CPU[verify-0:$n]=${CPU_MS:-0}
 	as "$B" measure "verify-1 ($n)" "$RUNS" "bash '$WORK/prep.sh' '$CS' '$A' '$B' verify" "$CS" verify
-	MS[verify-1:$n]=$MEDIAN_MS
+	MS[verify-1:$n]=$MEDIAN_MS CPU[verify-1:$n]=${CPU_MS:-0}
 	as "$B" "$CS" verify | grep -q '^Verified 1 commit,' || die "verify-1 did not verify exactly 1 new commit"
 	as "$B" "$CS" -q pull >/dev/null
 	[ "$(as "$B" "$CS" log -n 5 | grep -c '^[0-9a-f]\{12\} ')" = 5 ] || die "log -n 5 did not show 5 commits"
 	as "$B" measure "log-5 ($n)" "$RUNS" "" "$CS" log -n 5
-	MS[log-5:$n]=$MEDIAN_MS
+	MS[log-5:$n]=$MEDIAN_MS CPU[log-5:$n]=${CPU_MS:-0}
 	before=$(git --git-dir="$B/cs/store.git" rev-parse refs/heads/configsync)
 	as "$B" measure "pull-1 ($n)" "$RUNS" "bash '$WORK/prep.sh' '$CS' '$A' '$B' pull" "$CS" pull
-	MS[pull-1:$n]=$MEDIAN_MS
+	MS[pull-1:$n]=$MEDIAN_MS CPU[pull-1:$n]=${CPU_MS:-0}
 	after=$(git --git-dir="$B/cs/store.git" rev-parse refs/heads/configsync)
 	[ "$after" = "$(git --git-dir="$remote" rev-parse refs/heads/configsync)" ] || die "B's pull did not reach the remote's tip"
 	[ "$(git --git-dir="$B/cs/store.git" rev-list --count "$before..$after")" = $((RUNS + 1)) ] || die "expected one new commit per pull"
 	measure "init-join ($n)" "$RUNS" "bash '$WORK/prep.sh' '$CS' '$A' '$C' join" \
 		"$CS" --home "$C/cs" -q init --remote "$remote" --trust "$FPR"
-	MS[init-join:$n]=$MEDIAN_MS
+	MS[init-join:$n]=$MEDIAN_MS CPU[init-join:$n]=${CPU_MS:-0}
 	as "$B" measure "verify-full ($n)" "$RUNS" "" "$CS" verify --full
-	MS[verify-full:$n]=$MEDIAN_MS
+	MS[verify-full:$n]=$MEDIAN_MS CPU[verify-full:$n]=${CPU_MS:-0}
 done
 
-echo
-echo "medians in ms; load at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+# table TITLE ARRAY: one row per command, one column per size, then the
+# ratio of the largest to the smallest, with and without the floor.
+table() {
+	local -n v=$2
+	echo
+	echo "$1"
+	printf '%-12s' command
+	for n in $SIZES; do printf '%12s' "$n"; done
+	printf '%12s%16s\n' "$last/$first" "(minus floor)"
+	for name in $NAMES; do
+		printf '%-12s' "$name"
+		for n in $SIZES; do printf '%12.1f' "${v[$name:$n]}"; done
+		awk -v a="${v[$name:$first]}" -v b="${v[$name:$last]}" -v fa="${v[version:$first]}" -v fb="${v[version:$last]}" \
+			'BEGIN { if (a > 0) printf "%12.2f", b / a; if (a - fa > 0) printf "%16.2f", (b - fb) / (a - fa); print "" }'
+	done
+}
 first=${SIZES%% *} last=${SIZES##* }
-printf '%-12s' command
-for n in $SIZES; do printf '%12s' "$n"; done
-printf '%12s%16s\n' "$last/$first" "(minus floor)"
-for name in $NAMES; do
-	printf '%-12s' "$name"
-	for n in $SIZES; do printf '%12.1f' "${MS[$name:$n]}"; done
-	awk -v a="${MS[$name:$first]}" -v b="${MS[$name:$last]}" -v fa="${MS[version:$first]}" -v fb="${MS[version:$last]}" \
-		'BEGIN { printf "%12.2f", b / a; if (a - fa > 0) printf "%16.2f", (b - fb) / (a - fa); print "" }'
-done
+echo
+echo "load at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+table "wall time, median of $RUNS runs (ms)" MS
+[ -n "${CPU_MS:-}" ] && table "CPU time (user+sys), mean of $RUNS runs (ms): on a loaded machine, wall time also measures the neighbours" CPU
+exit 0
