@@ -215,6 +215,12 @@ func (v *Vault) sync(ctx context.Context) error {
 		}
 		return &FetchError{Remote: gitstore.Redact(v.store.RemoteURL()), Err: err}
 	}
+	// Each fetch leaves a pack; roll the small ones up so that reads stay
+	// flat however often this machine pulls. Best effort: a failure
+	// leaves packs that only cost time. Never in the user's repository.
+	if v.cfg.Store.Repo == "" {
+		_ = v.store.CompactPacks(ctx)
+	}
 	if remote.IsZero() {
 		return nil
 	}
