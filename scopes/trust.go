@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/configsync/configsync/gitstore"
@@ -247,8 +248,12 @@ func checkEnvKeys(prev, next *chainState, e Environment) error {
 	}
 	if _, ok := changed(keyPath); ok {
 		wrapped, _ := next.tree.Read(keyPath)
-		if err := recipientsAmong(wrapped, next.readers(e.Tier)); err != "" {
-			return next.refusal("", "puts back a key of %q that is encrypted to %s, who does not hold tier %s", e.Name, next.labelID(err), e.Tier)
+		if id := recipientsAmong(wrapped, next.readers(e.Tier)); id != "" {
+			who := next.labelID(id)
+			if former := prev.labelID(id); !strings.HasPrefix(former, "key ") && strings.HasPrefix(who, "key ") {
+				who = former + " (no member now)" // removed since: name them
+			}
+			return next.refusal("", "puts back a key of %q that is encrypted to %s, who does not hold tier %s", e.Name, who, e.Tier)
 		}
 	}
 	return nil

@@ -62,7 +62,7 @@ func hint(err error) string {
 	case errors.As(err, &unpinned):
 		return "pin them with CONFIGSYNC_ADMINS=FPR[,FPR] (configsync team list shows them) or [store] admins in the repository's configsync.toml"
 	case errors.As(err, &refusedAt), errors.As(err, &trustErr):
-		return "do not use it; an admin runs configsync repair to put back the last state this machine accepted (configsync verify lists the commits)"
+		return "do not use it; an admin runs configsync repair on a machine that accepted an earlier state (configsync verify lists the commits)"
 	case errors.Is(err, scopes.ErrNothingToRepair):
 		return "nothing to do (configsync verify shows the store's state)"
 	case errors.As(err, new(*scopes.PutBackError)):
