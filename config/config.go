@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path"
 	"path/filepath"
@@ -399,19 +400,33 @@ func lineOf(data []byte, key string) int {
 }
 
 // WriteFileAtomic writes data to path with mode 0600: a temp file in the
-// same directory (named with TempMarker), fsynced, renamed into place, then the directory synced,
-// so a reader sees the old file or the new one, never a torn one, and a
-// crash keeps one of them. The directory must exist.
-func WriteFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+TempMarker+"*")
+// same directory (named with TempMarker), fsynced, renamed into place,
+// then the directory synced, so a reader sees the old file or the new
+// one, never a torn one, and a crash keeps one of them. The directory
+// must exist.
+func WriteFileAtomic(path string, data []byte) error {
+	root, err := os.OpenRoot(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	return WriteFileIn(root, filepath.Base(path), data)
+}
+
+// WriteFileIn is WriteFileAtomic for rel inside root, every step through
+// root: nothing lands outside it, even through a symlink that appeared
+// meanwhile. rel's directory must exist.
+func WriteFileIn(root *os.Root, rel string, data []byte) (err error) {
+	parent := filepath.Dir(rel)
+	tmp := filepath.Join(parent, filepath.Base(rel)+TempMarker+strconv.FormatUint(rand.Uint64(), 36))
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(f.Name())
+			root.Remove(tmp)
 		}
 	}()
 	if err := f.Chmod(0o600); err != nil {
@@ -426,10 +441,10 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(f.Name(), path); err != nil {
+	if err := root.Rename(tmp, rel); err != nil {
 		return err
 	}
-	if d, err := os.Open(dir); err == nil {
+	if d, err := root.Open(parent); err == nil {
 		d.Sync() // best effort: make the rename durable
 		d.Close()
 	}

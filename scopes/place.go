@@ -4,12 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/configsync/configsync/config"
@@ -181,10 +179,10 @@ func readTarget(dir, rel, display, shownDir string) ([]byte, error) {
 	return root.ReadFile(rel)
 }
 
-// writeTarget writes data at rel inside dir, atomically (temp file 0600
-// named by tempName, fsync, rename), every step through os.Root: nothing lands outside dir
-// even if a symlink appeared since readTarget looked.
-func writeTarget(dir, rel string, data []byte) (err error) {
+// writeTarget writes data at rel inside dir, atomically
+// (config.WriteFileIn), every step through os.Root: nothing lands outside
+// dir even if a symlink appeared since readTarget looked.
+func writeTarget(dir, rel string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -198,37 +196,7 @@ func writeTarget(dir, rel string, data []byte) (err error) {
 	if err := root.MkdirAll(parent, 0o700); err != nil {
 		return err
 	}
-	tmp := filepath.Join(parent, tempName(filepath.Base(rel), strconv.FormatUint(rand.Uint64(), 36)))
-	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			root.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := root.Rename(tmp, rel); err != nil {
-		return err
-	}
-	if d, err := root.Open(parent); err == nil {
-		d.Sync() // best effort: make the rename durable
-		d.Close()
-	}
-	return nil
+	return config.WriteFileIn(root, rel, data)
 }
 
 // placeable adds, for each stored item of a project that is not tracked

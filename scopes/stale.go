@@ -19,12 +19,6 @@ var processStart = time.Now()
 // (a fetch writing one holds the machine lock, as pull does now).
 const stalePackAge = time.Hour
 
-// tempName is the temp file an item's file is written through: its own
-// name first, so .env* ignore patterns and the pre-commit guard match it.
-func tempName(base, random string) string {
-	return base + config.TempMarker + random
-}
-
 // staleTarget reports whether name, in a directory where pull writes the
 // item files bases, is a temp file a killed configsync left there: ours
 // (NAME.tmp-configsync-*) or an older version's (.NAME.tmp-*).

@@ -27,7 +27,7 @@ func TestTempName(t *testing.T) {
 		{"id_ed25519", "id_ed25519*", false},
 	}
 	for _, tt := range tests {
-		name := tempName(tt.base, "1x2y3z")
+		name := tt.base + config.TempMarker + "1x2y3z" // as config.WriteFileIn names it
 		if ok, _ := path.Match(tt.pattern, name); !ok {
 			t.Errorf("%s: %q does not match %q", tt.base, name, tt.pattern)
 		}
