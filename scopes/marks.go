@@ -216,22 +216,7 @@ func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []
 		skipped = append(skipped, Skipped{Commit: r.Commit, Reason: r.Error()})
 	}
 	if last.commit != tip {
-		// The tip itself was refused: name the first commit refused
-		// since the last one accepted (an earlier one was undone).
-		byCommit := map[string]*TrustError{}
-		for _, r := range refused {
-			byCommit[r.Commit] = r
-		}
-		pending := refused[len(refused)-1]
-		for _, e := range entries { // newest first
-			if e.Hash == last.commit {
-				break
-			}
-			if r := byCommit[e.Hash.String()]; r != nil {
-				pending = r
-			}
-		}
-		return nil, nil, v.refuse(m, tip, pending)
+		return nil, nil, v.refuse(m, tip, firstRefusedSince(last.commit, entries, refused))
 	}
 	prev = last
 	if !v.ephemeral {
@@ -341,4 +326,24 @@ func (v *Vault) authorOf(ctx context.Context, commit gitstore.Hash) string {
 		return ""
 	}
 	return entryAuthor(entries[0])
+}
+
+// firstRefusedSince names why a tip was refused: the first commit refused
+// after the last one accepted (an earlier refusal was undone by then).
+// entries are newest first; refused is not empty.
+func firstRefusedSince(accepted gitstore.Hash, entries []gitstore.LogEntry, refused []*TrustError) *TrustError {
+	byCommit := map[string]*TrustError{}
+	for _, r := range refused {
+		byCommit[r.Commit] = r
+	}
+	first := refused[len(refused)-1]
+	for _, e := range entries {
+		if e.Hash == accepted {
+			break
+		}
+		if r := byCommit[e.Hash.String()]; r != nil {
+			first = r
+		}
+	}
+	return first
 }
