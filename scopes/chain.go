@@ -67,12 +67,14 @@ func readChainState(ctx context.Context, s *gitstore.Store, commit gitstore.Hash
 	if err != nil {
 		return nil, err
 	}
-	return stateOfTree(commit, author, tree)
+	return stateOfTree(commit, author, tree, nil)
 }
 
 // stateOfTree parses the manifest, member keys and indexes of a format 2
-// tree. A state that cannot be parsed is refused as a whole.
-func stateOfTree(commit gitstore.Hash, author string, tree *gitstore.Tree) (*chainState, error) {
+// tree. A state that cannot be parsed is refused as a whole. known, if
+// not nil, caches member keys by blob across the states of a walk: the
+// same key file is parsed once.
+func stateOfTree(commit gitstore.Hash, author string, tree *gitstore.Tree, known map[gitstore.Hash]*keyring.PublicKey) (*chainState, error) {
 	refuse := func(format string, args ...any) error {
 		return &TrustError{Commit: commit.String(), Author: author, What: fmt.Sprintf(format, args...)}
 	}
@@ -96,12 +98,25 @@ func stateOfTree(commit gitstore.Hash, author string, tree *gitstore.Tree) (*cha
 		if !isFingerprint(m.Fingerprint) {
 			return nil, refuse("%s: member %q has no valid fingerprint", membersPath, m.Name)
 		}
-		keyData, err := tree.Read(keysDir + "/" + m.Fingerprint + ".asc")
-		if err != nil {
+		keyPath := keysDir + "/" + m.Fingerprint + ".asc"
+		blob, ok := tree.Blob(keyPath)
+		if !ok {
 			return nil, refuse("no public key for member %s", m.Label())
 		}
-		pub, err := keyring.ReadPublicKey(keyData)
-		if err != nil || pub.Fingerprint() != m.Fingerprint {
+		pub := known[blob]
+		if pub == nil {
+			keyData, err := tree.Read(keyPath)
+			if err != nil {
+				return nil, refuse("no public key for member %s", m.Label())
+			}
+			if pub, err = keyring.ReadPublicKey(keyData); err != nil {
+				return nil, refuse("the key file of member %s does not match its fingerprint", m.Label())
+			}
+			if known != nil {
+				known[blob] = pub
+			}
+		}
+		if pub.Fingerprint() != m.Fingerprint {
 			return nil, refuse("the key file of member %s does not match its fingerprint", m.Label())
 		}
 		st.keys[m.Fingerprint] = pub

@@ -57,7 +57,7 @@ func (v *Vault) requirePins() error {
 
 // loadChained fills a snapshot of a format 2 store from its signed state.
 func (v *Vault) loadChained(snap *snapshot) error {
-	st, err := stateOfTree(snap.tip, "", snap.tree)
+	st, err := stateOfTree(snap.tip, "", snap.tree, nil)
 	if err != nil {
 		return err
 	}

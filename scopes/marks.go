@@ -194,7 +194,7 @@ func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []
 		}
 	}
 	if prev == nil {
-		st, err := stateOfTree(tip, v.authorOf(ctx, tip), tree)
+		st, err := stateOfTree(tip, v.authorOf(ctx, tip), tree, nil)
 		var signer *keyring.PublicKey
 		if err == nil {
 			signer, err = checkState(st, v.pinnedKeys(st), now)
@@ -273,6 +273,7 @@ func (e *RefusedError) Error() string {
 func (v *Vault) walkChain(ctx context.Context, prev *chainState, entries []gitstore.LogEntry, format1 func(gitstore.LogEntry)) (*chainState, []*TrustError, error) {
 	read := func(h gitstore.Hash) ([]byte, error) { return v.store.ReadBlob(ctx, h) }
 	now := v.opts.Now()
+	known := map[gitstore.Hash]*keyring.PublicKey{} // member keys parsed once per walk
 	var refused []*TrustError
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
@@ -289,7 +290,7 @@ func (v *Vault) walkChain(ctx context.Context, prev *chainState, entries []gitst
 				continue
 			}
 		}
-		st, err := stateOfTree(e.Hash, author, tree)
+		st, err := stateOfTree(e.Hash, author, tree, known)
 		if err == nil {
 			if prev == nil {
 				_, err = checkState(st, st.admins(), now)

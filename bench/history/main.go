@@ -7,8 +7,8 @@
 //
 // D/home is the $CONFIGSYNC_HOME of a local-only store (D/home/store.git)
 // made by Alice (internal/testkeys), D/user her $HOME with one project,
-// D/user/git/app, of -items env files. Commit 1 is init, commit 2 the
-// first push of every item, and each further commit a push of one changed
+// D/user/git/app, of -items env files. Commit 1 is init, commit 2 env
+// create development, commit 3 the first push of every item, and each further commit a push of one changed
 // item, in turn. D/identity.asc is Alice's key and D/admin.fpr her
 // fingerprint, for the CLI to use the store; D/commits.txt lists the
 // commits oldest first, so that a store of any length up to N is one
@@ -91,14 +91,21 @@ func run(dir string, commits, items int) error {
 	if _, err := v.Init(ctx, scopes.InitOptions{}); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
+	// The brief's second step, commit 2: init creates no environment.
+	if _, err := v.CreateEnvironment(ctx, "development", scopes.TierDev, false); err != nil {
+		return fmt.Errorf("env create: %w", err)
+	}
+	if _, err := v.UseEnvironment(ctx, "development"); err != nil {
+		return fmt.Errorf("env use: %w", err)
+	}
 	if _, err := v.AddEnv(project, ""); err != nil {
 		return fmt.Errorf("add env: %w", err)
 	}
 	start := time.Now()
-	for i := 2; i <= commits; i++ {
-		if i > 2 {
+	for i := 3; i <= commits; i++ {
+		if i > 3 {
 			// one item changes per commit, each in turn
-			if err := writeItem(project, (i-3)%items, i); err != nil {
+			if err := writeItem(project, (i-4)%items, i); err != nil {
 				return err
 			}
 		}
@@ -115,10 +122,10 @@ func run(dir string, commits, items int) error {
 			return fmt.Errorf("push %d made no commit", i)
 		}
 		if i%1000 == 0 {
-			fmt.Fprintf(os.Stderr, "history: %d commits, %.1f ms a push\n", i, float64(time.Since(start).Milliseconds())/float64(i-1))
+			fmt.Fprintf(os.Stderr, "history: %d commits, %.1f ms a push\n", i, float64(time.Since(start).Milliseconds())/float64(i-2))
 		}
 	}
-	fmt.Fprintf(os.Stderr, "history: %d commits in %s (%.2f ms a push)\n", commits, time.Since(start).Round(time.Millisecond), float64(time.Since(start).Microseconds())/1000/float64(commits-1))
+	fmt.Fprintf(os.Stderr, "history: %d commits in %s (%.2f ms a push)\n", commits, time.Since(start).Round(time.Millisecond), float64(time.Since(start).Microseconds())/1000/float64(commits-2))
 	return writeOutputs(dir, opts.Home, id)
 }
 
