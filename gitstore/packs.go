@@ -169,10 +169,10 @@ func (s *Store) writePackfile(ctx context.Context, objs []plumbing.EncodedObject
 	return nil
 }
 
-// EncodedObject implements storer.EncodedObjectStorer: a read that finds
+// goGitObject reads an object through go-git's storage: a read that finds
 // its pack gone (rolled up by another configsync meanwhile) re-reads the
 // pack list once and tries again.
-func (r *renameRefs) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+func (r *renameRefs) goGitObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
 	obj, err := r.Storage.EncodedObject(t, h)
 	if err != nil && !errors.Is(err, plumbing.ErrObjectNotFound) {
 		r.Reindex()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -19,6 +20,7 @@ import (
 type renameRefs struct {
 	*filesystem.Storage
 	gitDir string
+	packs  *packReader
 }
 
 // CheckAndSetReference implements storer.ReferenceStorer: go-git's fetch
@@ -82,4 +84,32 @@ func writeRef(f *os.File, content, refPath string) error {
 		return err
 	}
 	return os.Rename(f.Name(), refPath)
+}
+
+// EncodedObject implements storer.EncodedObjectStorer: a loose object
+// from go-git, a packed one through packReader (packread.go), which does
+// not load every pack index whole; go-git again for anything else.
+func (r *renameRefs) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	hex := h.String()
+	if _, err := r.Filesystem().Stat(path.Join("objects", hex[:2], hex[2:])); err == nil || r.packs == nil {
+		return r.goGitObject(t, h)
+	}
+	obj, ok, err := r.packs.get(h)
+	if err != nil || !ok {
+		return r.goGitObject(t, h)
+	}
+	if t != plumbing.AnyObject && obj.Type() != t {
+		return nil, plumbing.ErrObjectNotFound
+	}
+	return obj, nil
+}
+
+// Close releases the packs both readers keep open.
+func (r *renameRefs) Close() error {
+	if r.packs != nil {
+		r.packs.mu.Lock()
+		r.packs.close()
+		r.packs.mu.Unlock()
+	}
+	return r.Storage.Close()
 }

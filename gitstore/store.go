@@ -181,6 +181,7 @@ func Open(path, branch string) (*Store, error) {
 			filesystem.Options{MaxOpenDescriptors: maxOpenPacks}),
 		gitDir: gitDir,
 	}
+	st.packs = &packReader{st: st.Storage}
 	repo, err := git.Open(st, nil)
 	if err != nil {
 		return nil, fmt.Errorf("gitstore: open %s: %w", gitDir, err)
