@@ -321,18 +321,7 @@ func (s *Store) writeObjects(ctx context.Context, objs []*plumbing.MemoryObject)
 		}
 		return nil
 	}
-	w, err := pw.PackfileWriter()
-	if err != nil {
-		return fmt.Errorf("gitstore: write pack: %w", err)
-	}
-	if err := writePack(ctx, w, objs); err != nil {
-		_ = w.Close()
-		return fmt.Errorf("gitstore: write pack: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("gitstore: write pack: %w", err)
-	}
-	return nil
+	return writePackfile(ctx, pw, objs)
 }
 
 // writePack writes objs as a version 2 packfile of whole objects: no delta

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
 // Every fetch leaves one packfile, and go-git looks an object up in each
@@ -61,7 +62,7 @@ func (s *Store) CompactPacks(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.writePackfile(ctx, objs); err != nil {
+	if err := writePackfile(ctx, s.st.(*renameRefs), objs); err != nil {
 		return err
 	}
 	// The new pack holds every object of the old ones: drop those (a
@@ -152,10 +153,9 @@ func (s *Store) packObjects(ctx context.Context, packs []packInfo) ([]plumbing.E
 	return out, nil
 }
 
-// writePackfile writes objs as one packfile (see writePack).
-func (s *Store) writePackfile(ctx context.Context, objs []plumbing.EncodedObject) error {
-	fs := s.st.(*renameRefs)
-	w, err := fs.PackfileWriter()
+// writePackfile writes objs as one packfile of st (see writePack).
+func writePackfile[O plumbing.EncodedObject](ctx context.Context, st storer.PackfileWriter, objs []O) error {
+	w, err := st.PackfileWriter()
 	if err != nil {
 		return fmt.Errorf("gitstore: write pack: %w", err)
 	}
