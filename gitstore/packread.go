@@ -246,7 +246,6 @@ func (c *cached[K]) put(k K, o packed) {
 // lazyIndex is a version 2 pack index searched in place (gitformat-pack).
 type lazyIndex struct {
 	data  []byte
-	count int
 	names int // offsets of the tables in data
 	offs  int
 	large int
@@ -274,7 +273,7 @@ func readIndex(st *filesystem.Storage, name string) (*lazyIndex, error) {
 		return nil, fmt.Errorf("gitstore: %s is not a version 2 pack index", name)
 	}
 	n := int(binary.BigEndian.Uint32(data[8+255*4:]))
-	ix := &lazyIndex{data: data, count: n, names: 8 + 256*4}
+	ix := &lazyIndex{data: data, names: 8 + 256*4}
 	ix.offs = ix.names + 24*n // after the names and their CRC-32s
 	ix.large = ix.offs + 4*n
 	if len(data) < ix.large+40 {
