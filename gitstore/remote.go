@@ -122,8 +122,40 @@ func (s *Store) RemoteTip(ctx context.Context) (Hash, error) {
 // Fetch fetches the remote branch into refs/remotes/origin/<branch> and
 // returns its tip: the zero Hash if the remote has no such branch (an empty
 // repository, say). The local branch is not moved; see SetTip.
+//
+// In a shallow store (see FetchDepth) Fetch also checks that it received
+// every object of the new commits, and fetches the missing history when
+// it did not (see completeSince).
 func (s *Store) Fetch(ctx context.Context, auth *Auth) (Hash, error) {
-	return s.fetch(ctx, auth, 0)
+	shallow, err := s.Shallow()
+	if err != nil {
+		return Hash{}, err
+	}
+	if !shallow {
+		return s.fetch(ctx, auth, 0)
+	}
+	before, err := s.readRef(s.trackingRef())
+	if err != nil {
+		return Hash{}, err
+	}
+	tip, err := s.fetch(ctx, auth, 0)
+	if err != nil {
+		// A pack whose deltas lean on objects from before the boundary
+		// cannot be read here; with the whole history it can.
+		if uerr := s.Unshallow(ctx, auth); uerr != nil {
+			return Hash{}, err
+		}
+		return s.readRef(s.trackingRef())
+	}
+	if cerr := s.completeSince(ctx, before, tip); cerr != nil {
+		if ctx.Err() != nil {
+			return Hash{}, ctx.Err()
+		}
+		if err := s.Unshallow(ctx, auth); err != nil {
+			return Hash{}, err
+		}
+	}
+	return tip, nil
 }
 
 func (s *Store) fetch(ctx context.Context, auth *Auth, depth int) (Hash, error) {

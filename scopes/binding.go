@@ -93,6 +93,9 @@ func (v *Vault) history(ctx context.Context, snap *snapshot) (*history, error) {
 	snap.trust.mu.Lock()
 	defer snap.trust.mu.Unlock()
 	if !snap.trust.once {
+		if err := v.fullHistory(ctx); err != nil {
+			return nil, err
+		}
 		snap.trust.hist, snap.trust.err = loadHistory(ctx, v.store, snap.tip, v.opts.Now)
 		snap.trust.once = true
 	}

@@ -127,7 +127,15 @@ func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
 		return nil, err
 	}
 	if s.RemoteURL() != "" {
-		remote, err := s.Fetch(ctx, v.opts.GitAuth)
+		var remote gitstore.Hash
+		if tip.IsZero() && o.Repo == "" {
+			// A join fetches the last commits only: its cost does not
+			// grow with the history (the few commands that need all of
+			// it fetch the rest, see fullHistory).
+			remote, err = s.FetchDepth(ctx, v.opts.GitAuth, joinDepth)
+		} else {
+			remote, err = s.Fetch(ctx, v.opts.GitAuth)
+		}
 		if err != nil {
 			return nil, err // it names the remote
 		}
@@ -219,6 +227,28 @@ func (v *Vault) join(ctx context.Context, tip gitstore.Hash, id *keyring.Private
 				break
 			}
 		}
+	}
+	return nil
+}
+
+// joinDepth is how many commits of history a join fetches: enough for
+// `log -n` as people use it, constant however long the history is.
+const joinDepth = 50
+
+// fullHistory makes the local store hold every commit, for the commands
+// that read all of it (verify --full, a removal's exposure report,
+// upgrade, a log longer than what a join fetched): a store joined
+// shallow fetches the rest from its remote once.
+func (v *Vault) fullHistory(ctx context.Context) error {
+	if v.ephemeral || v.store == nil || v.store.RemoteURL() == "" {
+		return nil
+	}
+	shallow, err := v.store.Shallow()
+	if err != nil || !shallow {
+		return err
+	}
+	if err := v.store.Unshallow(ctx, v.opts.GitAuth); err != nil {
+		return &FetchError{Remote: gitstore.Redact(v.store.RemoteURL()), Err: err}
 	}
 	return nil
 }

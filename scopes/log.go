@@ -114,6 +114,15 @@ func (v *Vault) logChained(ctx context.Context, snap *snapshot, env string, n in
 	}
 	var out []LogEntry
 	for from := snap.tip; !from.IsZero() && (n <= 0 || len(out) < n); {
+		if !v.store.HasCommit(from) {
+			// The boundary of a join's shallow history: fetch the rest.
+			if err := v.fullHistory(ctx); err != nil {
+				return nil, err
+			}
+			if !v.store.HasCommit(from) {
+				break // a --remote read: its tip is all there is
+			}
+		}
 		batch, err := v.store.Log(ctx, from, max(n, 16))
 		if err != nil {
 			return nil, err

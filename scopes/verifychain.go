@@ -20,6 +20,11 @@ func (v *Vault) verifyChained(ctx context.Context, tip gitstore.Hash, full bool,
 	if err != nil {
 		return err
 	}
+	if full {
+		if err := v.fullHistory(ctx); err != nil {
+			return err
+		}
+	}
 	var prev *chainState
 	var entries []gitstore.LogEntry
 	switch base, perr := gitstore.ParseHash(m.Commit); {

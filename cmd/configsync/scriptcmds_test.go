@@ -110,5 +110,20 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"githttp":   cmdGithttp,
 		"gitssh":    cmdGitssh,
 		"gitstop":   cmdGitstop,
+		// pushmany N FILE: N pushes, each after writing COUNTER=i to
+		// FILE (a tracked env file): a history N commits longer.
+		"pushmany": cmdPushmany,
+	}
+}
+
+func cmdPushmany(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: pushmany N FILE")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	for i := 1; i <= n; i++ {
+		ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte("COUNTER="+strconv.Itoa(i)+"\n"), 0o600))
+		ts.Check(ts.Exec("configsync", "-q", "push"))
 	}
 }
