@@ -19,7 +19,8 @@
 #   verify-1    B, 1 new commit fetched (plain git) and not yet verified
 #   log-5       B, log -n 5
 #   pull-1      B, pull with 1 new commit on the remote (A pushed it)
-#   init-join   a fresh home: init --remote --trust FPR (full fetch)
+#   init-join   a fresh home: init --remote --trust FPR (shallow: the
+#               last 50 commits, docs/decisions.md)
 #   verify-full B, verify --full: walks every commit, expected to grow
 #
 # Prints a table of medians (ms), the ratio 10,000/100 of each, and the
