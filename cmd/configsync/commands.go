@@ -13,6 +13,6 @@ func commands() []*command {
 		logCmd(), verifyCmd(), repairCmd(), upgradeCmd(),
 		hooksInstallCmd(), hooksUninstallCmd(), hooksPreCommitCmd(), hooksScanCmd(),
 		configSetCmd(), configGetCmd(), configListCmd(), configUnsetCmd(),
-		completionCmd(), versionCmd(), helpCmd(),
+		completionCmd(), manCmd(), versionCmd(), helpCmd(),
 	}
 }
