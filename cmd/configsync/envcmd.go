@@ -85,9 +85,10 @@ func envUseCmd() *command {
 
 func envStatusCmd() *command {
 	return &command{
-		name: "env status", args: "",
+		name: "env status", args: "[--json]",
 		summary: "show the active environment and the available ones",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			asJSON := jsonFlag(fs)
 			return func(ctx context.Context, a *app, args []string) error {
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
@@ -98,6 +99,9 @@ func envStatusCmd() *command {
 					return err
 				}
 				active := v.Config().Environment
+				if *asJSON {
+					return a.printJSON(environmentsJSON(envs, active))
+				}
 				line := "Active: none (choose one with configsync env use NAME)"
 				var names []string
 				for _, e := range envs {
@@ -116,9 +120,10 @@ func envStatusCmd() *command {
 
 func envListCmd() *command {
 	return &command{
-		name: "env list", args: "",
+		name: "env list", args: "[--json]",
 		summary: "list environments with their tier, protection and key generation",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			asJSON := jsonFlag(fs)
 			return func(ctx context.Context, a *app, args []string) error {
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
@@ -127,6 +132,9 @@ func envListCmd() *command {
 				envs, err := v.Environments(ctx)
 				if err != nil {
 					return err
+				}
+				if *asJSON {
+					return a.printJSON(environmentsJSON(envs, v.Config().Environment))
 				}
 				width := 0
 				for _, e := range envs {

@@ -154,15 +154,19 @@ func keysExportCmd() *command {
 
 func keysShowCmd() *command {
 	return &command{
-		name: "keys show", args: "",
+		name: "keys show", args: "[--json]",
 		summary: "show your identity and its membership",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			asJSON := jsonFlag(fs)
 			return func(ctx context.Context, a *app, args []string) error {
 				id, err := a.loadIdentity()
 				if err != nil {
 					return err
 				}
 				pub := id.Public()
+				if *asJSON {
+					return a.keysShowJSON(ctx, id.Fingerprint(), pub)
+				}
 				a.out("Identity: %s <%s>", pub.Name(), pub.Email())
 				a.out("Fingerprint: %s", id.Fingerprint())
 				a.out("Key: OpenPGP v%d", pub.Version())
@@ -209,4 +213,25 @@ func flagsOf(m scopes.Member) string {
 		s += ", ci"
 	}
 	return s
+}
+
+func (a *app) keysShowJSON(ctx context.Context, fpr string, pub *keyring.PublicKey) error {
+	doc := identityJSON{Name: pub.Name(), Email: pub.Email(), Fingerprint: fpr, KeyVersion: pub.Version()}
+	v, err := a.openVault(ctx, "", "")
+	if err != nil {
+		return err
+	}
+	if v.HasStore() {
+		m, err := v.Me(ctx)
+		var nm *scopes.NotMemberError
+		switch {
+		case errors.As(err, &nm):
+			doc.Member = &identityMemberJSON{Tiers: []string{}}
+		case err != nil:
+			return err
+		default:
+			doc.Member = &identityMemberJSON{Member: true, Tiers: memberToJSON(m, "").Tiers, Admin: m.Admin, CI: m.CI}
+		}
+	}
+	return a.printJSON(doc)
 }

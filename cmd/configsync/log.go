@@ -9,13 +9,14 @@ import (
 
 func logCmd() *command {
 	return &command{
-		name: "log", args: "[--env E] [-n N]",
+		name: "log", args: "[--env E] [-n N] [--json]",
 		summary: "history: when, who, which items and key names (never values)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var env string
 			var n int
 			fs.StringVar(&env, "env", "", "only changes to this environment")
 			fs.IntVarP(&n, "max-count", "n", 0, "show at most N changes")
+			asJSON := jsonFlag(fs)
 			return func(ctx context.Context, a *app, args []string) error {
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
@@ -24,6 +25,9 @@ func logCmd() *command {
 				entries, err := v.Log(ctx, env, n)
 				if err != nil {
 					return err
+				}
+				if *asJSON {
+					return a.printJSON(logToJSON(entries))
 				}
 				for _, e := range entries {
 					who := e.Author

@@ -113,6 +113,8 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		// pushmany N FILE: N pushes, each after writing COUNTER=i to
 		// FILE (a tracked env file): a history N commits longer.
 		"pushmany": cmdPushmany,
+		// jsonpath PATH WANT (jsonpath_test.go): --json output.
+		"jsonpath": cmdJSONPath,
 	}
 }
 

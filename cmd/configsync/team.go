@@ -185,9 +185,10 @@ func (a *app) printRotation(rep *scopes.RotationReport) {
 
 func teamListCmd() *command {
 	return &command{
-		name: "team list", args: "",
+		name: "team list", args: "[--json]",
 		summary: "list members: name, email, fingerprint, tiers, admin, ci (device keys grouped by email)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			asJSON := jsonFlag(fs)
 			return func(ctx context.Context, a *app, args []string) error {
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
@@ -200,6 +201,13 @@ func teamListCmd() *command {
 				mine := ""
 				if me, err := v.Me(ctx); err == nil {
 					mine = me.Fingerprint
+				}
+				if *asJSON {
+					doc := teamJSON{Members: []memberJSON{}}
+					for _, m := range members {
+						doc.Members = append(doc.Members, memberToJSON(m, mine))
+					}
+					return a.printJSON(doc)
 				}
 				for _, group := range groupByEmail(members) {
 					head := group[0].Label()

@@ -12,10 +12,11 @@ import (
 
 func verifyCmd() *command {
 	return &command{
-		name: "verify", args: "[--full]",
+		name: "verify", args: "[--full] [--json]",
 		summary: "check every signature and the manifest chain of the store",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			full := fs.Bool("full", false, "check every commit from the first, not only those this machine has not verified yet")
+			asJSON := jsonFlag(fs)
 			return func(ctx context.Context, a *app, args []string) error {
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
@@ -24,6 +25,15 @@ func verifyCmd() *command {
 				rep, err := v.Verify(ctx, *full)
 				if err != nil {
 					return err
+				}
+				if *asJSON {
+					if err := a.printJSON(verifyToJSON(rep)); err != nil {
+						return err
+					}
+					if len(rep.Problems) > 0 {
+						return verifyFailed(len(rep.Problems))
+					}
+					return nil
 				}
 				for _, p := range rep.Problems {
 					printLine(a.env.Stderr, "configsync: %s", p)
@@ -35,7 +45,7 @@ func verifyCmd() *command {
 					a.info("Not checked (your key cannot read them): %s", strings.Join(rep.Skipped, ", "))
 				}
 				if len(rep.Problems) > 0 {
-					return fmt.Errorf("verify found %d %s: the store may have been tampered with; compare with an admin", len(rep.Problems), plural(len(rep.Problems), "problem", "problems"))
+					return verifyFailed(len(rep.Problems))
 				}
 				a.out("Verified %d %s, %d manifest %s, %d environment key %s and %d item %s.", rep.Commits, plural(rep.Commits, "commit", "commits"),
 					rep.Manifests, plural(rep.Manifests, "version", "versions"), rep.Keys, plural(rep.Keys, "version", "versions"),
@@ -48,4 +58,9 @@ func verifyCmd() *command {
 			}
 		},
 	}
+}
+
+// verifyFailed is verify's refusal when it found n problems.
+func verifyFailed(n int) error {
+	return fmt.Errorf("verify found %d %s: the store may have been tampered with; compare with an admin", n, plural(n, "problem", "problems"))
 }
