@@ -214,11 +214,17 @@ func defaultHome(getenv func(string) string) string {
 	return filepath.Join(getenv("HOME"), ".config", "configsync")
 }
 
-// out prints a line to stdout unless --quiet.
+// out prints a line to stdout unless --quiet, its ✓ or ✗ in colour on
+// a terminal (colour.go).
 func (a *app) out(format string, args ...any) {
-	if !a.quiet {
-		printLine(a.env.Stdout, format, args...)
+	if a.quiet {
+		return
 	}
+	line := printable(fmt.Sprintf(format, args...))
+	if a.colour() {
+		line = paint(line)
+	}
+	fmt.Fprintln(a.env.Stdout, line)
 }
 
 // info prints a line to stderr unless --quiet.

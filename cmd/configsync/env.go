@@ -24,6 +24,9 @@ type Env struct {
 	// IsTerminal reports whether stdin and stderr are a terminal (for
 	// prompts and confirmations).
 	IsTerminal func() bool
+	// StdoutIsTerminal reports whether stdout is a terminal (for colour);
+	// nil means no.
+	StdoutIsTerminal func() bool
 	// ReadPassword reads a line from the terminal without echo.
 	ReadPassword func() ([]byte, error)
 }
@@ -52,6 +55,7 @@ func SystemEnv() *Env {
 		IsTerminal: func() bool {
 			return term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stderr.Fd()))
 		},
-		ReadPassword: func() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) },
+		StdoutIsTerminal: func() bool { return term.IsTerminal(int(os.Stdout.Fd())) },
+		ReadPassword:     func() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) },
 	}
 }

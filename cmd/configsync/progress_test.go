@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -39,14 +40,15 @@ func TestProgress(t *testing.T) {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
 		env := &Env{
-			Stdin:        strings.NewReader(""),
-			Stdout:       &stdout,
-			Stderr:       &stderr,
-			Getenv:       func(k string) string { return vars[k] },
-			Environ:      func() []string { return nil },
-			Now:          time.Now,
-			IsTerminal:   func() bool { return terminal },
-			ReadPassword: func() ([]byte, error) { return nil, fmt.Errorf("no terminal") },
+			Stdin:            strings.NewReader(""),
+			Stdout:           &stdout,
+			Stderr:           &stderr,
+			Getenv:           func(k string) string { return vars[k] },
+			Environ:          func() []string { return nil },
+			Now:              time.Now,
+			IsTerminal:       func() bool { return terminal },
+			StdoutIsTerminal: func() bool { return terminal },
+			ReadPassword:     func() ([]byte, error) { return nil, fmt.Errorf("no terminal") },
 		}
 		if code := Main(args, env); code != 0 {
 			t.Fatalf("configsync %s: exit %d\n%s%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
@@ -69,9 +71,15 @@ func TestProgress(t *testing.T) {
 	writeItems()
 	run(false, "add", "env", dir)
 
-	_, stderr := run(true, "push")
-	if !strings.Contains(stderr, "Encrypting items: 100% (60/60), done.\n") || !strings.Contains(stderr, "\r") {
-		t.Errorf("push of 60 items on a terminal: no progress on stderr:\n%q", stderr)
+	stdout, stderr := run(true, "push")
+	if !regexp.MustCompile(`Encrypting items: 100% \(60/60\), [0-9]+/s, done.\n$`).MatchString(stderr) || !strings.Contains(stderr, "\r") {
+		t.Errorf("push of 60 items on a terminal: no progress (count and rate) on stderr:\n%q", stderr)
+	}
+	if !strings.Contains(stdout, "\x1b[32m✓\x1b[0m ~/git/many/.env.item00") {
+		t.Errorf("push on a terminal: no green ✓:\n%q", stdout)
+	}
+	if n := strings.Count(stdout, "\x1b["); n != 2*60 {
+		t.Errorf("push on a terminal: %d escape sequences, want one colour and one reset per item line:\n%q", n, stdout)
 	}
 
 	for _, tc := range []struct {
@@ -89,6 +97,24 @@ func TestProgress(t *testing.T) {
 		stdout, stderr := run(tc.terminal, tc.args...)
 		if stderr != "" || strings.Contains(stdout, "\r") {
 			t.Errorf("%s: push printed progress:\nstdout %q\nstderr %q", tc.name, stdout, stderr)
+		}
+		if !tc.terminal && strings.Contains(stdout, "\x1b") {
+			t.Errorf("%s: colour without a terminal:\n%q", tc.name, stdout)
+		}
+	}
+	vars["CI"] = ""
+
+	// NO_COLOR (no-color.org) and TERM=dumb: progress still, colour never.
+	for _, v := range [][2]string{{"NO_COLOR", "1"}, {"TERM", "dumb"}} {
+		writeItems()
+		vars[v[0]] = v[1]
+		stdout, stderr := run(true, "push")
+		delete(vars, v[0])
+		if strings.Contains(stdout, "\x1b") || !strings.Contains(stdout, "✓ ~/git/many/.env.item00") {
+			t.Errorf("%s=%s: colour in the output:\n%q", v[0], v[1], stdout)
+		}
+		if !strings.Contains(stderr, "done.") {
+			t.Errorf("%s=%s: no progress:\n%q", v[0], v[1], stderr)
 		}
 	}
 }
