@@ -40,6 +40,10 @@ type PrivateKey struct {
 // once.
 type PublicKey struct {
 	entity *openpgp.Entity
+	// ids are the fingerprints and key ids of the primary key and its
+	// subkeys as RecipientKeyIDs reports them, worked out once: checking
+	// a message's recipients against a team is then a set lookup.
+	ids []string
 }
 
 // newConfig is the single go-crypto configuration of this package. now is
@@ -182,7 +186,19 @@ func publicOf(e *openpgp.Entity) (*PublicKey, error) {
 	if err := checkEntity(pe); err != nil {
 		return nil, err
 	}
-	return &PublicKey{entity: pe}, nil
+	return &PublicKey{entity: pe, ids: keyIDs(pe)}, nil
+}
+
+func keyIDs(e *openpgp.Entity) []string {
+	keys := []*packet.PublicKey{e.PrimaryKey}
+	for _, sk := range e.Subkeys {
+		keys = append(keys, sk.PublicKey)
+	}
+	var ids []string
+	for _, k := range keys {
+		ids = append(ids, strings.ToUpper(hex.EncodeToString(k.Fingerprint)), fmt.Sprintf("%016X", k.KeyId))
+	}
+	return ids
 }
 
 // ReadPublicKey reads one armored or binary public key. A secret key is

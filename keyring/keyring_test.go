@@ -457,6 +457,14 @@ func TestRewrap(t *testing.T) {
 	if mode, err := MessageMode(added); err != nil || mode != ModeAES256GCM {
 		t.Errorf("mode after rewrap %q, %v", mode, err)
 	}
+	// The recipients that stay keep their packets byte for byte: adding
+	// one member to a team of n writes one packet, not n.
+	before, after := packetsOf(t, orig), packetsOf(t, added)
+	for i := range 2 {
+		if !bytes.Equal(orig[before[i].off:before[i+1].off], added[after[i].off:after[i+1].off]) {
+			t.Errorf("session key packet %d was rewritten", i)
+		}
+	}
 
 	// Remove bob.
 	removed, err := Rewrap(added, f.carol, pubs(f.alice, f.carol))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -367,8 +368,10 @@ func classify(err error) error {
 }
 
 // Rewrap gives ciphertext's session key, decrypted with key, to exactly the
-// recipients in to: it writes new public-key encrypted session key packets
-// and copies the encrypted data packet byte for byte. No plaintext is
+// recipients in to: it keeps the session key packets of the recipients
+// that stay (adding a member to a team of n costs one new packet, not
+// n), writes new ones for the others, drops the rest, and copies the
+// encrypted data packet byte for byte. No plaintext is
 // produced and the signature inside stays valid. A recipient not in to
 // cannot decrypt the result (though it could decrypt older copies: removing
 // a member needs a new key and re-encryption).
@@ -403,9 +406,25 @@ func Rewrap(ciphertext []byte, key *PrivateKey, to []*PublicKey) ([]byte, error)
 	}
 	defer clear(sessionKey)
 
+	kept := map[string][]byte{} // a recipient key id: its packet as it is
+	for _, raw := range msg.pkesks {
+		if id := pkeskRecipient(raw); id != "" {
+			kept[id] = raw
+		}
+	}
 	var out bytes.Buffer
 	for _, r := range recipients {
 		enc, err := r.entity.EncryptionKeyWithError(time.Time{}, cfg)
+		if err == nil {
+			if raw, ok := kept[strings.ToUpper(hex.EncodeToString(enc.PublicKey.Fingerprint))]; ok {
+				out.Write(raw)
+				continue
+			}
+			if raw, ok := kept[fmt.Sprintf("%016X", enc.PublicKey.KeyId)]; ok {
+				out.Write(raw)
+				continue
+			}
+		}
 		if err != nil {
 			return nil, &UnsupportedKeyError{Fingerprint: r.Fingerprint(), Reason: "no usable encryption key"}
 		}
@@ -619,42 +638,55 @@ func RecipientKeyIDs(ciphertext []byte) ([]string, error) {
 	}
 	ids := make([]string, 0, len(msg.pkesks))
 	for _, raw := range msg.pkesks {
-		p, err := packet.Read(bytes.NewReader(raw))
+		ek, err := readPKESK(raw)
 		if err != nil {
-			return nil, fmt.Errorf("%w: session key packet: %v", ErrMalformed, err)
+			return nil, err
 		}
-		ek, ok := p.(*packet.EncryptedKey)
-		if !ok {
-			return nil, fmt.Errorf("%w: unexpected session key packet", ErrMalformed)
-		}
-		switch {
-		case len(ek.KeyFingerprint) > 0:
-			ids = append(ids, strings.ToUpper(hex.EncodeToString(ek.KeyFingerprint)))
-		case ek.KeyId != 0:
-			ids = append(ids, fmt.Sprintf("%016X", ek.KeyId))
-		default:
-			ids = append(ids, "")
-		}
+		ids = append(ids, recipientOf(ek))
 	}
 	return ids, nil
+}
+
+func readPKESK(raw []byte) (*packet.EncryptedKey, error) {
+	p, err := packet.Read(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("%w: session key packet: %v", ErrMalformed, err)
+	}
+	ek, ok := p.(*packet.EncryptedKey)
+	if !ok {
+		return nil, fmt.Errorf("%w: unexpected session key packet", ErrMalformed)
+	}
+	return ek, nil
+}
+
+// recipientOf is the key a session key packet names: its fingerprint
+// (v6), else its key id, upper-case hex; "" for an anonymous one.
+func recipientOf(ek *packet.EncryptedKey) string {
+	switch {
+	case len(ek.KeyFingerprint) > 0:
+		return strings.ToUpper(hex.EncodeToString(ek.KeyFingerprint))
+	case ek.KeyId != 0:
+		return fmt.Sprintf("%016X", ek.KeyId)
+	}
+	return ""
+}
+
+// pkeskRecipient is recipientOf a raw packet, "" when it cannot tell.
+func pkeskRecipient(raw []byte) string {
+	ek, err := readPKESK(raw)
+	if err != nil {
+		return ""
+	}
+	return recipientOf(ek)
 }
 
 // Matches reports whether id, a fingerprint or 16-digit key id as
 // [RecipientKeyIDs] reports them (any case), names p's primary key or one of
 // its subkeys.
 func (p *PublicKey) Matches(id string) bool {
-	if id == "" {
-		return false
-	}
-	id = strings.ToUpper(id)
-	keys := []*packet.PublicKey{p.entity.PrimaryKey}
-	for _, sk := range p.entity.Subkeys {
-		keys = append(keys, sk.PublicKey)
-	}
-	for _, k := range keys {
-		if id == strings.ToUpper(hex.EncodeToString(k.Fingerprint)) || id == fmt.Sprintf("%016X", k.KeyId) {
-			return true
-		}
-	}
-	return false
+	return id != "" && slices.Contains(p.ids, strings.ToUpper(id))
 }
+
+// IDs lists the fingerprints and 16-digit key ids of p's primary key and
+// subkeys, upper-case, as [RecipientKeyIDs] reports them.
+func (p *PublicKey) IDs() []string { return slices.Clone(p.ids) }

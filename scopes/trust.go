@@ -267,15 +267,16 @@ func recipientsAmong(msg []byte, readers []*keyring.PublicKey) string {
 	if err != nil {
 		return "?"
 	}
-	for _, id := range ids {
-		ok := false
-		for _, k := range readers {
-			if k != nil && k.Matches(id) {
-				ok = true
-				break
+	known := map[string]bool{}
+	for _, k := range readers {
+		if k != nil {
+			for _, kid := range k.IDs() {
+				known[kid] = true
 			}
 		}
-		if !ok {
+	}
+	for _, id := range ids {
+		if id == "" || !known[id] {
 			if id == "" {
 				return "anonymous"
 			}
