@@ -19,6 +19,8 @@
 #   verify-1    B, 1 new commit fetched (plain git) and not yet verified
 #   log-5       B, log -n 5
 #   pull-1      B, pull with 1 new commit on the remote (A pushed it)
+#   push-1      A, push of one changed item
+#   export-remote  CI: export --remote with pins, no home (a depth-1 fetch)
 #   init-join   a fresh home: init --remote --trust FPR (shallow: the
 #               last 50 commits, docs/decisions.md)
 #   verify-full B, verify --full: walks every commit, expected to grow
@@ -88,6 +90,7 @@ new_commit() { # A pushes one changed item
 }
 case $what in
 pull) new_commit ;;
+push) printf 'SERVICE_01_SECRET=%s\n' "$(date +%s%N)" >"$A/git/app/.env.1" ;; # A then pushes it, timed
 verify) # B accepts all it has, then fetches one new commit with plain git
 	HOME=$B CONFIGSYNC_HOME=$B/cs "$CS" -q pull >/dev/null
 	new_commit
@@ -97,7 +100,7 @@ esac
 EOF
 
 declare -A MS CPU
-NAMES="version verify-0 verify-1 log-5 pull-1 init-join verify-full"
+NAMES="version verify-0 verify-1 log-5 pull-1 push-1 export-remote init-join verify-full"
 for n in $SIZES; do
 	echo
 	echo "== $n commits (load $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -130,6 +133,13 @@ for n in $SIZES; do
 	after=$(git --git-dir="$B/cs/store.git" rev-parse refs/heads/configsync)
 	[ "$after" = "$(git --git-dir="$remote" rev-parse refs/heads/configsync)" ] || die "B's pull did not reach the remote's tip"
 	[ "$(git --git-dir="$B/cs/store.git" rev-list --count "$before..$after")" = $((RUNS + 1)) ] || die "expected one new commit per pull"
+	as "$A" "$CS" -q pull >/dev/null # A takes B's history of pulls' commits first
+	as "$A" measure "push-1 ($n)" "$RUNS" "bash '$WORK/prep.sh' '$CS' '$A' '$B' push" "$CS" push
+	MS[push-1:$n]=$MEDIAN_MS CPU[push-1:$n]=${CPU_MS:-0}
+	# CI: no home, a shallow read of the remote into memory, pins given.
+	CONFIGSYNC_IDENTITY=$(cat "$gen/identity.asc") CONFIGSYNC_ADMINS=$FPR as "$WORK/ci$n" \
+		measure "export-remote ($n)" "$RUNS" "" "$CS" export --remote "$remote" --env development --project app --format json
+	MS[export-remote:$n]=$MEDIAN_MS CPU[export-remote:$n]=${CPU_MS:-0}
 	measure "init-join ($n)" "$RUNS" "bash '$WORK/prep.sh' '$CS' '$A' '$C' join" \
 		"$CS" --home "$C/cs" -q init --remote "$remote" --trust "$FPR"
 	MS[init-join:$n]=$MEDIAN_MS CPU[init-join:$n]=${CPU_MS:-0}
@@ -158,5 +168,11 @@ first=${SIZES%% *} last=${SIZES##* }
 echo
 echo "load at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 table "wall time, median of $RUNS runs (ms)" MS
+# The same medians for bench/chart (bench/scale.sh draws them).
+for n in $SIZES; do
+	for name in $NAMES; do
+		[ "$name" = version ] || printf 'history\t%s\t%s\t%s\n' "$n" "$name" "${MS[$name:$n]}"
+	done
+done >"$OUT/history.tsv"
 [ -n "${CPU_MS:-}" ] && table "CPU time (user+sys), mean of $RUNS runs (ms): on a loaded machine, wall time also measures the neighbours" CPU
 exit 0
