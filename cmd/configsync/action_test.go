@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/configsync/configsync/internal/gittest"
 	"github.com/configsync/configsync/internal/testkeys"
 )
 
@@ -697,4 +698,52 @@ func equalVars(got map[string]string, want []kv) bool {
 		}
 	}
 	return true
+}
+
+// TestActionGitToken: the git-token input reads an HTTPS-style remote
+// (HTTP basic auth, the token as password); an empty input leaves the
+// job's own CONFIGSYNC_GIT_TOKEN alone; the token is in no log.
+func TestActionGitToken(t *testing.T) {
+	action, root := readAction(t)
+	w := newActionWorld(t)
+	const token = "ghp-action-token-31337"
+	srv, err := gittest.HTTP(filepath.Dir(w.remote), "*", token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	remote := srv.URL + filepath.Base(w.remote)
+	tests := []struct {
+		name    string
+		input   string // git-token
+		jobEnv  string // the job's CONFIGSYNC_GIT_TOKEN
+		succeed bool
+	}{
+		{"input", token, "", true},
+		{"job's variable, empty input", "", token, true},
+		{"none", "", "", false},
+		{"wrong", "wrong-token", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := slices.Clone(w.base)
+			if tt.jobEnv != "" {
+				base = append(base, "CONFIGSYNC_GIT_TOKEN="+tt.jobEnv)
+			}
+			r := newRunner(t, action, root, map[string]string{}, base)
+			r.actionRef = "v1.2.3"
+			r.inputs = map[string]string{"identity": w.identity, "remote": remote, "env": "staging",
+				"admins": testkeys.AliceFingerprint, "git-token": tt.input}
+			err := r.run()
+			if (err == nil) != tt.succeed {
+				t.Fatalf("run: %v, want success %v; log:\n%s", err, tt.succeed, r.log.String())
+			}
+			if tt.succeed && !equalVars(r.envMap(), w.values) {
+				t.Errorf("$GITHUB_ENV gives %q", r.envMap())
+			}
+			if strings.Contains(r.log.String(), token) {
+				t.Errorf("the token is in the log:\n%s", r.log.String())
+			}
+		})
+	}
 }
