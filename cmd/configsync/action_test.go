@@ -272,7 +272,7 @@ func (r *ghRunner) later(script string) error {
 	return r.step(fmt.Sprint("later", r.n), "", "bash", script, nil)
 }
 
-// env returns the variables a later step sees, the last of each name.
+// envMap returns the variables a later step sees, the last of each name.
 func (r *ghRunner) envMap() map[string]string {
 	m := map[string]string{}
 	for _, v := range r.env {
@@ -345,13 +345,11 @@ func readString(t *testing.T, path string) string {
 
 func copyTree(t *testing.T, from, to string) {
 	t.Helper()
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := exec.Command("cp", "-a", from+"/.", to+"/").CombinedOutput(); err != nil {
-		if err := os.MkdirAll(to, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if out, err = exec.Command("cp", "-a", from+"/.", to+"/").CombinedOutput(); err != nil {
-			t.Fatalf("cp %s %s: %v\n%s", from, to, err, out)
-		}
+		t.Fatalf("cp %s %s: %v\n%s", from, to, err, out)
 	}
 }
 
