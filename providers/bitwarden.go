@@ -211,14 +211,17 @@ func (b *Bitwarden) Write(ctx context.Context, it Item, data []byte) error {
 }
 
 func (b *Bitwarden) create(ctx context.Context, it Item, data []byte) error {
-	note := bwNewNote{
-		Type: bwTypeNote, Name: it.Title, Notes: string(data), Fields: []any{},
-	}
-	body, err := json.Marshal(note)
+	body, err := bwCreateRequest(it.Title, data)
 	if err != nil {
 		return err
 	}
 	return b.send(ctx, "create item", body, data, "create", "item")
+}
+
+// bwCreateRequest is the JSON of `bw create item` for a new note (the
+// real CLI's test checks it against bw's own item template).
+func bwCreateRequest(title string, data []byte) ([]byte, error) {
+	return json.Marshal(bwNewNote{Type: bwTypeNote, Name: title, Notes: string(data), Fields: []any{}})
 }
 
 func (b *Bitwarden) edit(ctx context.Context, it Item, data []byte) error {

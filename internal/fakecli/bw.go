@@ -299,9 +299,11 @@ func (r *bwRun) logout() error {
 }
 
 // bwStatus is what bw status prints, in bw's order; logged out, bw
-// leaves out the user.
+// leaves out the user. serverUrl is null on the default cloud server: bw
+// prints its environment's base URL, which only a configured server has
+// (checked against the real bw in providers/bw_real_test.go).
 type bwStatus struct {
-	ServerURL string  `json:"serverUrl"`
+	ServerURL *string `json:"serverUrl"`
 	LastSync  *string `json:"lastSync"`
 	UserEmail string  `json:"userEmail,omitempty"`
 	UserID    string  `json:"userId,omitempty"`
@@ -309,7 +311,10 @@ type bwStatus struct {
 }
 
 func (r *bwRun) status() error {
-	st := bwStatus{ServerURL: cmp.Or(r.st.Server, bwDefaultServer), Status: "unauthenticated"}
+	st := bwStatus{Status: "unauthenticated"}
+	if r.st.Server != "" {
+		st.ServerURL = &r.st.Server
+	}
 	if r.st.LoggedIn {
 		st.UserEmail, st.UserID, st.Status = r.st.Account.Email, r.st.Account.UserID, "locked"
 		if r.st.LastSync != "" {
