@@ -112,3 +112,13 @@ func (st *syncState) record(abs, env, blob, mac string, doc *docState) {
 	f.HMAC = mac
 	f.Envs[env] = envState{Blob: blob, HMAC: mac, Doc: doc}
 }
+
+// lastSync is what this machine last synced of the file in env: false
+// when it never did (f may be nil).
+func (f *fileState) lastSync(env string) (envState, bool) {
+	if f == nil {
+		return envState{}, false
+	}
+	s, ok := f.Envs[env]
+	return s, ok && s.Blob != ""
+}

@@ -114,7 +114,13 @@ func hint(err error) string {
 	case errors.As(err, &local):
 		return "push them first, or re-run with --force to overwrite them"
 	case errors.As(err, &conflict):
-		return "run configsync pull, merge your change, then push"
+		return "run configsync pull (it merges the store's changes into your file), then push again"
+	case errors.As(err, new(*scopes.PullConflictError)):
+		return "keep yours with configsync pull --ours, or take the store's with configsync pull --theirs (yours then goes to a backup)"
+	case errors.As(err, new(*scopes.DeletedInStoreError)):
+		return "run configsync pull to remove it here, or put it back with configsync push --re-add"
+	case errors.As(err, new(*scopes.NoBackupError)):
+		return "configsync restore-backup --list shows the backups kept"
 	case errors.As(err, &untrusted):
 		return "compare the manifest with an admin; run configsync verify"
 	case errors.As(err, &signer):
