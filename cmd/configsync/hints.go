@@ -48,6 +48,7 @@ func hint(err error) string {
 		dangerous      *scopes.DangerousError
 		injectOnly     *scopes.InjectOnlyError
 	)
+	var deleted *scopes.DeletedInStoreError
 	var entry *scopes.StoreEntryError
 	var escape *scopes.EscapeError
 	var envKey *scopes.EnvironmentKeyError
@@ -117,8 +118,9 @@ func hint(err error) string {
 		return "run configsync pull (it merges the store's changes into your file), then push again"
 	case errors.As(err, new(*scopes.PullConflictError)):
 		return "keep yours with configsync pull --ours, or take the store's with configsync pull --theirs (yours then goes to a backup)"
-	case errors.As(err, new(*scopes.DeletedInStoreError)):
-		return "run configsync pull to remove it here, or put it back with configsync push --re-add"
+	case errors.As(err, &deleted):
+		it := plural(len(deleted.Files), "it", "them")
+		return fmt.Sprintf("run configsync pull to remove %s here, or put %s back with configsync push --re-add", it, it)
 	case errors.As(err, new(*scopes.NoBackupError)):
 		return "configsync restore-backup --list shows the backups kept"
 	case errors.As(err, &untrusted):
