@@ -12,7 +12,7 @@ import (
 func restoreBackupCmd() *command {
 	return &command{
 		name: "restore-backup", args: "[--list] [ID|PATH]", variadic: true,
-		summary: "bring back a local file pull replaced or removed (kept 0600 under $CONFIGSYNC_HOME/backups)",
+		summary: "bring back a local file pull replaced or removed (kept in $CONFIGSYNC_HOME/backups)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var list bool
 			fs.BoolVar(&list, "list", false, "list the backups kept, oldest first")
