@@ -133,7 +133,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	removals, gone, err := v.planRemovals(st, env.Name, all, o)
+	removals, gone, err := v.planRemovals(st, env, all, o)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 		if r.stored != nil {
 			stored = r.stored
 		}
-		st.record(r.abs, env.Name, r.it.Blob.String(), st.mac(stored), r.doc)
+		st.record(r.abs, env, r.it.Project, r.it.Path, r.it.Blob.String(), st.mac(stored), r.doc)
 		item := ItemResult{Project: r.it.Project, Path: r.it.Path, Display: r.display, Type: r.it.Type, Size: len(r.data), Merged: r.merged}
 		if r.it.Type == TypeEnv {
 			if f, err := envfile.Parse(r.display, r.data); err == nil {
@@ -410,7 +410,7 @@ type removal struct {
 // planRemovals finds the tracked files whose item another member
 // deleted: removed when unchanged since the last sync (or with Force or
 // Theirs), kept with Ours; edited ones are returned as conflicts.
-func (v *Vault) planRemovals(st *syncState, env string, all []storedItem, o PullOptions) ([]*removal, []KeyChange, error) {
+func (v *Vault) planRemovals(st *syncState, env Environment, all []storedItem, o PullOptions) ([]*removal, []KeyChange, error) {
 	if o.Dest != "" {
 		return nil, nil, nil // the tracked files are not where pull writes
 	}
@@ -425,7 +425,7 @@ func (v *Vault) planRemovals(st *syncState, env string, all []storedItem, o Pull
 	var out []*removal
 	var conflicts []KeyChange
 	for _, it := range items {
-		last, synced := st.Files[it.Abs()].lastSync(env)
+		last, synced := st.Files[it.Abs()].deletedSync(env, it.Project, it.Path)
 		if inStore[it.Project+"\x00"+it.Path] || !synced {
 			continue
 		}

@@ -123,7 +123,7 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 	it := p.it
 	s, inStore := a.stored[it.Project+"\x00"+it.Path]
 	if !inStore {
-		if _, synced := a.st.Files[it.Abs()].lastSync(a.env.Name); synced && !a.reAdd {
+		if _, synced := a.st.Files[it.Abs()].deletedSync(a.env, it.Project, it.Path); synced && !a.reAdd {
 			// Another member deleted it: adding it back needs saying so.
 			a.deleted = append(a.deleted, p.display)
 			return nil, nil
@@ -162,7 +162,7 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 	}
 	switch {
 	case bytes.Equal(old, p.data):
-		a.st.record(it.Abs(), a.env.Name, s.Blob.String(), p.mac, nil)
+		a.st.record(it.Abs(), a.env, it.Project, it.Path, s.Blob.String(), p.mac, nil)
 		return nil, nil
 	case synced && last.HMAC == p.mac:
 		a.res.Upstream = append(a.res.Upstream, p.display) // only the store changed: pull brings it
@@ -278,7 +278,7 @@ func (a *pushAttempt) record() error {
 			}
 		}
 		// The blob just committed at the item's path: its ciphertext.
-		a.st.record(p.it.Abs(), a.env.Name, gitstore.BlobHash(p.ct).String(), p.mac, p.doc.state())
+		a.st.record(p.it.Abs(), a.env, p.it.Project, p.it.Path, gitstore.BlobHash(p.ct).String(), p.mac, p.doc.state())
 		r := ItemResult{Project: p.it.Project, Path: p.it.Path, Display: p.display, Type: p.it.Type, Size: len(p.data), Mode: p.mode, Merged: p.merged}
 		if p.file != nil {
 			r.Vars, r.File = p.file.Len(), p.file

@@ -107,7 +107,7 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 		s, ok := storedBy[it.Project+"\x00"+it.Path]
 		if !ok {
 			is.State, is.Keys = StateNew, changedKeys(it.Type, nil, data)
-			if last, synced := st.Files[it.Abs()].lastSync(env.Name); synced && !v.absentByMode(storedItem{Project: it.Project, Type: it.Type}) {
+			if last, synced := st.Files[it.Abs()].deletedSync(env, it.Project, it.Path); synced && !v.absentByMode(storedItem{Project: it.Project, Type: it.Type}) {
 				is.State = StateDeletedEdit // as pull decides (planRemovals)
 				if st.mac(data) == last.HMAC {
 					is.State, is.Keys = StateDeleted, nil
