@@ -102,8 +102,9 @@ func (e *ItemError) Unwrap() error { return e.Err }
 
 // KeyChange is one key that differs, named but never valued.
 type KeyChange struct {
-	Path string // the item, as shown to the user
-	Keys []string
+	Path    string // the item, as shown to the user
+	Keys    []string
+	Deleted bool // deleted in the store, edited here
 }
 
 // LocalChangesError is a pull that would overwrite local edits.
@@ -127,6 +128,54 @@ func (e *ConflictError) Error() string {
 		}
 	}
 	return "changed in the store since your last pull: " + strings.Join(names, "; ")
+}
+
+// PullConflictError is a pull of items changed both here and in the
+// store (the same keys, a file item, or an item deleted there and edited
+// here) with nothing saying which side wins.
+type PullConflictError struct{ Files []KeyChange }
+
+func (e *PullConflictError) Error() string {
+	if len(e.Files) == 1 {
+		return describeConflict(e.Files[0])
+	}
+	const most = 3
+	parts := make([]string, 0, most)
+	for _, f := range e.Files[:min(most, len(e.Files))] {
+		parts = append(parts, describeConflict(f))
+	}
+	if n := len(e.Files) - most; n > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more %s", n, plural(n, "file", "files")))
+	}
+	return fmt.Sprintf("%d files changed here and in the store: %s", len(e.Files), strings.Join(parts, "; "))
+}
+
+func describeConflict(f KeyChange) string {
+	switch {
+	case f.Deleted:
+		return f.Path + " was deleted in the store and edited here"
+	case len(f.Keys) == 0:
+		return f.Path + " changed here and in the store"
+	}
+	return fmt.Sprintf("%s: %s changed here and in the store", f.Path, CapList(f.Keys, 5))
+}
+
+// CapList joins at most max names, then says how many more there are:
+// a refusal stays one readable line however many keys it concerns.
+func CapList(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:max], ", "), len(names)-max)
+}
+
+// DeletedInStoreError is a push of items another member deleted from the
+// store since this machine last synced them.
+type DeletedInStoreError struct{ Files []string }
+
+func (e *DeletedInStoreError) Error() string {
+	n := len(e.Files)
+	return fmt.Sprintf("%s %s deleted from the store by another member since your last sync", CapList(e.Files, 5), plural(n, "was", "were"))
 }
 
 // UntrustedManifestError is a team manifest not signed by a trusted admin.

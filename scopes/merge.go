@@ -1,6 +1,7 @@
 package scopes
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,20 +17,12 @@ import (
 // machine's last sync). It returns the merged bytes, or the keys in
 // conflict.
 func (v *Vault) mergeItem(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string, ours, theirs []byte) ([]byte, []string, error) {
-	h, err := gitstore.ParseHash(baseBlob)
+	base, err := v.readBase(ctx, snap, env, id, key, baseBlob)
 	if err != nil {
 		return nil, nil, err
 	}
-	ct, err := v.store.ReadBlob(ctx, h)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read the version last synced: %w", err)
-	}
-	base, err := v.decryptBase(ctx, snap, env, id, key, ct)
-	if err != nil {
-		return nil, nil, fmt.Errorf("decrypt the version last synced: %w", err)
-	}
 	defer clear(base)
-	if isPointer(base) {
+	if base == nil {
 		// The provider keeps only the latest content: without the
 		// version both sides started from, both changes conflict.
 		return nil, keyNames(changedKeys(TypeEnv, theirs, ours)), nil
@@ -39,6 +32,29 @@ func (v *Vault) mergeItem(ctx context.Context, snap *snapshot, env Environment, 
 		return nil, keyNames(changedKeys(TypeEnv, theirs, ours)), nil
 	}
 	return merged, conflicts, err
+}
+
+// readBase decrypts the store blob this machine last synced: the version
+// both sides of a merge started from. It is nil for a provider item,
+// whose pointer does not keep that version.
+func (v *Vault) readBase(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string) ([]byte, error) {
+	h, err := gitstore.ParseHash(baseBlob)
+	if err != nil {
+		return nil, err
+	}
+	ct, err := v.store.ReadBlob(ctx, h)
+	if err != nil {
+		return nil, fmt.Errorf("read the version last synced: %w", err)
+	}
+	base, err := v.decryptBase(ctx, snap, env, id, key, ct)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt the version last synced: %w", err)
+	}
+	if isPointer(base) {
+		clear(base)
+		return nil, nil
+	}
+	return base, nil
 }
 
 // decryptBase decrypts an older version of an item: with the current
@@ -91,4 +107,154 @@ func (v *Vault) decryptBase(ctx context.Context, snap *snapshot, env Environment
 		}
 	}
 	return nil, err
+}
+
+// Side is which version of a key wins a conflict.
+type Side int
+
+// The sides of a conflict; SideNone leaves it unresolved.
+const (
+	SideNone   Side = iota
+	SideOurs        // this machine's file
+	SideTheirs      // the store's tip
+)
+
+// KeyConflict is a key both sides changed differently since the base.
+// Its values redact themselves when printed.
+type KeyConflict struct {
+	Key              string
+	Ours, Theirs     envfile.Value
+	InOurs, InTheirs bool // false: that side removed the key
+}
+
+// mergeEnv merges two edits of a dotenv file from their base, key by key
+// (envfile.Merge). Keys both sides changed differently are offered to
+// choose (nil: none resolved); the keys it leaves unresolved are
+// returned, sorted, with no result.
+func mergeEnv(base, ours, theirs []byte, choose func([]KeyConflict) map[string]Side) ([]byte, []string, error) {
+	// envfile.Merge splices a line without its end into the middle of
+	// the other file, joining two assignments: give every line one.
+	base, ours, theirs = endLine(base), endLine(ours), endLine(theirs)
+	merged, keys, err := envfile.Merge(base, ours, theirs)
+	if err != nil || len(keys) == 0 {
+		return merged, nil, err
+	}
+	of, err := envfile.Parse("ours", ours)
+	if err != nil {
+		return nil, nil, err
+	}
+	tf, err := envfile.Parse("theirs", theirs)
+	if err != nil {
+		return nil, nil, err
+	}
+	conflicts := make([]KeyConflict, len(keys))
+	for i, k := range keys {
+		c := KeyConflict{Key: k}
+		c.Ours, c.InOurs = of.Lookup(k)
+		c.Theirs, c.InTheirs = tf.Lookup(k)
+		conflicts[i] = c
+	}
+	var choice map[string]Side
+	if choose != nil {
+		choice = choose(conflicts)
+	}
+	var unresolved []string
+	for _, k := range keys {
+		if choice[k] != SideOurs && choice[k] != SideTheirs {
+			unresolved = append(unresolved, k)
+		}
+	}
+	if len(unresolved) > 0 {
+		return nil, unresolved, nil
+	}
+	// Resolve by moving the base: a key whose base already holds the
+	// losing side's value counts as changed by the winner only.
+	rebased, err := rebase(base, of, ours, tf, theirs, choice)
+	if err != nil {
+		return nil, nil, err
+	}
+	merged, keys, err = envfile.Merge(rebased, ours, theirs)
+	if err == nil && len(keys) > 0 {
+		return nil, keys, nil // cannot happen: every conflict was resolved
+	}
+	return merged, nil, err
+}
+
+// rebase is base with each chosen key's assignments replaced by the
+// losing side's last one (none if that side removed the key). Merge reads
+// the base only for its values, so where the lines go does not matter.
+func rebase(base []byte, of *envfile.File, ours []byte, tf *envfile.File, theirs []byte, choice map[string]Side) ([]byte, error) {
+	bf, err := envfile.Parse("base", base)
+	if err != nil {
+		return nil, err
+	}
+	lines := splitAfterLF(base)
+	drop := make([]bool, len(lines))
+	for _, e := range bf.Entries {
+		if _, ok := choice[e.Key]; ok {
+			for l := e.Line - 1; l < e.EndLine && l < len(lines); l++ {
+				drop[l] = true
+			}
+		}
+	}
+	var out []byte
+	for i, l := range lines {
+		if !drop[i] {
+			out = append(out, l...)
+		}
+	}
+	if len(out) > 0 && out[len(out)-1] != '\n' {
+		out = append(out, '\n')
+	}
+	oursLines, theirsLines := splitAfterLF(ours), splitAfterLF(theirs)
+	for k, side := range choice {
+		f, lines := tf, theirsLines // ours wins: the base takes theirs
+		if side == SideTheirs {
+			f, lines = of, oursLines
+		}
+		e, ok := lastAssignment(f, k)
+		if !ok {
+			continue
+		}
+		for l := e.Line - 1; l < e.EndLine && l < len(lines); l++ {
+			out = append(out, bytes.TrimPrefix(lines[l], []byte("\ufeff"))...)
+		}
+		if len(out) > 0 && out[len(out)-1] != '\n' {
+			out = append(out, '\n')
+		}
+	}
+	return out, nil
+}
+
+// endLine is data ending with a line end (its own kind), if not empty.
+func endLine(data []byte) []byte {
+	if len(data) == 0 || bytes.HasSuffix(data, []byte("\n")) {
+		return data
+	}
+	end := "\n"
+	if bytes.Contains(data, []byte("\r\n")) {
+		end = "\r\n"
+	}
+	return append(slices.Clip(data), end...)
+}
+
+// splitAfterLF splits data after every LF, keeping the line ends.
+func splitAfterLF(data []byte) [][]byte {
+	if len(data) == 0 {
+		return nil
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+func lastAssignment(f *envfile.File, key string) (envfile.Entry, bool) {
+	for i := len(f.Entries) - 1; i >= 0; i-- {
+		if f.Entries[i].Key == key {
+			return f.Entries[i], true
+		}
+	}
+	return envfile.Entry{}, false
 }

@@ -19,6 +19,9 @@ type PushOptions struct {
 	Project string
 	Filter  string // "", TypeEnv or TypeFile
 	Message string // extra text for the commit message
+	// ReAdd puts back items another member deleted from the store since
+	// this machine last synced them; without it push refuses them.
+	ReAdd bool
 	// Confirm is asked before anything in a protected environment changes;
 	// nil or false refuses with *ProtectedError.
 	Confirm func(env Environment, changes []ItemChange) bool
@@ -163,7 +166,7 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	if err != nil {
 		return nil, err
 	}
-	a := &pushAttempt{v: v, snap: snap, env: env, id: id, st: st, res: &PushResult{Env: env}, stored: map[string]storedItem{}}
+	a := &pushAttempt{v: v, snap: snap, env: env, id: id, st: st, res: &PushResult{Env: env}, stored: map[string]storedItem{}, reAdd: o.ReAdd}
 	for _, s := range stored {
 		a.stored[s.Project+"\x00"+s.Path] = s
 	}

@@ -29,6 +29,8 @@ type pushAttempt struct {
 	unchanged []*pending          // provider items unchanged here (provider.go, rewrites)
 	deletions []storedItem        // items to delete
 	local     map[string]bool     // items present on this machine
+	reAdd     bool                // PushOptions.ReAdd
+	deleted   []string            // items deleted in the store, kept here
 }
 
 // unwrap unwraps the environment key once.
@@ -100,6 +102,9 @@ func (a *pushAttempt) plan(ctx context.Context, items []TrackedItem) error {
 	if len(problems) > 0 {
 		return problems[0]
 	}
+	if len(a.deleted) > 0 {
+		return &DeletedInStoreError{Files: a.deleted}
+	}
 	if len(conflicts) > 0 {
 		return &ConflictError{Files: conflicts}
 	}
@@ -118,6 +123,11 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 	it := p.it
 	s, inStore := a.stored[it.Project+"\x00"+it.Path]
 	if !inStore {
+		if _, synced := a.st.Files[it.Abs()].deletedSync(a.env, it.Project, it.Path); synced && !a.reAdd {
+			// Another member deleted it: adding it back needs saying so.
+			a.deleted = append(a.deleted, p.display)
+			return nil, nil
+		}
 		p.isNew, p.keys = true, changedKeys(it.Type, nil, p.data)
 		a.todo = append(a.todo, p)
 		return nil, nil
@@ -152,7 +162,7 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 	}
 	switch {
 	case bytes.Equal(old, p.data):
-		a.st.record(it.Abs(), a.env.Name, s.Blob.String(), p.mac, nil)
+		a.st.record(it.Abs(), a.env, it.Project, it.Path, s.Blob.String(), p.mac, nil)
 		return nil, nil
 	case synced && last.HMAC == p.mac:
 		a.res.Upstream = append(a.res.Upstream, p.display) // only the store changed: pull brings it
@@ -268,7 +278,7 @@ func (a *pushAttempt) record() error {
 			}
 		}
 		// The blob just committed at the item's path: its ciphertext.
-		a.st.record(p.it.Abs(), a.env.Name, gitstore.BlobHash(p.ct).String(), p.mac, p.doc.state())
+		a.st.record(p.it.Abs(), a.env, p.it.Project, p.it.Path, gitstore.BlobHash(p.ct).String(), p.mac, p.doc.state())
 		r := ItemResult{Project: p.it.Project, Path: p.it.Path, Display: p.display, Type: p.it.Type, Size: len(p.data), Mode: p.mode, Merged: p.merged}
 		if p.file != nil {
 			r.Vars, r.File = p.file.Len(), p.file

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/configsync/configsync/config"
 )
@@ -39,6 +40,12 @@ type envState struct {
 	HMAC string `json:"hmac"`
 	// Doc is set for an item whose content lives in a provider.
 	Doc *docState `json:"doc,omitempty"`
+	// Item ("project/path") and Created (the environment's creation
+	// time) say which item of which environment the blob was: a file
+	// tracked again as another project, or an environment deleted and
+	// created again, is not an item deleted in the store.
+	Item    string `json:"item,omitempty"`
+	Created string `json:"created,omitempty"`
 }
 
 func (v *Vault) loadState() (*syncState, error) {
@@ -105,10 +112,31 @@ func (st *syncState) file(abs string) *fileState {
 	return f
 }
 
-// record notes that abs now holds content matching blob of env; doc is
-// the provider document that holds it, nil for the store itself.
-func (st *syncState) record(abs, env, blob, mac string, doc *docState) {
+// record notes that abs now holds content matching blob, item project/
+// path of env; doc is the provider document that holds it, nil for the
+// store itself.
+func (st *syncState) record(abs string, env Environment, project, path, blob, mac string, doc *docState) {
 	f := st.file(abs)
 	f.HMAC = mac
-	f.Envs[env] = envState{Blob: blob, HMAC: mac, Doc: doc}
+	f.Envs[env.Name] = envState{Blob: blob, HMAC: mac, Doc: doc, Item: project + "/" + path, Created: envCreated(env)}
+}
+
+func envCreated(env Environment) string { return env.Created.UTC().Format(time.RFC3339Nano) }
+
+// lastSync is what this machine last synced of the file in env: false
+// when it never did (f may be nil).
+func (f *fileState) lastSync(env string) (envState, bool) {
+	if f == nil {
+		return envState{}, false
+	}
+	s, ok := f.Envs[env]
+	return s, ok && s.Blob != ""
+}
+
+// deletedSync is the last sync of item project/path in env, if this
+// machine synced that very item (same project, same incarnation of the
+// environment): when the store no longer holds it, it was deleted there.
+func (f *fileState) deletedSync(env Environment, project, path string) (envState, bool) {
+	s, ok := f.lastSync(env.Name)
+	return s, ok && s.Item == project+"/"+path && s.Created == envCreated(env)
 }

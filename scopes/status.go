@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/configsync/configsync/envfile"
+	"github.com/configsync/configsync/keyring"
 )
 
 // ItemState says what push and pull would do with one item.
@@ -17,7 +19,10 @@ const (
 	StateModified     ItemState = "modified locally"   // push would send it
 	StateNew          ItemState = "not in the store"   // push would add it
 	StateStoreNewer   ItemState = "newer in the store" // pull would bring it
-	StateConflict     ItemState = "changed on both sides"
+	StateConflict     ItemState = "changed on both sides: pull needs --ours or --theirs"
+	StateMerges       ItemState = "changed on both sides: pull merges them, then push sends yours"
+	StateDeleted      ItemState = "deleted in the store: pull removes it"
+	StateDeletedEdit  ItemState = "deleted in the store, edited here: pull needs --ours (push re-adds it) or --theirs (removed)"
 	StateMissingLocal ItemState = "not on this machine" // pull would restore it
 	StateNotPlaceable ItemState = "project not tracked here"
 	StateHidden       ItemState = "in a hidden directory: pull skips it"
@@ -102,6 +107,12 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 		s, ok := storedBy[it.Project+"\x00"+it.Path]
 		if !ok {
 			is.State, is.Keys = StateNew, changedKeys(it.Type, nil, data)
+			if last, synced := st.Files[it.Abs()].deletedSync(env, it.Project, it.Path); synced && !v.absentByMode(storedItem{Project: it.Project, Type: it.Type}) {
+				is.State = StateDeletedEdit // as pull decides (planRemovals)
+				if st.mac(data) == last.HMAC {
+					is.State, is.Keys = StateDeleted, nil
+				}
+			}
 			rep.Items = append(rep.Items, is)
 			continue
 		}
@@ -126,6 +137,11 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 			is.State = StateConflict
 		}
 		is.Keys = changedKeys(it.Type, old, data)
+		if is.State == StateConflict && synced && it.Type == TypeEnv {
+			if err := v.predictMerge(ctx, snap, env, id, key, last.Blob, &is); err != nil {
+				return nil, err
+			}
+		}
 		rep.Items = append(rep.Items, is)
 	}
 	for _, s := range stored {
@@ -155,4 +171,26 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 		return nil, err
 	}
 	return rep, nil
+}
+
+// predictMerge says whether pull merges an env item changed on both
+// sides (pull.go, settle), and else which keys are in conflict.
+func (v *Vault) predictMerge(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string, is *ItemStatus) error {
+	base, err := v.readBase(ctx, snap, env, id, key, baseBlob)
+	if err != nil || base == nil {
+		return err
+	}
+	defer clear(base)
+	_, unresolved, err := mergeEnv(base, is.Local, is.Stored, nil)
+	switch {
+	case errors.Is(err, envfile.ErrUnmergeable):
+		return nil
+	case err != nil:
+		return &ItemError{Path: is.Display, Err: err}
+	case unresolved == nil:
+		is.State = StateMerges
+		return nil
+	}
+	is.Keys = slices.DeleteFunc(is.Keys, func(c envfile.Change) bool { return !slices.Contains(unresolved, c.Key) })
+	return nil
 }

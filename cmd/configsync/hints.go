@@ -48,6 +48,7 @@ func hint(err error) string {
 		dangerous      *scopes.DangerousError
 		injectOnly     *scopes.InjectOnlyError
 	)
+	var deleted *scopes.DeletedInStoreError
 	var entry *scopes.StoreEntryError
 	var escape *scopes.EscapeError
 	var envKey *scopes.EnvironmentKeyError
@@ -114,7 +115,14 @@ func hint(err error) string {
 	case errors.As(err, &local):
 		return "push them first, or re-run with --force to overwrite them"
 	case errors.As(err, &conflict):
-		return "run configsync pull, merge your change, then push"
+		return "run configsync pull (it merges the store's changes into your file), then push again"
+	case errors.As(err, new(*scopes.PullConflictError)):
+		return "keep yours with configsync pull --ours, or take the store's with configsync pull --theirs (yours then goes to a backup)"
+	case errors.As(err, &deleted):
+		it := plural(len(deleted.Files), "it", "them")
+		return fmt.Sprintf("run configsync pull to remove %s here, or put %s back with configsync push --re-add", it, it)
+	case errors.As(err, new(*scopes.NoBackupError)):
+		return "configsync restore-backup --list shows the backups kept"
 	case errors.As(err, &untrusted):
 		return "compare the manifest with an admin; run configsync verify"
 	case errors.As(err, &signer):

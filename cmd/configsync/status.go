@@ -57,7 +57,7 @@ func statusCmd() *command {
 					a.out("Nothing tracked: run configsync add env DIR")
 					return nil
 				}
-				push, pull, skip := 0, 0, 0
+				push, pull, skip, remove := 0, 0, 0, 0
 				width := 0
 				for _, it := range rep.Items {
 					width = max(width, len(it.Display))
@@ -72,14 +72,19 @@ func statusCmd() *command {
 					case it.State == scopes.StateStoreNewer && it.InjectOnly:
 						skip++
 						note = " (inject_as_env: pull skips it)"
-					case it.State == scopes.StateStoreNewer || it.State == scopes.StateMissingLocal:
+					case it.State == scopes.StateStoreNewer || it.State == scopes.StateMissingLocal || it.State == scopes.StateMerges:
 						pull++
+					case it.State == scopes.StateDeleted:
+						remove++
 					}
 					a.out("  %-*s  %s%s%s", width, it.Display, it.State, keySummary(it.Keys), note)
 				}
 				skipped := ""
+				if remove > 0 {
+					skipped = fmt.Sprintf(" and remove %d", remove)
+				}
 				if skip > 0 {
-					skipped = fmt.Sprintf(" and skip %d (inject_as_env: use configsync inject)", skip)
+					skipped += fmt.Sprintf(" and skip %d (inject_as_env: use configsync inject)", skip)
 				}
 				a.out("Push would send %d %s; pull would restore %d%s.", push, plural(push, "item", "items"), pull, skipped)
 				for _, m := range rep.InjectOnly {

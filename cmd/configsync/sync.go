@@ -17,7 +17,7 @@ import (
 
 func pushCmd() *command {
 	return &command{
-		name: "push", args: "[--filter env|file] [--env E] [--project P] [-m MSG] [--yes]",
+		name: "push", args: "[--filter env|file] [--env E] [--project P] [-m MSG] [--yes] [--re-add]",
 		summary: "encrypt and commit tracked items to the active (or given) environment",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var o scopes.PushOptions
@@ -27,6 +27,7 @@ func pushCmd() *command {
 			fs.StringVar(&o.Project, "project", "", "only this project")
 			fs.StringVarP(&o.Message, "message", "m", "", "add a note to the commit message (never put values here)")
 			fs.BoolVar(&yes, "yes", false, "confirm changes to a protected environment without a prompt")
+			fs.BoolVar(&o.ReAdd, "re-add", false, "put back items another member deleted from the store")
 			return func(ctx context.Context, a *app, args []string) error {
 				if err := scopes.ValidateFilter(o.Filter); err != nil {
 					return usagef(a.cmd, "%v", err)
@@ -97,7 +98,7 @@ func pushCmd() *command {
 
 func pullCmd() *command {
 	return &command{
-		name: "pull", args: "[--filter env|file] [--env E] [--project P] [--force] [--yes] [--dest DIR] [--remote URL|--repo DIR]",
+		name: "pull", args: "[--filter env|file] [--env E] [--project P] [--ours|--theirs|--force] [--yes] [--dest DIR] [--remote URL|--repo DIR]",
 		summary: "restore items of the active (or given) environment as files",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var o scopes.PullOptions
@@ -105,7 +106,9 @@ func pullCmd() *command {
 			fs.StringVar(&o.Filter, "filter", "", "only items of this type: env or file")
 			fs.StringVar(&o.Env, "env", "", "environment (default: the active one)")
 			fs.StringVar(&o.Project, "project", "", "only this project")
-			fs.BoolVar(&o.Force, "force", false, "overwrite local edits that were never pushed")
+			fs.BoolVar(&o.Force, "force", false, "take the store's version of everything; local edits go to a backup (configsync restore-backup)")
+			fs.BoolVar(&o.Ours, "ours", false, "where both sides changed a key (or a file), keep yours; push then sends it")
+			fs.BoolVar(&o.Theirs, "theirs", false, "where both sides changed a key (or a file), take the store's; yours goes to a backup")
 			fs.BoolVar(&o.Yes, "yes", false, "restore file items this machine never had without a prompt (a file can be code)")
 			fs.StringVar(&o.Dest, "dest", "", "restore into this directory instead of the project's")
 			fs.StringVar(&remote, "remote", "", "read the store straight from this remote (env CONFIGSYNC_REMOTE)")
@@ -117,12 +120,16 @@ func pullCmd() *command {
 				if remote != "" && repo != "" {
 					return usagef(a.cmd, "--remote and --repo exclude each other")
 				}
+				if o.Ours && (o.Theirs || o.Force) {
+					return usagef(a.cmd, "--ours excludes --theirs and --force")
+				}
 				v, err := a.openVault(ctx, a.readRemote(remote, repo), repo)
 				if err != nil {
 					return err
 				}
 				if a.env.IsTerminal() {
 					o.Confirm = a.confirmNewFiles
+					o.Choose = a.chooseKeys
 				}
 				res, err := v.Pull(ctx, o)
 				if err != nil {
@@ -132,11 +139,23 @@ func pullCmd() *command {
 					a.info("warning: %s is unreachable (%s): using the local copy from %s", st.Remote, oneLine(st.Err.Error()), age(a.env.Now(), st.Since))
 				}
 				for _, it := range res.Items {
-					if it.Type == scopes.TypeEnv {
+					switch {
+					case it.Type == scopes.TypeEnv && it.Merged:
+						a.out("✓ %s (%d %s, merged with your changes)", it.Display, it.Vars, plural(it.Vars, "variable", "variables"))
+					case it.Type == scopes.TypeEnv:
 						a.out("✓ %s (%d %s)", it.Display, it.Vars, plural(it.Vars, "variable", "variables"))
-					} else {
+					default:
 						a.out("✓ %s (%s)", it.Display, sizeOf(it.Size))
 					}
+				}
+				for _, it := range res.Kept {
+					a.out("= %s (yours kept)", it.Display)
+				}
+				for _, it := range res.Removed {
+					a.out("✗ %s (deleted in the store)", it.Display)
+				}
+				for _, b := range res.Backups {
+					a.info("Your version of %s is in backup %s: configsync restore-backup %s brings it back", b.Display, b.ID, b.ID)
 				}
 				for _, s := range res.Skipped {
 					switch {
@@ -162,16 +181,32 @@ func pullCmd() *command {
 				if n := len(res.Unchanged); n > 0 {
 					unchanged = fmt.Sprintf(" (%d already up to date)", n)
 				}
+				if n := len(res.Removed); n > 0 {
+					unchanged += fmt.Sprintf("; removed %d deleted in the store", n)
+				}
 				if res.Provider != "" {
 					a.out("Pulled %s from %s%s.", countPhrase(res.Items), res.Provider, unchanged)
 				} else {
 					a.out("Restored %s from %q scope%s.", countPhrase(res.Items), res.Env.Name, unchanged)
 				}
-				a.refreshLeakIndex(res.Env.Name, append(res.Items, res.Unchanged...))
+				if n := len(res.Kept) + countMerged(res.Items); n > 0 {
+					a.out("Your changes to %d %s are not in the store yet: run configsync push to send them.", n, plural(n, "file", "files"))
+				}
+				a.refreshLeakIndex(res.Env.Name, append(append(res.Items, res.Unchanged...), res.Removed...))
 				return nil
 			}
 		},
 	}
+}
+
+func countMerged(items []scopes.ItemResult) int {
+	n := 0
+	for _, it := range items {
+		if it.Merged {
+			n++
+		}
+	}
+	return n
 }
 
 // showProtectedChanges prints what a push would change, values masked.
