@@ -125,6 +125,9 @@ git log --oneline
 say "History: who changed what (key names, never values)"
 run configsync log -n 4
 
+say "For scripts: --json (key names and states, never values; fields in docs/json.md)"
+run configsync status --json
+
 say "Done: the vault holds only ciphertext"
 if git --git-dir "$work/secrets.git" cat-file --batch-all-objects --batch | grep -q 's3cr3t-db-pass'; then
   echo "UNEXPECTED: plaintext in the vault"; exit 1

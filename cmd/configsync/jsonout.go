@@ -169,3 +169,68 @@ func orEmpty(s []string) []string {
 	}
 	return s
 }
+
+// statusJSON is status and diff: what push and pull would do, per item,
+// with key names and kinds of change, never a value.
+type statusJSON struct {
+	Environment *envJSON     `json:"environment"` // null when none is active
+	Store       string       `json:"store,omitempty"`
+	Remote      string       `json:"remote,omitempty"`
+	Items       []statusItem `json:"items"`
+}
+
+type statusItem struct {
+	Project string `json:"project"`
+	Path    string `json:"path"`
+	Display string `json:"display"`
+	Type    string `json:"type"`
+	// State is a stable identifier (stateIDs); Summary the sentence
+	// status prints, which may be reworded.
+	State   string      `json:"state"`
+	Summary string      `json:"summary"`
+	Keys    []keyChange `json:"keys"`
+}
+
+type keyChange struct {
+	Key    string `json:"key"`
+	Change string `json:"change"` // added, removed or modified (local against the store)
+}
+
+// stateIDs name the item states for scripts.
+var stateIDs = map[scopes.ItemState]string{
+	scopes.StateUpToDate:     "up_to_date",
+	scopes.StateModified:     "modified",
+	scopes.StateNew:          "new",
+	scopes.StateStoreNewer:   "store_newer",
+	scopes.StateConflict:     "conflict",
+	scopes.StateMerges:       "merges",
+	scopes.StateDeleted:      "deleted_in_store",
+	scopes.StateDeletedEdit:  "deleted_in_store_edited",
+	scopes.StateMissingLocal: "missing_here",
+	scopes.StateNotPlaceable: "not_placeable",
+	scopes.StateHidden:       "hidden",
+	scopes.StateNewFile:      "new_file",
+	scopes.StateEscapes:      "escapes",
+	scopes.StateInjectOnly:   "inject_only",
+}
+
+func statusToJSON(rep *scopes.StatusReport, store, remote string, onlyChanged bool) statusJSON {
+	doc := statusJSON{Store: store, Remote: remote, Items: []statusItem{}}
+	if rep == nil {
+		return doc
+	}
+	env := environmentsJSON([]scopes.Environment{rep.Env}, rep.Env.Name).Environments[0]
+	doc.Environment = &env
+	for _, it := range rep.Items {
+		if onlyChanged && unchanged(it.State) {
+			continue
+		}
+		item := statusItem{Project: it.Project, Path: it.Path, Display: it.Display, Type: it.Type,
+			State: stateIDs[it.State], Summary: string(it.State), Keys: []keyChange{}}
+		for _, c := range it.Keys {
+			item.Keys = append(item.Keys, keyChange{Key: c.Key, Change: c.Kind.String()})
+		}
+		doc.Items = append(doc.Items, item)
+	}
+	return doc
+}

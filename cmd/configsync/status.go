@@ -15,11 +15,12 @@ import (
 
 func statusCmd() *command {
 	return &command{
-		name: "status", args: "",
+		name: "status", args: "[--env E] [--json]",
 		summary: "active environment, tracked items, and what push and pull would do",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var env string
 			fs.StringVar(&env, "env", "", "environment (default: the active one)")
+			asJSON := jsonFlag(fs)
 			return func(ctx context.Context, a *app, args []string) error {
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
@@ -29,6 +30,9 @@ func statusCmd() *command {
 					return scopes.ErrNoStore
 				}
 				rep, err := v.Status(ctx, env, "")
+				if *asJSON && (err == nil || errors.Is(err, scopes.ErrNoEnvironment)) {
+					return a.printJSON(statusToJSON(rep, v.StoreLocation(), v.Remote(), false))
+				}
 				if errors.Is(err, scopes.ErrNoEnvironment) {
 					if errors.Is(a.noEnvironmentYet(ctx, err), scopes.ErrNoEnvironmentYet) {
 						a.out("Active environment: none (create one with %s)", createFirstEnv)
@@ -122,7 +126,7 @@ func keySummary(cs []envfile.Change) string {
 
 func diffCmd() *command {
 	return &command{
-		name: "diff", args: "[--env E] [--project P] [--show-values]",
+		name: "diff", args: "[--env E] [--project P] [--show-values] [--json]",
 		summary: "compare local items with the store, key by key; values masked unless asked",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var env, project string
@@ -130,7 +134,11 @@ func diffCmd() *command {
 			fs.StringVar(&env, "env", "", "environment (default: the active one)")
 			fs.StringVar(&project, "project", "", "only this project")
 			fs.BoolVar(&show, "show-values", false, "print the values that differ (they are secrets)")
+			asJSON := jsonFlag(fs)
 			return func(ctx context.Context, a *app, args []string) error {
+				if *asJSON && show {
+					return usagef(a.cmd, "--json never holds values: drop --show-values")
+				}
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err
@@ -139,9 +147,12 @@ func diffCmd() *command {
 				if err != nil {
 					return err
 				}
+				if *asJSON {
+					return a.printJSON(statusToJSON(rep, v.StoreLocation(), v.Remote(), true))
+				}
 				same := true
 				for _, it := range rep.Items {
-					if it.State == scopes.StateUpToDate || it.State == scopes.StateNotPlaceable || it.State == scopes.StateInjectOnly {
+					if unchanged(it.State) {
 						continue
 					}
 					same = false
@@ -212,4 +223,9 @@ func fileDiff(it scopes.ItemStatus, show bool) string {
 		return fmt.Sprintf("~ %d %s added, %d removed (use --show-values to see them)", added, plural(added, "line", "lines"), removed)
 	}
 	return strings.Join(out, "\n")
+}
+
+// unchanged are the states diff has nothing to show for.
+func unchanged(s scopes.ItemState) bool {
+	return s == scopes.StateUpToDate || s == scopes.StateNotPlaceable || s == scopes.StateInjectOnly
 }
