@@ -24,7 +24,9 @@ func (r Runner) GitSecret(ctx context.Context, name string, data []byte, keys []
 	switch {
 	case err == nil:
 		return plain, nil
-	case errors.Is(err, keyring.ErrIntegrity), errors.Is(err, keyring.ErrTooLarge):
+	case errors.Is(err, keyring.ErrIntegrity):
+		return nil, &ValueError{File: name, Err: errors.New("modified or corrupted")}
+	case errors.Is(err, keyring.ErrTooLarge):
 		return nil, &ValueError{File: name, Err: err}
 	case errors.Is(err, keyring.ErrMalformed):
 		return nil, &ValueError{File: name, Err: errors.New("not an OpenPGP message")}
