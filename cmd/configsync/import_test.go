@@ -100,3 +100,18 @@ func TestToolEnviron(t *testing.T) {
 		t.Fatalf("toolEnviron = %q, want %q", got, want)
 	}
 }
+
+func TestSopsItemPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"secrets.enc.yaml":     "secrets.yaml",
+		".env.enc":             ".env",
+		"config/app.enc.json":  "config/app.json",
+		"a.enc.d/secrets.yaml": "a.enc.d/secrets.yaml",
+		"plain.json":           "plain.json",
+		"deploy/.env.prod.enc": "deploy/.env.prod",
+	} {
+		if got := sopsItemPath(in); got != want {
+			t.Errorf("sopsItemPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -32,7 +33,7 @@ type importOptions struct {
 func importCmd() *command {
 	return &command{
 		name: "import", variadic: true,
-		args:    "dotenvx|sops|git-secret|dotenv PATH… [--env E] [--project P] [--as-env] [--dry-run] [--yes]",
+		args:    "dotenvx|sops|git-secret|dotenv PATH… [--env E] [--project P] [--as-env] [--dry-run] [--yes] [-m MSG]",
 		summary: "move secrets in from dotenvx, sops, git-secret or plain .env files, in one push",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			var o importOptions
@@ -89,14 +90,14 @@ func (a *app) runImport(ctx context.Context, format string, paths []string, o im
 	if err != nil {
 		return err
 	}
-	io := scopes.ImportOptions{Env: o.env, Project: o.project, Dir: dir, Message: o.message}
+	opts := scopes.ImportOptions{Env: o.env, Project: o.project, Dir: dir, Message: o.message}
 	for _, s := range sources {
-		io.Items = append(io.Items, s.item)
+		opts.Items = append(opts.Items, s.item)
 	}
 	if o.dryRun {
-		return a.showImportPlan(v, io, format)
+		return a.showImportPlan(v, opts, format)
 	}
-	io.Confirm = func(env scopes.Environment, changes []scopes.ItemChange) bool {
+	opts.Confirm = func(env scopes.Environment, changes []scopes.ItemChange) bool {
 		if o.yes {
 			return true
 		}
@@ -106,7 +107,7 @@ func (a *app) runImport(ctx context.Context, format string, paths []string, o im
 		a.showProtectedChanges(env, changes)
 		return a.confirm(fmt.Sprintf("Overwrite these keys in protected %q?", env.Name))
 	}
-	res, err := v.Import(ctx, io)
+	res, err := v.Import(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -191,11 +192,10 @@ func (a *app) decryptAll(ctx context.Context, format string, files []string, dir
 		case importDotenvx:
 			item.Data, err = a.readDotenvx(f, rel)
 		case importSops:
-			item.Path = strings.Replace(rel, ".enc.", ".", 1)
-			item.Path = strings.TrimSuffix(item.Path, ".enc")
+			item.Path = sopsItemPath(rel)
 			output := ""
 			if asEnv {
-				item.Path = pathJoin(filepath.ToSlash(filepath.Dir(rel)), ".env")
+				item.Path = path.Join(path.Dir(rel), ".env")
 				output = importers.SopsJSON
 			}
 			item.Data, err = run.SopsDecrypt(ctx, rel, f, output)
@@ -276,11 +276,12 @@ func toolEnviron(environ []string) []string {
 	return out
 }
 
-func pathJoin(dir, name string) string {
-	if dir == "." || dir == "" {
-		return name
-	}
-	return dir + "/" + name
+// sopsItemPath drops ".enc" from a sops file's name (not its
+// directories): secrets.enc.yaml -> secrets.yaml, .env.enc -> .env.
+func sopsItemPath(rel string) string {
+	dir, base := path.Split(rel)
+	base = strings.Replace(base, ".enc.", ".", 1)
+	return dir + strings.TrimSuffix(base, ".enc")
 }
 
 // showImportPlan is --dry-run: each item and its key names, no values.
@@ -292,6 +293,9 @@ func (a *app) showImportPlan(v *scopes.Vault, o scopes.ImportOptions, format str
 	env := o.Env
 	if env == "" {
 		env = v.Config().Environment
+	}
+	if env == "" {
+		return scopes.ErrNoEnvironment
 	}
 	project, _ := scopes.ImportProject(o.Dir, o.Project)
 	a.out("Would import %s from %s into %q scope (project %s):", countPhrase(items), format, env, project)
