@@ -94,9 +94,10 @@ var publicKeyLine = regexp.MustCompile(`^\s*(?:export\s+)?(DOTENV_PUBLIC_KEY[A-Z
 
 // ImportDotenvx decrypts every encrypted value of f in memory and returns
 // the file as the user wrote it: comments, order and plain values kept,
-// each encrypted value replaced by its plaintext quoted so that
-// configsync's grammar reads it back exactly (no expansion), and the
-// DOTENV_PUBLIC_KEY lines with dotenvx's banner above them dropped. Any
+// each encrypted value replaced by its plaintext, quoted so that
+// configsync's grammar reads it back as dotenvx loads it (quoteValue),
+// and the DOTENV_PUBLIC_KEY lines with dotenvx's banner above them
+// dropped. Any
 // value that does not decrypt fails the whole file.
 func ImportDotenvx(f Dotenvx) ([]byte, error) {
 	lines := strings.SplitAfter(string(f.Data), "\n")
