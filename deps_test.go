@@ -27,10 +27,11 @@ var allowed = map[string][]string{
 	"keyring":           {"github.com/ProtonMail/go-crypto/"},
 	"gitstore":          {"github.com/go-git/go-git/v5"},
 	"hooks":             {module + "envfile", module + "config", "github.com/go-git/go-git/v5"},
+	"importers":         {module + "envfile", module + "keyring", "github.com/decred/dcrd/dcrec/secp256k1/"},
 	"scopes":            {module + "keyring", module + "gitstore", module + "envfile", module + "config", module + "providers"},
 	"cmd/configsync": {
 		module + "scopes", module + "hooks", module + "keyring", module + "gitstore", module + "envfile",
-		module + "config", module + "providers",
+		module + "config", module + "providers", module + "importers",
 		"github.com/spf13/pflag", "github.com/sergi/go-diff/", "golang.org/x/term",
 	},
 }

@@ -8,7 +8,7 @@ func commands() []*command {
 		teamAddCmd(), teamGrantCmd(), teamRevokeCmd(), teamRemoveCmd(), teamListCmd(),
 		envCreateCmd(), envUseCmd(), envStatusCmd(), envListCmd(), envDeleteCmd(), envRotateCmd(),
 		addEnvCmd(), addFileCmd(), untrackCmd(),
-		pushCmd(), pullCmd(), diffCmd(), statusCmd(), restoreBackupCmd(),
+		pushCmd(), pullCmd(), diffCmd(), statusCmd(), restoreBackupCmd(), importCmd(),
 		injectCmd(), exportCmd(),
 		logCmd(), verifyCmd(), repairCmd(), upgradeCmd(),
 		hooksInstallCmd(), hooksUninstallCmd(), hooksPreCommitCmd(), hooksScanCmd(),

@@ -68,6 +68,11 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			if haveOpenPGPjs() {
 				e.Setenv("NODE_PATH", filepath.Join(os.Getenv("OPENPGPJS_DIR"), "node_modules"))
 			}
+			// dotenvx for the import scripts ([dotenvx]), when installed
+			// under $DOTENVX_DIR (.ci/run does).
+			if p := dotenvxPath(); p != "" {
+				e.Setenv("DOTENVX", p)
+			}
 			keys := filepath.Join(e.WorkDir, "keys")
 			if err := os.MkdirAll(keys, 0o700); err != nil {
 				return err
@@ -82,12 +87,15 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 		Cmds: scriptCommands(),
 		// [root]: running as root, where mode 000 does not stop reads.
 		// [openpgpjs]: node and OpenPGP.js in $OPENPGPJS_DIR/node_modules.
+		// [dotenvx]: the dotenvx CLI in $DOTENVX_DIR/node_modules/.bin.
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "root":
 				return os.Geteuid() == 0, nil
 			case "openpgpjs":
 				return haveOpenPGPjs(), nil
+			case "dotenvx":
+				return dotenvxPath() != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

@@ -89,6 +89,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"signal":     cmdSignal,
 		"treesnap":   cmdTreesnap,
 		"envcheck":   cmdEnvcheck,
+		"samejson":   cmdSamejson,
 		"ghmasks":    cmdGhmasks,
 		// Team and trust (implemented in teamcmds_test.go):
 		// signdetached SECRETKEY FILE OUT, seal SECRETKEY PUBKEY IN OUT
