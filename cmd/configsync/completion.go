@@ -248,6 +248,8 @@ func (a *app) argValues(ctx context.Context, name string, table []*command, cur 
 		return withPrefix(commandWords(table, ""), cur)
 	case "completion":
 		return withPrefix(sortedKeys(completionScripts), cur)
+	case "import":
+		return withPrefix([]string{importDotenvx, importSops, importGitSecret, importDotenv}, cur)
 	}
 	return nil
 }
