@@ -41,6 +41,9 @@ type Options struct {
 	// Providers opens the 1Password or Bitwarden vault that holds items
 	// pushed with secrets.provider set (DESIGN.md §8); nil refuses them.
 	Providers OpenBackend
+	// LockWait is told once, with the holder ("pid 12, started …"), when
+	// a command waits for another configsync's lock; nil for silence.
+	LockWait func(holder string)
 }
 
 // Vault is this machine's view of a store: local config, the store
@@ -184,7 +187,11 @@ func (v *Vault) lock(ctx context.Context) (func() error, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	unlock, err := config.Lock(ctx, filepath.Join(v.opts.Home, lockFile))
+	var waiting func(config.Holder)
+	if v.opts.LockWait != nil {
+		waiting = func(h config.Holder) { v.opts.LockWait(h.String()) }
+	}
+	unlock, err := config.LockNotify(ctx, filepath.Join(v.opts.Home, lockFile), waiting)
 	if err != nil {
 		return nil, err
 	}

@@ -298,6 +298,9 @@ func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault
 		GitAuth:   a.gitAuth(),
 		Progress:  a.progress(),
 		Providers: openProvider,
+		LockWait: func(holder string) {
+			a.info("configsync: waiting for configsync (%s) to finish", holder)
+		},
 	})
 	if err != nil {
 		return nil, err
