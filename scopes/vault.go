@@ -113,6 +113,13 @@ func Open(ctx context.Context, opts Options) (*Vault, error) {
 			if err != nil {
 				return nil, fmt.Errorf("open store %s: %w", dir, err)
 			}
+			// store.remote is where this store syncs: a `config set`
+			// takes effect here, on the next command.
+			if cfg.Store.Remote != "" && s.RemoteURL() != cfg.Store.Remote {
+				if err := s.SetRemote(cfg.Store.Remote); err != nil {
+					return nil, err
+				}
+			}
 			v.store = s
 		}
 	}
