@@ -41,9 +41,10 @@ type Options struct {
 	// Providers opens the 1Password or Bitwarden vault that holds items
 	// pushed with secrets.provider set (DESIGN.md §8); nil refuses them.
 	Providers OpenBackend
-	// LockWait is told once, with the holder ("pid 12, started …"), when
-	// a command waits for another configsync's lock; nil for silence.
-	LockWait func(holder string)
+	// Notify receives a line for the user that is neither output nor
+	// an error (waiting for another configsync's lock, a remote that
+	// moved back); nil for silence.
+	Notify func(line string)
 }
 
 // Vault is this machine's view of a store: local config, the store
@@ -194,9 +195,8 @@ func (v *Vault) lock(ctx context.Context) (func() error, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	var waiting func(config.Holder)
-	if v.opts.LockWait != nil {
-		waiting = func(h config.Holder) { v.opts.LockWait(h.String()) }
+	waiting := func(h config.Holder) {
+		v.notify("waiting for configsync (%s) to finish", h)
 	}
 	unlock, err := config.LockNotify(ctx, filepath.Join(v.opts.Home, lockFile), waiting)
 	if err != nil {
@@ -216,11 +216,24 @@ func (v *Vault) lock(ctx context.Context) (func() error, error) {
 	return unlock, nil
 }
 
+// notify tells the user something on the side (Options.Notify).
+func (v *Vault) notify(format string, args ...any) {
+	if v.opts.Notify != nil {
+		v.opts.Notify(fmt.Sprintf(format, args...))
+	}
+}
+
 // sync brings the local store branch up to date with its remote: fetch,
 // then fast-forward. Ephemeral stores were fetched when opened.
 func (v *Vault) sync(ctx context.Context) error {
 	if v.ephemeral || v.store.RemoteURL() == "" {
 		return nil
+	}
+	// The remote's tip as last fetched: a remote moved back since is
+	// never followed or pushed over silently (rewind.go).
+	before, err := v.store.RemoteTip(ctx)
+	if err != nil {
+		return err
 	}
 	remote, err := v.store.Fetch(ctx, v.opts.GitAuth)
 	if err != nil {
@@ -241,6 +254,15 @@ func (v *Vault) sync(ctx context.Context) error {
 	local, err := v.store.Tip(ctx)
 	if err != nil {
 		return err
+	}
+	rw, err := v.rewound(ctx, before, remote)
+	if err != nil {
+		return err
+	}
+	if rw != nil {
+		if err := v.followRewind(ctx, rw, local); err != nil {
+			return err
+		}
 	}
 	if local == remote {
 		return nil

@@ -298,9 +298,7 @@ func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault
 		GitAuth:   a.gitAuth(),
 		Progress:  a.progress(),
 		Providers: openProvider,
-		LockWait: func(holder string) {
-			a.info("configsync: waiting for configsync (%s) to finish", holder)
-		},
+		Notify:    func(line string) { a.info("configsync: %s", line) },
 	})
 	if err != nil {
 		return nil, err
