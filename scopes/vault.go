@@ -229,11 +229,19 @@ func (v *Vault) sync(ctx context.Context) error {
 	if v.ephemeral || v.store.RemoteURL() == "" {
 		return nil
 	}
+	// A branch that does not resolve is damage here, not the network
+	// (init always commits, so this machine's own store has a tip).
+	if tip, err := v.store.Tip(ctx); err != nil || tip.IsZero() && v.cfg.Store.Repo == "" {
+		if err == nil {
+			err = fmt.Errorf("branch %q is empty", v.store.Branch())
+		}
+		return v.damaged(err)
+	}
 	// The remote's tip as last fetched: a remote moved back since is
 	// never followed or pushed over silently (rewind.go).
 	before, err := v.store.RemoteTip(ctx)
 	if err != nil {
-		return err
+		return v.damaged(err)
 	}
 	remote, err := v.store.Fetch(ctx, v.opts.GitAuth)
 	if err != nil {
@@ -331,16 +339,26 @@ func (v *Vault) load(ctx context.Context) (*snapshot, error) {
 	}
 	tip, err := s.Tip(ctx)
 	if err != nil {
-		return nil, err
+		return nil, v.damaged(err)
 	}
 	if tip.IsZero() {
+		if !v.ephemeral && v.cfg.Store.Repo == "" {
+			// init always commits: this machine's own store lost its branch.
+			return nil, v.damaged(fmt.Errorf("branch %q is empty", s.Branch()))
+		}
 		return nil, fmt.Errorf("branch %q is empty: %w", s.Branch(), ErrNotStore)
 	}
 	if err := v.verifyTip(ctx, tip); err != nil {
+		if errors.Is(err, gitstore.ErrNotFound) {
+			err = v.damaged(err)
+		}
 		return nil, err
 	}
 	snap, err := v.loadAt(ctx, tip)
 	if err != nil {
+		if errors.Is(err, gitstore.ErrNotFound) {
+			err = v.damaged(err)
+		}
 		return nil, err
 	}
 	return snap, v.pinAdmins(snap)
