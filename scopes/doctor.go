@@ -110,6 +110,10 @@ func (d *doctor) halfInit(ctx context.Context, v *Vault, dir string) (*InitResul
 		return nil, nil
 	}
 	res, err := v.finishInit(ctx, InitOptions{})
+	if errors.Is(err, ErrHalfInit) {
+		d.bad("init", "init did not finish and "+dir+" cannot be read", ErrHalfInit.Error())
+		return nil, nil
+	}
 	if err != nil {
 		d.bad("init", "finishing init: "+oneLine(err), "remove "+dir+" and run configsync init again")
 		return nil, nil
@@ -123,23 +127,31 @@ func (d *doctor) halfInit(ctx context.Context, v *Vault, dir string) (*InitResul
 // names unless o gives one.
 func (v *Vault) finishInit(ctx context.Context, o InitOptions) (*InitResult, error) {
 	dir := filepath.Join(v.opts.Home, storeDirName)
-	if o.Remote == "" {
-		if s, err := gitstore.Open(dir, v.cfg.Branch()); err == nil {
+	if o.Remote == "" && o.Repo == "" {
+		s, err := gitstore.Open(dir, v.cfg.Branch())
+		if err != nil {
+			if !o.again {
+				return nil, fmt.Errorf("init did not finish and %s cannot be read (%v): %w", dir, err, ErrHalfInit)
+			}
+		} else {
 			o.Remote = s.RemoteURL()
 			s.Close()
 		}
 	}
+	if v.store != nil {
+		v.store.Close()
+	}
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, err
 	}
-	v.store = nil
+	v.store, v.halfDir = nil, ""
 	return v.Init(ctx, o)
 }
 
 // HalfInit reports whether init was stopped before it finished here: the
 // store exists, the configuration that init saves last does not pin it.
 func (v *Vault) HalfInit() bool {
-	return v.cfg.Store.Repo == "" && !v.ephemeral && v.store != nil && len(v.cfg.Trust.Admins) == 0
+	return v.halfDir != "" || v.cfg.Store.Repo == "" && !v.ephemeral && v.store != nil && len(v.cfg.Trust.Admins) == 0
 }
 
 // checkStore opens the store and reads its branch and every object of
@@ -339,15 +351,23 @@ func oneLine(err error) string {
 	return string(s)
 }
 
+// ErrHalfInit is an init that stopped before it could record where the
+// store comes from: only running init again with its options finishes it.
+var ErrHalfInit = errors.New("run configsync init again with the options you gave it")
+
 // DamagedError is this machine's own store found unreadable: a branch
 // ref that does not resolve, an object missing. configsync doctor --fix
 // fetches it again from the remote.
 type DamagedError struct {
 	Store string
 	Err   error
+	Repo  bool // the store is a branch of the user's repository (store.repo)
 }
 
 func (e *DamagedError) Error() string {
+	if e.Repo {
+		return fmt.Sprintf("the store in %s (config store.repo) cannot be read (%v)", e.Store, e.Err)
+	}
 	return fmt.Sprintf("the local store %s is damaged (%v)", e.Store, e.Err)
 }
 
@@ -364,5 +384,5 @@ func (v *Vault) damaged(err error) error {
 	if errors.As(err, &de) {
 		return err
 	}
-	return &DamagedError{Store: v.StoreLocation(), Err: err}
+	return &DamagedError{Store: v.StoreLocation(), Err: err, Repo: v.cfg.Store.Repo != ""}
 }

@@ -24,6 +24,9 @@ type InitOptions struct {
 	// trusted on first use, after ConfirmAdmins (a terminal) says yes.
 	Trust         []string
 	ConfirmAdmins func(admins []Member) bool
+	// again is init run by the user over a half-done one (its options
+	// are the user's), not doctor finishing it.
+	again bool
 }
 
 // ErrAdminsRejected is a join whose admins the user did not confirm.
@@ -44,6 +47,7 @@ type InitResult struct {
 func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
 	if v.HalfInit() {
 		// A stopped init left its store; nothing was accepted from it.
+		o.again = true
 		return v.finishInit(ctx, o)
 	}
 	if v.store != nil && !v.ephemeral {

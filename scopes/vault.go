@@ -63,6 +63,8 @@ type Vault struct {
 	marks     *marks          // the high-water marks, read once (marks.go)
 	// verified is the tip whose format 2 state this command accepted.
 	verified gitstore.Hash
+	// halfDir is a store an init stopped early left, unreadable.
+	halfDir string
 }
 
 // Files under $CONFIGSYNC_HOME.
@@ -104,15 +106,19 @@ func Open(ctx context.Context, opts Options) (*Vault, error) {
 	case cfg.Store.Repo != "":
 		s, err := gitstore.Open(cfg.Store.Repo, cfg.Branch())
 		if err != nil {
-			return nil, fmt.Errorf("open store in %s: %w", cfg.Store.Repo, err)
+			return nil, &DamagedError{Store: cfg.Store.Repo, Err: err, Repo: true}
 		}
 		v.store = s
 	default:
 		dir := filepath.Join(opts.Home, storeDirName)
 		if _, err := os.Stat(dir); err == nil {
 			s, err := gitstore.Open(dir, cfg.Branch())
+			if err != nil && len(cfg.Trust.Admins) == 0 {
+				v.halfDir = dir // an init stopped early: init finishes it
+				break
+			}
 			if err != nil {
-				return nil, fmt.Errorf("open store %s: %w", dir, err)
+				return nil, &DamagedError{Store: dir, Err: err}
 			}
 			// store.remote is where this store syncs: a `config set`
 			// takes effect here, on the next command.

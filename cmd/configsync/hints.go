@@ -60,6 +60,8 @@ func hint(err error) string {
 	)
 	var damaged *scopes.DamagedError
 	switch {
+	case errors.As(err, &damaged) && damaged.Repo:
+		return "fix that repository with git, or stop using it: configsync config unset store.repo (configsync doctor checks the rest)"
 	case errors.As(err, &damaged):
 		return "run configsync doctor --fix (it fetches the store again from the remote)"
 	case errors.As(err, &unpinned):
