@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/configsync/configsync/config"
@@ -110,6 +111,10 @@ func (d *doctor) halfInit(ctx context.Context, v *Vault, dir string) (*InitResul
 		return nil, nil
 	}
 	res, err := v.finishInit(ctx, InitOptions{})
+	if errors.Is(err, ErrLocalStoreKept) {
+		d.bad("init", strings.TrimSuffix(oneLine(err), ": "+ErrLocalStoreKept.Error()), ErrLocalStoreKept.Error())
+		return nil, nil
+	}
 	if errors.Is(err, ErrHalfInit) {
 		d.bad("init", "init did not finish and "+dir+" cannot be read", ErrHalfInit.Error())
 		return nil, nil
@@ -136,6 +141,16 @@ func (v *Vault) finishInit(ctx context.Context, o InitOptions) (*InitResult, err
 		} else {
 			o.Remote = s.RemoteURL()
 			s.Close()
+		}
+	}
+	// A store with commits and no remote may be all there is of it (a
+	// local store whose configuration was lost): never removed here.
+	if s, err := gitstore.Open(dir, v.cfg.Branch()); err == nil {
+		tip, terr := s.Tip(ctx)
+		url := s.RemoteURL()
+		s.Close()
+		if terr == nil && !tip.IsZero() && url == "" {
+			return nil, fmt.Errorf("%s holds a store with no remote and %s has no pinned admin: %w", dir, configFile, ErrLocalStoreKept)
 		}
 	}
 	if v.store != nil {
@@ -354,6 +369,10 @@ func oneLine(err error) string {
 // ErrHalfInit is an init that stopped before it could record where the
 // store comes from: only running init again with its options finishes it.
 var ErrHalfInit = errors.New("run configsync init again with the options you gave it")
+
+// ErrLocalStoreKept is a half-done init over a store that has commits
+// and no remote: it may be the only copy, so it is left alone.
+var ErrLocalStoreKept = errors.New("move it away to start over, or put back the config.toml that pins its admin")
 
 // DamagedError is this machine's own store found unreadable: a branch
 // ref that does not resolve, an object missing. configsync doctor --fix
