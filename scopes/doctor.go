@@ -259,17 +259,18 @@ func (v *Vault) rebuild(ctx context.Context, dir string) (string, error) {
 	if err := os.RemoveAll(tmp); err != nil {
 		return "", err
 	}
+	s, err := gitstore.InitBare(tmp, v.cfg.Branch())
+	if err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
 	ok := false
 	defer func() {
 		if !ok {
+			s.Close()
 			os.RemoveAll(tmp)
 		}
 	}()
-	s, err := gitstore.InitBare(tmp, v.cfg.Branch())
-	if err != nil {
-		return "", err
-	}
-	defer s.Close()
 	if err := s.SetRemote(url); err != nil {
 		return "", err
 	}
@@ -287,16 +288,19 @@ func (v *Vault) rebuild(ctx context.Context, dir string) (string, error) {
 	if err := s.SetTip(ctx, gitstore.Hash{}, remote); err != nil {
 		return "", err
 	}
-	s.Close()
+	if err := s.Close(); err != nil {
+		return "", err
+	}
+	ok = true // closed: from here on tmp is removed or becomes the store
 	moved := dir + ".damaged-" + strconv.FormatInt(v.opts.Now().Unix(), 10)
 	if err := os.Rename(dir, moved); err != nil {
+		os.RemoveAll(tmp)
 		return "", err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		os.Rename(moved, dir)
 		return "", err
 	}
-	ok = true
 	ns, err := gitstore.Open(dir, v.cfg.Branch())
 	if err != nil {
 		return "", err
