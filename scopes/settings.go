@@ -1,6 +1,7 @@
 package scopes
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -51,6 +52,28 @@ func CheckSetting(home string, cfg *config.Local, key, value string) error {
 			return &SettingError{Key: key,
 				Reason: "the store in " + filepath.Join(home, storeDirName) + " syncs with " + gitstore.Redact(cfg.Store.Remote),
 				Fix:    "point it at another remote with configsync config set store.remote URL"}
+		}
+	case "store.branch":
+		branch := value
+		if branch == "" {
+			branch = config.DefaultBranch
+		}
+		where := cfg.Store.Repo
+		if where == "" {
+			where = filepath.Join(home, storeDirName)
+		}
+		if !exists(where) || config.ValidBranch(branch) != nil {
+			return nil // no store yet; a bad name is refused by Set
+		}
+		s, err := gitstore.Open(where, branch)
+		if err != nil {
+			return nil // the store's own damage, reported by every command
+		}
+		defer s.Close()
+		if tip, err := s.Tip(context.Background()); err == nil && tip.IsZero() {
+			return &SettingError{Key: key,
+				Reason: "the store in " + where + " has no branch " + branch,
+				Fix:    "the branch is chosen at init: configsync init --branch " + branch + " with another --home"}
 		}
 	case "store.repo":
 		if value == "" {

@@ -1,6 +1,7 @@
 package scopes
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -17,6 +18,15 @@ func TestCheckSetting(t *testing.T) {
 	if _, err := gitstore.InitBare(repo, config.DefaultBranch); err != nil {
 		t.Fatal(err)
 	}
+	st, err := gitstore.Open(repo, config.DefaultBranch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Commit(context.Background(), gitstore.Hash{}, []gitstore.Change{{Path: "f", Data: []byte("x")}}, gitstore.Signature{Name: "T", Email: "t@example.com", When: time.Now()}, "c"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	withRepo := t.TempDir()
 	withStore := t.TempDir()
 	if err := os.Mkdir(filepath.Join(withStore, storeDirName), 0o700); err != nil {
 		t.Fatal(err)
@@ -35,6 +45,9 @@ func TestCheckSetting(t *testing.T) {
 		{"repo exists", home, config.Local{}, "store.repo", repo, false},
 		{"repo missing", home, config.Local{}, "store.repo", filepath.Join(home, "nonexistent"), true},
 		{"unset repo", home, config.Local{Store: config.Store{Repo: "/gone"}}, "store.repo", "", false},
+		{"branch the store has", withRepo, config.Local{Store: config.Store{Repo: repo}}, "store.branch", config.DefaultBranch, false},
+		{"branch the store lacks", withRepo, config.Local{Store: config.Store{Repo: repo}}, "store.branch", "other", true},
+		{"branch, no store", home, config.Local{}, "store.branch", "other", false},
 		{"other key", home, config.Local{}, "hooks.min_length", "12", false},
 	}
 	for _, tt := range tests {
