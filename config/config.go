@@ -162,6 +162,21 @@ func LoadLocal(path string) (*Local, error) {
 	return l, nil
 }
 
+// LoadLocalUnchecked is [LoadLocal] without the check of each value, for
+// `configsync config`: a value that fails its check (a repository since
+// removed, a hand edit) can then still be unset or replaced.
+func LoadLocalUnchecked(path string) (*Local, error) {
+	l := &Local{}
+	data, err := readFile(path)
+	if err != nil || data == nil {
+		return l, err
+	}
+	if err := decodeStrict(path, data, l); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
 // Save validates l and writes it to path atomically: a temporary file in the
 // same directory (created with mode 0700 if missing) with mode 0600, synced,
 // then renamed over path.

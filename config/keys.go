@@ -250,6 +250,9 @@ func checkRepo(v string) error {
 	return nil
 }
 
+// ValidBranch reports whether name is a valid store branch name.
+func ValidBranch(name string) error { return checkBranch(name) }
+
 // checkBranch applies git check-ref-format --branch.
 func checkBranch(v string) error {
 	bad := v == "@" || v == "HEAD" || strings.HasPrefix(v, "-") ||

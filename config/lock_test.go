@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,7 +29,8 @@ func readPID(t *testing.T, path string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid, err := strconv.Atoi(string(data[:len(data)-1]))
+	first, _, _ := strings.Cut(string(data), "\n")
+	pid, err := strconv.Atoi(first)
 	if err != nil {
 		t.Fatalf("lock file holds %q", data)
 	}
@@ -121,7 +123,7 @@ func TestLockTakesOverStale(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			unlock, err := lock(ctx, path, time.Millisecond)
+			unlock, err := lock(ctx, path, time.Millisecond, nil)
 			if err != nil {
 				t.Fatalf("Lock over a stale lock: %v", err)
 			}
@@ -140,7 +142,7 @@ func TestLockGarbageWithinGraceIsHeld(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err := lock(ctx, path, time.Hour)
+	_, err := lock(ctx, path, time.Hour, nil)
 	var le *LockedError
 	if !errors.As(err, &le) || le.PID != 0 {
 		t.Fatalf("Lock over a fresh pid-less lock = %v, want *LockedError{PID: 0}", err)
@@ -177,5 +179,64 @@ func TestLockStaleTakeoverHasOneWinner(t *testing.T) {
 	wg.Wait()
 	if winners != 1 {
 		t.Errorf("%d takers won the stale lock, want 1", winners)
+	}
+}
+
+// A lock naming a live pid that another process now has (its start time
+// differs from the one recorded, or it started after the lock was
+// written) is stale; the process that wrote it is live only if both match.
+func TestLockPIDReused(t *testing.T) {
+	start, ok := processStart(os.Getpid())
+	if !ok {
+		t.Skip("no process start times on this system")
+	}
+	pid := strconv.Itoa(os.Getpid())
+	host := hostname()
+	old := time.Now().Add(-time.Hour)
+	tests := []struct {
+		name    string
+		content string
+		mtime   time.Time
+		stale   bool
+	}{
+		{"same start", pid + "\nstart " + start + "\nhost " + host + "\n", time.Time{}, false},
+		{"other start", pid + "\nstart 1\nhost " + host + "\n", time.Time{}, true},
+		{"other host", pid + "\nstart 1\nhost not-" + host + "\n", time.Time{}, false},
+		{"pid only, written after start", pid + "\n", time.Time{}, false},
+		{"pid only, written before start", pid + "\n", old.Add(-240 * time.Hour), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "lock")
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if !tt.mtime.IsZero() {
+				if err := os.Chtimes(path, tt.mtime, tt.mtime); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var waited []Holder
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			unlock, err := lock(ctx, path, time.Hour, func(h Holder) { waited = append(waited, h) })
+			if tt.stale {
+				if err != nil {
+					t.Fatalf("lock over a reused pid: %v", err)
+				}
+				unlock()
+				if len(waited) != 0 {
+					t.Errorf("waited for %v", waited)
+				}
+				return
+			}
+			var le *LockedError
+			if !errors.As(err, &le) || le.PID != os.Getpid() {
+				t.Fatalf("lock = %v, want held by us", err)
+			}
+			if len(waited) != 1 || waited[0].PID != os.Getpid() {
+				t.Errorf("waiting called with %v, want once with our pid", waited)
+			}
+		})
 	}
 }

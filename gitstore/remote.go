@@ -119,6 +119,25 @@ func (s *Store) RemoteTip(ctx context.Context) (Hash, error) {
 	return s.readRef(s.trackingRef())
 }
 
+// SetRemoteTip puts the remote-tracking ref back to h (the zero Hash
+// removes it): a caller that refuses what a fetch brought keeps the
+// record of what it last accepted from the remote.
+func (s *Store) SetRemoteTip(ctx context.Context, h Hash) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if h.IsZero() {
+		if err := s.st.RemoveReference(s.trackingRef()); err != nil {
+			return fmt.Errorf("gitstore: remove %s: %w", s.trackingRef(), err)
+		}
+		return nil
+	}
+	if err := s.st.SetReference(plumbing.NewHashReference(s.trackingRef(), toPlumbing(h))); err != nil {
+		return fmt.Errorf("gitstore: set %s: %w", s.trackingRef(), err)
+	}
+	return nil
+}
+
 // Fetch fetches the remote branch into refs/remotes/origin/<branch> and
 // returns its tip: the zero Hash if the remote has no such branch (an empty
 // repository, say). The local branch is not moved; see SetTip.

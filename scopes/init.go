@@ -24,6 +24,9 @@ type InitOptions struct {
 	// trusted on first use, after ConfirmAdmins (a terminal) says yes.
 	Trust         []string
 	ConfirmAdmins func(admins []Member) bool
+	// again is init run by the user over a half-done one (its options
+	// are the user's), not doctor finishing it.
+	again bool
 }
 
 // ErrAdminsRejected is a join whose admins the user did not confirm.
@@ -42,7 +45,18 @@ type InitResult struct {
 
 // Init creates or joins a store and, if needed, the identity.
 func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
+	if v.HalfInit() {
+		// A stopped init left its store; nothing was accepted from it.
+		o.again = true
+		return v.finishInit(ctx, o)
+	}
 	if v.store != nil && !v.ephemeral {
+		if tip, err := v.store.Tip(ctx); v.cfg.Store.Repo == "" && (err != nil || tip.IsZero()) {
+			if err == nil {
+				err = fmt.Errorf("branch %q is empty", v.store.Branch())
+			}
+			return nil, v.damaged(err) // not "nothing to do"
+		}
 		return nil, fmt.Errorf("%w at %s", ErrStoreExists, v.StoreLocation())
 	}
 	if err := os.MkdirAll(v.opts.Home, 0o700); err != nil {

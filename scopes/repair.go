@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/keyring"
 )
 
 // RepairResult says what a repair did.
@@ -23,7 +25,7 @@ var ErrNothingToRepair = errors.New("nothing to repair")
 // commit by an admin whose tree is the accepted one, so that every
 // machine's incremental check passes over the refused commits and
 // accepts it. History keeps the refused commits, named in the message.
-func (v *Vault) Repair(ctx context.Context) (*RepairResult, error) {
+func (v *Vault) Repair(ctx context.Context) (_ *RepairResult, err error) {
 	s, err := v.requireStore()
 	if err != nil {
 		return nil, err
@@ -46,6 +48,11 @@ func (v *Vault) Repair(ctx context.Context) (*RepairResult, error) {
 		return nil, err
 	}
 	if s.RemoteURL() != "" && !v.ephemeral {
+		keep, kerr := v.keepRemoteTip(ctx)
+		if kerr != nil {
+			return nil, kerr
+		}
+		defer keep(&err) // the result
 		remote, err := s.Fetch(ctx, v.opts.GitAuth)
 		if err != nil {
 			return nil, &FetchError{Remote: gitstore.Redact(s.RemoteURL()), Err: err}
@@ -135,4 +142,205 @@ func (v *Vault) Repair(ctx context.Context) (*RepairResult, error) {
 	}
 	res.Commit = h.String()
 	return res, nil
+}
+
+// FollowResult says what a repair --follow did.
+type FollowResult struct {
+	Remote  string   // the remote tip followed
+	Commits []string // the commits that re-sealed it forward, oldest first
+	Serial  int      // the team manifest serial now
+	Dropped string   // the commits this machine accepted that the remote dropped, named
+}
+
+// RepairFollow accepts a remote that was moved back past commits this
+// machine accepted (an admin dropping a bad commit on purpose). Going
+// back to an older state is a rollback by the trust rules, so the admin
+// re-seals the remote's state forward instead: on top of its tip, commits
+// that each raise the team manifest's serial and the indexes' serials by
+// one, chained and signed, until they pass every serial this machine
+// accepted. Machines that never saw the dropped commits check each step;
+// machines that did accept the tip against their marks; all of them
+// follow, and no serial ever goes down.
+func (v *Vault) RepairFollow(ctx context.Context) (_ *FollowResult, err error) {
+	s, err := v.requireStore()
+	if err != nil {
+		return nil, err
+	}
+	if s.RemoteURL() == "" || v.ephemeral {
+		return nil, fmt.Errorf("the store has no remote to follow: %w", ErrNothingToRepair)
+	}
+	unlock, err := v.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	m, err := v.loadMarks()
+	if err != nil {
+		return nil, err
+	}
+	base, err := gitstore.ParseHash(m.Commit)
+	if err != nil || base.IsZero() {
+		return nil, fmt.Errorf("this machine has accepted no state of the store yet: %w", ErrNothingToRepair)
+	}
+	before, err := s.RemoteTip(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keep, err := v.keepRemoteTip(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer keep(&err)
+	target, err := s.Fetch(ctx, v.opts.GitAuth)
+	if err != nil {
+		return nil, &FetchError{Remote: gitstore.Redact(s.RemoteURL()), Err: err}
+	}
+	if target.IsZero() {
+		return nil, fmt.Errorf("the remote has no %q branch: %w", s.Branch(), ErrNothingToRepair)
+	}
+	res := &FollowResult{Remote: target.String()}
+	if rw, err := v.rewound(ctx, before, target); err != nil {
+		return nil, err
+	} else if rw != nil {
+		res.Dropped = rw.names()
+	}
+	accepted, err := readChainState(ctx, s, base, "")
+	if err != nil {
+		return nil, err
+	}
+	cur, err := readChainState(ctx, s, target, v.authorOf(ctx, target))
+	if err != nil {
+		return nil, err
+	}
+	// Only a state the pinned admins signed is worth following.
+	if _, err := checkState(cur, v.pinnedKeys(cur), v.opts.Now()); err != nil {
+		return nil, err
+	}
+	id, me, err := v.admin(&snapshot{members: cur.man.Members, chain: cur})
+	if err != nil {
+		return nil, err
+	}
+	if !behindMarks(cur, accepted) {
+		return nil, fmt.Errorf("this machine accepts the remote's tip %.12s as it is (configsync pull follows it): %w", target, ErrNothingToRepair)
+	}
+	local, err := s.Tip(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.SetTip(ctx, local, target); err != nil {
+		return nil, err
+	}
+	parent := target
+	for behindMarks(cur, accepted) {
+		changes, err := v.sealForward(cur, accepted, id, me)
+		if err != nil {
+			v.putBack(ctx, s, parent, local)
+			return nil, err
+		}
+		msg := fmt.Sprintf("repair: follow the remote at %.12s, sealed forward past this machine's serials", target)
+		h, err := s.Commit(ctx, parent, changes, v.author(me), msg)
+		if err != nil {
+			v.putBack(ctx, s, parent, local)
+			return nil, err
+		}
+		res.Commits = append(res.Commits, h.String())
+		if cur, err = readChainState(ctx, s, h, ""); err != nil {
+			v.putBack(ctx, s, h, local)
+			return nil, err
+		}
+		parent = h
+	}
+	if err := s.Push(ctx, v.opts.GitAuth); err != nil {
+		v.putBack(ctx, s, parent, local)
+		return nil, err
+	}
+	if _, _, err := v.advance(ctx, parent); err != nil {
+		return nil, err
+	}
+	res.Serial = cur.man.Serial
+	return res, nil
+}
+
+// putBack moves the local branch from at back to where it was.
+func (v *Vault) putBack(ctx context.Context, s *gitstore.Store, at, was gitstore.Hash) {
+	_ = s.SetTip(ctx, at, was)
+}
+
+// behindMarks reports whether cur falls at or below a serial of the
+// accepted state: its team manifest, or the index of an environment both
+// hold (the same one: created at the same time).
+func behindMarks(cur, accepted *chainState) bool {
+	if cur.man.Serial <= accepted.man.Serial {
+		return true
+	}
+	for _, e := range cur.man.Environments {
+		if indexBehind(cur, accepted, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func indexBehind(cur, accepted *chainState, e Environment) bool {
+	ae, ok := accepted.env(e.Name)
+	if !ok || !ae.Created.Equal(e.Created) {
+		return false
+	}
+	ci, ai := cur.indexes[e.Name], accepted.indexes[e.Name]
+	return ci != nil && ai != nil && ci.Serial <= ai.Serial
+}
+
+// sealForward is one step forward from cur: the next manifest serial
+// and the next serial of each index still behind the accepted state,
+// the contents unchanged. A key generation the remote lost cannot be
+// sealed forward: that takes a rotation.
+func (v *Vault) sealForward(cur, accepted *chainState, id *keyring.PrivateKey, me Member) ([]gitstore.Change, error) {
+	var changes []gitstore.Change
+	for _, e := range cur.man.Environments {
+		if ae, ok := accepted.env(e.Name); ok && ae.Created.Equal(e.Created) && ae.KeyGeneration > e.KeyGeneration {
+			return nil, fmt.Errorf("the remote dropped key generation %d of %q: follow it with configsync env rotate %s after configsync repair, or put the dropped state back with configsync repair", ae.KeyGeneration, e.Name, e.Name)
+		}
+		if !indexBehind(cur, accepted, e) {
+			continue
+		}
+		if !me.Can(e.Tier) {
+			return nil, &AccessError{Env: e.Name, Tier: e.Tier, Member: me.Label()}
+		}
+		ci := cur.indexes[e.Name]
+		next := ci.envIndex
+		next.Serial, next.Previous = ci.Serial+1, ci.hash
+		data, err := config.Marshal(next)
+		if err != nil {
+			return nil, err
+		}
+		sig, err := keyring.SignDetached(data, id, v.opts.Now())
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, gitstore.Change{Path: indexPath(e.Name), Data: data}, gitstore.Change{Path: indexSigPath(e.Name), Data: sig})
+	}
+	if cur.man.Serial <= accepted.man.Serial || len(changes) == 0 {
+		mc, err := v.manifestFiles(&snapshot{chain: cur}, cur.man.Members, cur.man.Environments, cur.keys, id)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, mc...)
+	}
+	return changes, nil
+}
+
+// keepRemoteTip records the remote-tracking ref before a fetch; the
+// returned func puts it back when *err is set, so that a refused repair
+// leaves the record of what this machine last fetched as it was (a
+// remote moved back is then still found by the next command).
+func (v *Vault) keepRemoteTip(ctx context.Context) (func(*error), error) {
+	before, err := v.store.RemoteTip(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func(err *error) {
+		if *err != nil {
+			_ = v.store.SetRemoteTip(ctx, before)
+		}
+	}, nil
 }

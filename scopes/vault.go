@@ -41,6 +41,10 @@ type Options struct {
 	// Providers opens the 1Password or Bitwarden vault that holds items
 	// pushed with secrets.provider set (DESIGN.md §8); nil refuses them.
 	Providers OpenBackend
+	// Notify receives a line for the user that is neither output nor
+	// an error (waiting for another configsync's lock, a remote that
+	// moved back); nil for silence.
+	Notify func(line string)
 }
 
 // Vault is this machine's view of a store: local config, the store
@@ -59,6 +63,8 @@ type Vault struct {
 	marks     *marks          // the high-water marks, read once (marks.go)
 	// verified is the tip whose format 2 state this command accepted.
 	verified gitstore.Hash
+	// halfDir is a store an init stopped early left, unreadable.
+	halfDir string
 }
 
 // Files under $CONFIGSYNC_HOME.
@@ -100,15 +106,26 @@ func Open(ctx context.Context, opts Options) (*Vault, error) {
 	case cfg.Store.Repo != "":
 		s, err := gitstore.Open(cfg.Store.Repo, cfg.Branch())
 		if err != nil {
-			return nil, fmt.Errorf("open store in %s: %w", cfg.Store.Repo, err)
+			return nil, &DamagedError{Store: cfg.Store.Repo, Err: err, Repo: true}
 		}
 		v.store = s
 	default:
 		dir := filepath.Join(opts.Home, storeDirName)
 		if _, err := os.Stat(dir); err == nil {
 			s, err := gitstore.Open(dir, cfg.Branch())
+			if err != nil && len(cfg.Trust.Admins) == 0 {
+				v.halfDir = dir // an init stopped early: init finishes it
+				break
+			}
 			if err != nil {
-				return nil, fmt.Errorf("open store %s: %w", dir, err)
+				return nil, &DamagedError{Store: dir, Err: err}
+			}
+			// store.remote is where this store syncs: a `config set`
+			// takes effect here, on the next command.
+			if cfg.Store.Remote != "" && s.RemoteURL() != cfg.Store.Remote {
+				if err := s.SetRemote(cfg.Store.Remote); err != nil {
+					return nil, err
+				}
 			}
 			v.store = s
 		}
@@ -184,7 +201,10 @@ func (v *Vault) lock(ctx context.Context) (func() error, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	unlock, err := config.Lock(ctx, filepath.Join(v.opts.Home, lockFile))
+	waiting := func(h config.Holder) {
+		v.notify("waiting for configsync (%s) to finish", h)
+	}
+	unlock, err := config.LockNotify(ctx, filepath.Join(v.opts.Home, lockFile), waiting)
 	if err != nil {
 		return nil, err
 	}
@@ -202,11 +222,32 @@ func (v *Vault) lock(ctx context.Context) (func() error, error) {
 	return unlock, nil
 }
 
+// notify tells the user something on the side (Options.Notify).
+func (v *Vault) notify(format string, args ...any) {
+	if v.opts.Notify != nil {
+		v.opts.Notify(fmt.Sprintf(format, args...))
+	}
+}
+
 // sync brings the local store branch up to date with its remote: fetch,
 // then fast-forward. Ephemeral stores were fetched when opened.
 func (v *Vault) sync(ctx context.Context) error {
 	if v.ephemeral || v.store.RemoteURL() == "" {
 		return nil
+	}
+	// A branch that does not resolve is damage here, not the network
+	// (init always commits, so this machine's own store has a tip).
+	if tip, err := v.store.Tip(ctx); err != nil || tip.IsZero() && v.cfg.Store.Repo == "" {
+		if err == nil {
+			err = fmt.Errorf("branch %q is empty", v.store.Branch())
+		}
+		return v.damaged(err)
+	}
+	// The remote's tip as last fetched: a remote moved back since is
+	// never followed or pushed over silently (rewind.go).
+	before, err := v.store.RemoteTip(ctx)
+	if err != nil {
+		return v.damaged(err)
 	}
 	remote, err := v.store.Fetch(ctx, v.opts.GitAuth)
 	if err != nil {
@@ -227,6 +268,15 @@ func (v *Vault) sync(ctx context.Context) error {
 	local, err := v.store.Tip(ctx)
 	if err != nil {
 		return err
+	}
+	rw, err := v.rewound(ctx, before, remote)
+	if err != nil {
+		return err
+	}
+	if rw != nil {
+		if err := v.followRewind(ctx, rw, local); err != nil {
+			return err
+		}
 	}
 	if local == remote {
 		return nil
@@ -295,16 +345,26 @@ func (v *Vault) load(ctx context.Context) (*snapshot, error) {
 	}
 	tip, err := s.Tip(ctx)
 	if err != nil {
-		return nil, err
+		return nil, v.damaged(err)
 	}
 	if tip.IsZero() {
+		if !v.ephemeral && v.cfg.Store.Repo == "" {
+			// init always commits: this machine's own store lost its branch.
+			return nil, v.damaged(fmt.Errorf("branch %q is empty", s.Branch()))
+		}
 		return nil, fmt.Errorf("branch %q is empty: %w", s.Branch(), ErrNotStore)
 	}
 	if err := v.verifyTip(ctx, tip); err != nil {
+		if errors.Is(err, gitstore.ErrNotFound) {
+			err = v.damaged(err)
+		}
 		return nil, err
 	}
 	snap, err := v.loadAt(ctx, tip)
 	if err != nil {
+		if errors.Is(err, gitstore.ErrNotFound) {
+			err = v.damaged(err)
+		}
 		return nil, err
 	}
 	return snap, v.pinAdmins(snap)

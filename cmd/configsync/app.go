@@ -289,15 +289,10 @@ func (a *app) readRemote(remote, repo string) string {
 	return remote
 }
 
-// openVault opens the vault with this invocation's home and identity;
-// remote and repo read the store from elsewhere for this command only.
-func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault, error) {
-	var v *scopes.Vault
-	// Providers are opened on first use, once v is set.
-	openProvider := func(kind, location string) (scopes.Backend, error) {
-		return a.openProvider(kind, location, v.Config().Secrets.Bitwarden.Server)
-	}
-	v, err := scopes.Open(ctx, scopes.Options{
+// vaultOptions are the Options of a vault opened by this command;
+// openProvider opens a secrets provider (nil: none).
+func (a *app) vaultOptions(remote, repo string, openProvider scopes.OpenBackend) scopes.Options {
+	return scopes.Options{
 		Home:      a.home,
 		UserHome:  a.env.Getenv("HOME"),
 		Now:       a.env.Now,
@@ -307,7 +302,19 @@ func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault
 		GitAuth:   a.gitAuth(),
 		Progress:  a.progress(),
 		Providers: openProvider,
-	})
+		Notify:    func(line string) { a.info("configsync: %s", line) },
+	}
+}
+
+// openVault opens the vault with this invocation's home and identity;
+// remote and repo read the store from elsewhere for this command only.
+func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault, error) {
+	var v *scopes.Vault
+	// Providers are opened on first use, once v is set.
+	openProvider := func(kind, location string) (scopes.Backend, error) {
+		return a.openProvider(kind, location, v.Config().Secrets.Bitwarden.Server)
+	}
+	v, err := scopes.Open(ctx, a.vaultOptions(remote, repo, openProvider))
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ func commands() []*command {
 		addEnvCmd(), addFileCmd(), untrackCmd(),
 		pushCmd(), pullCmd(), diffCmd(), statusCmd(), restoreBackupCmd(), importCmd(),
 		injectCmd(), exportCmd(),
-		logCmd(), verifyCmd(), repairCmd(), upgradeCmd(),
+		logCmd(), verifyCmd(), repairCmd(), upgradeCmd(), doctorCmd(),
 		hooksInstallCmd(), hooksUninstallCmd(), hooksPreCommitCmd(), hooksScanCmd(),
 		configSetCmd(), configGetCmd(), configListCmd(), configUnsetCmd(),
 		completionCmd(), manCmd(), versionCmd(), helpCmd(),

@@ -4,7 +4,12 @@ import (
 	"context"
 
 	"github.com/spf13/pflag"
+
+	"github.com/configsync/configsync/scopes"
 )
+
+// The config commands read and write the local configuration alone, never
+// the store: they work whatever state the store or a setting is in.
 
 func configSetCmd() *command {
 	return &command{
@@ -13,21 +18,35 @@ func configSetCmd() *command {
 		summary: "set a local setting (see configsync config list for the keys)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				v, err := a.openVault(ctx, "", "")
-				if err != nil {
-					return err
-				}
-				if err := v.Config().Set(args[0], args[1]); err != nil {
-					return err
-				}
-				if err := v.SaveConfig(); err != nil {
-					return err
-				}
-				a.out("%s = %s", args[0], args[1])
-				return nil
+				return a.changeSetting(args[0], args[1], func() { a.out("%s = %s", args[0], args[1]) })
 			}
 		},
 	}
+}
+
+// changeSetting sets key to value ("" unsets it) once the store can
+// follow the change, and saves it.
+func (a *app) changeSetting(key, value string, done func()) error {
+	cfg, err := scopes.LoadSettings(a.home)
+	if err != nil {
+		return err
+	}
+	if err := scopes.CheckSetting(a.home, cfg, key, value); err != nil {
+		return err
+	}
+	if value == "" {
+		err = cfg.Unset(key)
+	} else {
+		err = cfg.Set(key, value)
+	}
+	if err != nil {
+		return err
+	}
+	if err := scopes.SaveSettings(a.home, cfg); err != nil {
+		return err
+	}
+	done()
+	return nil
 }
 
 func configGetCmd() *command {
@@ -37,11 +56,11 @@ func configGetCmd() *command {
 		summary: "print a local setting",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				v, err := a.openVault(ctx, "", "")
+				cfg, err := scopes.LoadSettings(a.home)
 				if err != nil {
 					return err
 				}
-				val, err := v.Config().Get(args[0])
+				val, err := cfg.Get(args[0])
 				if err != nil {
 					return err
 				}
@@ -58,11 +77,11 @@ func configListCmd() *command {
 		summary: "list every local setting with its value (defaults marked)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				v, err := a.openVault(ctx, "", "")
+				cfg, err := scopes.LoadSettings(a.home)
 				if err != nil {
 					return err
 				}
-				for _, kv := range v.Config().List() {
+				for _, kv := range cfg.List() {
 					mark := ""
 					if kv.Default {
 						mark = "  (default)"
@@ -82,18 +101,7 @@ func configUnsetCmd() *command {
 		summary: "remove a local setting (back to its default)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				v, err := a.openVault(ctx, "", "")
-				if err != nil {
-					return err
-				}
-				if err := v.Config().Unset(args[0]); err != nil {
-					return err
-				}
-				if err := v.SaveConfig(); err != nil {
-					return err
-				}
-				a.out("Unset %s", args[0])
-				return nil
+				return a.changeSetting(args[0], "", func() { a.out("Unset %s", args[0]) })
 			}
 		},
 	}

@@ -59,7 +59,12 @@ func hint(err error) string {
 		trustErr  *scopes.TrustError
 		oldFormat *scopes.OldFormatError
 	)
+	var damaged *scopes.DamagedError
 	switch {
+	case errors.As(err, &damaged) && damaged.Repo:
+		return "fix that repository with git, or stop using it: configsync config unset store.repo (configsync doctor checks the rest)"
+	case errors.As(err, &damaged):
+		return "run configsync doctor --fix (it fetches the store again from the remote)"
 	case errors.As(err, &unpinned):
 		return "pin them with CONFIGSYNC_ADMINS=FPR[,FPR] (configsync team list shows them) or [store] admins in the repository's configsync.toml"
 	case errors.As(err, &refusedAt), errors.As(err, &trustErr):

@@ -34,13 +34,25 @@ func upgradeCmd() *command {
 
 func repairCmd() *command {
 	return &command{
-		name: "repair", args: "",
-		summary: "put back the last state this machine accepted over refused commits (admins)",
+		name: "repair", args: "[--follow]",
+		summary: "put back the last state this machine accepted over refused commits, or --follow a remote moved back (admins)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
+			follow := fs.Bool("follow", false, "accept the remote as it is after it was moved back: seal its state forward past this machine's serials")
 			return func(ctx context.Context, a *app, args []string) error {
 				v, err := a.openVault(ctx, "", "")
 				if err != nil {
 					return err
+				}
+				if *follow {
+					res, err := v.RepairFollow(ctx)
+					if err != nil {
+						return err
+					}
+					a.out("Followed the remote at %.12s, sealed forward in %d commit(s) (team manifest serial %d).", res.Remote, len(res.Commits), res.Serial)
+					if res.Dropped != "" {
+						a.out("  dropped: %s", res.Dropped)
+					}
+					return nil
 				}
 				res, err := v.Repair(ctx)
 				if err != nil {
