@@ -58,7 +58,10 @@ func hint(err error) string {
 		trustErr  *scopes.TrustError
 		oldFormat *scopes.OldFormatError
 	)
+	var keyFile *keyFileError
 	switch {
+	case errors.As(err, &keyFile):
+		return keyFile.fix
 	case errors.As(err, &unpinned):
 		return "pin them with CONFIGSYNC_ADMINS=FPR[,FPR] (configsync team list shows them) or [store] admins in the repository's configsync.toml"
 	case errors.As(err, &refusedAt), errors.As(err, &trustErr):

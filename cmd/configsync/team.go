@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -37,6 +38,9 @@ func teamAddCmd() *command {
 					return err
 				}
 				pub, err := keyring.ReadPublicKey(data)
+				if errors.Is(err, keyring.ErrMalformed) {
+					return &keyFileError{msg: fmt.Sprintf("%s is not an OpenPGP public key (%v)", args[0], err), fix: "ask the member for the output of configsync keys export", err: err}
+				}
 				if err != nil {
 					return err
 				}
