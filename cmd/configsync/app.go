@@ -79,6 +79,11 @@ func Main(args []string, env *Env) int {
 
 func (a *app) run(ctx context.Context, args []string) int {
 	cmd, rest, err := a.findCommand(args)
+	if errors.Is(err, errNoCommand) {
+		// Like "configsync keys": the usage, on stderr, exit 2 (§5).
+		a.printOverview(a.env.Stderr)
+		return exitUsage
+	}
 	if err != nil {
 		return a.fail(err)
 	}
@@ -117,6 +122,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 	return exitOK
 }
 
+// errNoCommand is a command line with no command: a usage error.
+var errNoCommand = errors.New("no command")
+
 // globalFlags may come before the command's name.
 func takeGlobal(args []string) (home string, quiet bool, rest []string, err error) {
 	for len(args) > 0 {
@@ -153,7 +161,7 @@ func (a *app) findCommand(args []string) (*command, []string, error) {
 		pre = append(pre, "--quiet")
 	}
 	if len(rest) == 0 {
-		return nil, nil, nil
+		return nil, nil, errNoCommand
 	}
 	switch rest[0] {
 	case "-h", "--help":
