@@ -339,11 +339,16 @@ func (a *app) pinFromProject(v *scopes.Vault) error {
 	return v.TrustAdmins(p.Store.Admins)
 }
 
-// noEnvironmentYet turns "no active environment" into "the store has no
-// environment yet" when that is why, so the hint says how to create one.
+// noEnvironmentYet turns "no active environment" into "no store here" or
+// "the store has no environment yet" when that is why, so the hint says
+// what to run.
 func (a *app) noEnvironmentYet(ctx context.Context, err error) error {
-	if !errors.Is(err, scopes.ErrNoEnvironment) || a.vault == nil || !a.vault.HasStore() {
+	if !errors.Is(err, scopes.ErrNoEnvironment) || a.vault == nil {
 		return err
+	}
+	if !a.vault.HasStore() {
+		// Before init there is no environment to choose: say what is missing.
+		return scopes.ErrNoStore
 	}
 	if envs, lerr := a.vault.Environments(ctx); lerr == nil && len(envs) == 0 {
 		return scopes.ErrNoEnvironmentYet
