@@ -1,6 +1,7 @@
 package scopes
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -29,6 +30,10 @@ func (v *Vault) mergeItem(ctx context.Context, snap *snapshot, env Environment, 
 		return nil, nil, fmt.Errorf("decrypt the version last synced: %w", err)
 	}
 	defer clear(base)
+	if bytes.Equal(base, theirs) {
+		// Only re-encrypted since (env rotate): nothing to merge.
+		return ours, nil, nil
+	}
 	if isPointer(base) {
 		// The provider keeps only the latest content: without the
 		// version both sides started from, both changes conflict.
