@@ -210,7 +210,7 @@ func keyLines(files []scopes.KeyChange) []string {
 			out = append(out, f.Path+": contents differ")
 			continue
 		}
-		out = append(out, f.Path+": "+strings.Join(f.Keys, ", "))
+		out = append(out, f.Path+": "+scopes.KeyList(f.Keys))
 	}
 	return out
 }
