@@ -35,35 +35,45 @@ type Change struct {
 // Diff compares two parsed versions of a file by key, on raw (unexpanded)
 // values of the last assignment of each key. Either may be nil (file
 // absent). The changes come in the order of the keys of new, then the
-// removed keys in the order of old. Unchanged keys are left out.
+// removed keys in the order of old. Unchanged keys are left out. It takes
+// time linear in the number of entries (one map per side).
 func Diff(old, new *File) []Change {
+	ov, nv := lastValues(old), lastValues(new)
 	var changes []Change
-	if new != nil {
-		for _, k := range new.Keys() {
-			nv, _ := new.Lookup(k)
-			if old == nil {
-				changes = append(changes, Change{Key: k, Kind: Added, New: nv})
-				continue
-			}
-			ov, ok := old.Lookup(k)
-			switch {
-			case !ok:
-				changes = append(changes, Change{Key: k, Kind: Added, New: nv})
-			case ov != nv:
-				changes = append(changes, Change{Key: k, Kind: Modified, Old: ov, New: nv})
-			}
+	for _, k := range keysOf(new) {
+		n := nv[k]
+		o, ok := ov[k]
+		switch {
+		case !ok:
+			changes = append(changes, Change{Key: k, Kind: Added, New: n})
+		case o != n:
+			changes = append(changes, Change{Key: k, Kind: Modified, Old: o, New: n})
 		}
 	}
-	if old != nil {
-		for _, k := range old.Keys() {
-			if new != nil {
-				if _, ok := new.Lookup(k); ok {
-					continue
-				}
-			}
-			ov, _ := old.Lookup(k)
-			changes = append(changes, Change{Key: k, Kind: Removed, Old: ov})
+	for _, k := range keysOf(old) {
+		if _, ok := nv[k]; !ok {
+			changes = append(changes, Change{Key: k, Kind: Removed, Old: ov[k]})
 		}
 	}
 	return changes
+}
+
+// lastValues maps each key of f to the value of its last assignment (nil
+// for a nil f).
+func lastValues(f *File) map[string]Value {
+	if f == nil {
+		return nil
+	}
+	m := make(map[string]Value, len(f.Entries))
+	for _, e := range f.Entries {
+		m[e.Key] = e.Value()
+	}
+	return m
+}
+
+func keysOf(f *File) []string {
+	if f == nil {
+		return nil
+	}
+	return f.Keys()
 }

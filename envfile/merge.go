@@ -21,7 +21,7 @@ var ErrUnmergeable = errors.New("cannot merge this file line by line")
 // sorted, and no result.
 func Merge(base, ours, theirs []byte) (merged []byte, conflicts []string, err error) {
 	for _, d := range [][]byte{base, ours, theirs} {
-		if bytes.ContainsFunc(d, func(r rune) bool { return r == '\r' }) && bytes.Count(d, []byte("\r")) != bytes.Count(d, []byte("\r\n")) {
+		if bytes.IndexByte(d, '\r') >= 0 && bytes.Count(d, []byte("\r")) != bytes.Count(d, []byte("\r\n")) {
 			return nil, nil, ErrUnmergeable
 		}
 	}
@@ -41,15 +41,16 @@ func Merge(base, ours, theirs []byte) (merged []byte, conflicts []string, err er
 	for _, c := range Diff(bf, tf) {
 		theirChanged[c.Key] = true
 	}
+	ourLast, theirLast := lastEntries(of), lastEntries(tf)
 	var mine []Change
 	for _, c := range Diff(bf, of) {
 		if !theirChanged[c.Key] {
 			mine = append(mine, c)
 			continue
 		}
-		ov, oin := of.Lookup(c.Key)
-		tv, tin := tf.Lookup(c.Key)
-		if oin != tin || ov.Reveal() != tv.Reveal() {
+		oi, oin := ourLast[c.Key]
+		ti, tin := theirLast[c.Key]
+		if oin != tin || oin && of.Entries[oi].val != tf.Entries[ti].val {
 			conflicts = append(conflicts, c.Key)
 		}
 	}
@@ -60,32 +61,27 @@ func Merge(base, ours, theirs []byte) (merged []byte, conflicts []string, err er
 
 	lines := splitLines(theirs)
 	ourLines := splitLines(ours)
-	type edit struct {
-		from, to int // 0-based, half-open, in lines of theirs
-		with     [][]byte
-	}
-	var edits []edit
+	var edits []lineEdit
 	var appended [][]byte
+	removed := map[string]bool{}
 	for _, c := range mine {
 		switch c.Kind {
 		case Added:
-			e := lastEntry(of, c.Key)
+			e := of.Entries[ourLast[c.Key]]
 			appended = append(appended, ourLines[e.Line-1:e.EndLine]...)
 		case Modified:
-			e, t := lastEntry(of, c.Key), lastEntry(tf, c.Key)
-			edits = append(edits, edit{from: t.Line - 1, to: t.EndLine, with: ourLines[e.Line-1 : e.EndLine]})
+			e, t := of.Entries[ourLast[c.Key]], tf.Entries[theirLast[c.Key]]
+			edits = append(edits, lineEdit{from: t.Line - 1, to: t.EndLine, with: ourLines[e.Line-1 : e.EndLine]})
 		case Removed:
-			for _, t := range tf.Entries {
-				if t.Key == c.Key {
-					edits = append(edits, edit{from: t.Line - 1, to: t.EndLine})
-				}
-			}
+			removed[c.Key] = true
 		}
 	}
-	slices.SortFunc(edits, func(a, b edit) int { return b.from - a.from })
-	for _, e := range edits {
-		lines = slices.Replace(lines, e.from, e.to, e.with...)
+	for _, t := range tf.Entries {
+		if removed[t.Key] {
+			edits = append(edits, lineEdit{from: t.Line - 1, to: t.EndLine})
+		}
 	}
+	lines = applyEdits(lines, edits)
 	if len(appended) > 0 {
 		if n := len(lines); n > 0 && !bytes.HasSuffix(lines[n-1], []byte("\n")) {
 			lines[n-1] = append(slices.Clip(lines[n-1]), lineEnding(theirs)...)
@@ -123,11 +119,34 @@ func lineEnding(data []byte) []byte {
 	return []byte("\n")
 }
 
-func lastEntry(f *File, key string) Entry {
-	for i := len(f.Entries) - 1; i >= 0; i-- {
-		if f.Entries[i].Key == key {
-			return f.Entries[i]
-		}
+// lineEdit replaces lines [from, to) (0-based) of a file with with.
+type lineEdit struct {
+	from, to int
+	with     [][]byte
+}
+
+// applyEdits applies edits that do not overlap (each covers its own
+// entry's lines) in one pass, in order of position.
+func applyEdits(lines [][]byte, edits []lineEdit) [][]byte {
+	if len(edits) == 0 {
+		return lines
 	}
-	return Entry{}
+	slices.SortFunc(edits, func(a, b lineEdit) int { return a.from - b.from })
+	out := make([][]byte, 0, len(lines))
+	pos := 0
+	for _, e := range edits {
+		out = append(out, lines[pos:e.from]...)
+		out = append(out, e.with...)
+		pos = e.to
+	}
+	return append(out, lines[pos:]...)
+}
+
+// lastEntries maps each key of f to the index of its last assignment.
+func lastEntries(f *File) map[string]int {
+	m := make(map[string]int, len(f.Entries))
+	for i, e := range f.Entries {
+		m[e.Key] = i
+	}
+	return m
 }

@@ -46,3 +46,18 @@ func TestMergeRefusesLoneCR(t *testing.T) {
 		t.Fatalf("err = %v, want ErrUnmergeable", err)
 	}
 }
+
+// Several of our edits, out of file order, with a duplicated key: each
+// lands on its own lines of theirs (the edits are applied in one pass).
+func TestMergeSeveralEdits(t *testing.T) {
+	base := "A=1\nB=2\nA=3\nC=4\nD=5\n"
+	ours := "D=50\nB=2\nC=40\nE=6\n"            // A removed (both lines), C and D changed, E added
+	theirs := "A=1\nB=20\nA=3\nC=4\nD=5\n# t\n" // B changed, a comment added
+	got, conflicts, err := Merge([]byte(base), []byte(ours), []byte(theirs))
+	if err != nil || conflicts != nil {
+		t.Fatal(err, conflicts)
+	}
+	if want := "B=20\nC=40\nD=50\n# t\nE=6\n"; string(got) != want {
+		t.Fatalf("merged =\n%q\nwant\n%q", got, want)
+	}
+}

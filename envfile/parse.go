@@ -137,7 +137,11 @@ func Parse(name string, data []byte) (*File, error) {
 	src := strings.ReplaceAll(string(data), "\r\n", "\n")
 	src = strings.ReplaceAll(src, "\r", "\n")
 
-	p := &parser{src: src, line: 1, f: &File{Name: name}, seen: make(map[string]bool), noClose: make(map[byte]int)}
+	// Sized for at most one assignment a line holding a '=': growing them
+	// costs more than the parse itself on large files.
+	n := min(strings.Count(src, "\n")+1, strings.Count(src, "="))
+	f := &File{Name: name, Entries: make([]Entry, 0, n)}
+	p := &parser{src: src, line: 1, f: f, seen: make(map[string]bool, n), noClose: make(map[byte]int)}
 	for p.pos < len(p.src) {
 		p.parseLine()
 	}

@@ -183,7 +183,7 @@ type DangerGroup struct {
 func (e *DangerousError) Error() string {
 	parts := make([]string, len(e.Groups))
 	for i, g := range e.Groups {
-		parts[i] = fmt.Sprintf("%s (%s: %s)", strings.Join(g.Names, ", "), g.Family, g.Reason)
+		parts[i] = fmt.Sprintf("%s (%s: %s)", KeyList(g.Names), g.Family, g.Reason)
 	}
 	return "the store sets " + strings.Join(parts, "; ")
 }

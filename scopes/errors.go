@@ -3,6 +3,7 @@ package scopes
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -124,7 +125,7 @@ func (e *ConflictError) Error() string {
 	for i, f := range e.Files {
 		names[i] = f.Path
 		if len(f.Keys) > 0 {
-			names[i] += " (" + strings.Join(f.Keys, ", ") + ")"
+			names[i] += " (" + KeyList(f.Keys) + ")"
 		}
 	}
 	return "changed in the store since your last pull: " + strings.Join(names, "; ")
@@ -219,4 +220,26 @@ type UnknownProjectError struct {
 
 func (e *UnknownProjectError) Error() string {
 	return fmt.Sprintf("environment %q has no project %q (projects: %s)", e.Env, e.Name, listOrNone(e.Available))
+}
+
+// maxListed is how many names an error line lists before "and N more".
+const maxListed = 10
+
+// KeyList joins key names for an error line: all of them up to ten, else
+// the first ten and how many more ("A, B, … and 2,990 more"), so that a
+// refusal stays readable for a file of thousands of keys.
+func KeyList(keys []string) string {
+	if len(keys) <= maxListed {
+		return strings.Join(keys, ", ")
+	}
+	return strings.Join(keys[:maxListed], ", ") + " and " + thousands(len(keys)-maxListed) + " more"
+}
+
+// thousands writes n with commas between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -45,7 +45,7 @@ func (v *Vault) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(v.opts.Home, 0o700); err != nil {
+	if err := makeHome(v.opts.Home); err != nil {
 		return err
 	}
 	return config.WriteFileAtomic(path, armored)

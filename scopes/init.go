@@ -59,7 +59,7 @@ func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
 		}
 		return nil, fmt.Errorf("%w at %s", ErrStoreExists, v.StoreLocation())
 	}
-	if err := os.MkdirAll(v.opts.Home, 0o700); err != nil {
+	if err := makeHome(v.opts.Home); err != nil {
 		return nil, err
 	}
 	unlock, err := v.lock(ctx)

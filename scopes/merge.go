@@ -22,6 +22,10 @@ func (v *Vault) mergeItem(ctx context.Context, snap *snapshot, env Environment, 
 		return nil, nil, err
 	}
 	defer clear(base)
+	if base != nil && bytes.Equal(base, theirs) {
+		// Only re-encrypted since (env rotate): nothing to merge.
+		return ours, nil, nil
+	}
 	if base == nil {
 		// The provider keeps only the latest content: without the
 		// version both sides started from, both changes conflict.

@@ -182,7 +182,7 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 	if keys != nil {
 		return &KeyChange{Path: p.display, Keys: keys}, nil
 	}
-	p.keys, p.data, p.merged, p.old = changedKeys(it.Type, old, merged), merged, true, old
+	p.keys, p.data, p.merged, p.old = changedKeys(it.Type, old, merged), merged, !bytes.Equal(merged, p.data), old
 	p.mac = a.st.mac(merged)
 	if p.file, err = envfile.Parse(p.display, merged); err != nil {
 		return nil, &ItemError{Path: p.display, Err: err}

@@ -57,7 +57,7 @@ func (v *Vault) loadState() (*syncState, error) {
 		if _, err := rand.Read(key); err != nil {
 			return nil, err
 		}
-		if err := os.MkdirAll(v.opts.Home, 0o700); err != nil {
+		if err := makeHome(v.opts.Home); err != nil {
 			return nil, err
 		}
 		if err := config.WriteFileAtomic(keyPath, key); err != nil {

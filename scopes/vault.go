@@ -196,7 +196,7 @@ func (v *Vault) identity() (*keyring.PrivateKey, error) {
 
 // lock serialises configsync invocations that write on this machine.
 func (v *Vault) lock(ctx context.Context) (func() error, error) {
-	if err := os.MkdirAll(v.opts.Home, 0o700); err != nil {
+	if err := makeHome(v.opts.Home); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)

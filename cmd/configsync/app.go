@@ -82,6 +82,11 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return a.complete(ctx, args[1:])
 	}
 	cmd, rest, err := a.findCommand(args)
+	if errors.Is(err, errNoCommand) {
+		// Like "configsync keys": the usage, on stderr, exit 2 (§5).
+		a.printOverview(a.env.Stderr)
+		return exitUsage
+	}
 	if err != nil {
 		return a.fail(err)
 	}
@@ -120,6 +125,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 	return exitOK
 }
 
+// errNoCommand is a command line with no command: a usage error.
+var errNoCommand = errors.New("no command")
+
 // globalFlags may come before the command's name.
 func takeGlobal(args []string) (home string, quiet bool, rest []string, err error) {
 	for len(args) > 0 {
@@ -156,7 +164,7 @@ func (a *app) findCommand(args []string) (*command, []string, error) {
 		pre = append(pre, "--quiet")
 	}
 	if len(rest) == 0 {
-		return nil, nil, nil
+		return nil, nil, errNoCommand
 	}
 	switch rest[0] {
 	case "-h", "--help":
@@ -347,11 +355,16 @@ func (a *app) pinFromProject(v *scopes.Vault) error {
 	return v.TrustAdmins(p.Store.Admins)
 }
 
-// noEnvironmentYet turns "no active environment" into "the store has no
-// environment yet" when that is why, so the hint says how to create one.
+// noEnvironmentYet turns "no active environment" into "no store here" or
+// "the store has no environment yet" when that is why, so the hint says
+// what to run.
 func (a *app) noEnvironmentYet(ctx context.Context, err error) error {
-	if !errors.Is(err, scopes.ErrNoEnvironment) || a.vault == nil || !a.vault.HasStore() {
+	if !errors.Is(err, scopes.ErrNoEnvironment) || a.vault == nil {
 		return err
+	}
+	if !a.vault.HasStore() {
+		// Before init there is no environment to choose: say what is missing.
+		return scopes.ErrNoStore
 	}
 	if envs, lerr := a.vault.Environments(ctx); lerr == nil && len(envs) == 0 {
 		return scopes.ErrNoEnvironmentYet
@@ -365,33 +378,72 @@ func (a *app) loadIdentity() (*keyring.PrivateKey, error) {
 	if a.identity != nil {
 		return a.identity, nil
 	}
-	var data []byte
-	switch {
-	case a.env.Getenv("CONFIGSYNC_IDENTITY") != "":
-		data = []byte(a.env.Getenv("CONFIGSYNC_IDENTITY"))
-	case a.env.Getenv("CONFIGSYNC_IDENTITY_FILE") != "":
-		var err error
-		if data, err = os.ReadFile(a.env.Getenv("CONFIGSYNC_IDENTITY_FILE")); err != nil {
-			return nil, fmt.Errorf("read CONFIGSYNC_IDENTITY_FILE: %w", err)
-		}
-	default:
-		var err error
-		data, err = os.ReadFile(scopes.IdentityPath(a.home))
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, scopes.ErrNoIdentity
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	id, err := keyring.ReadPrivateKey(data, a.passphrase)
-	clear(data)
+	src, err := a.identitySource()
 	if err != nil {
 		return nil, err
+	}
+	id, err := keyring.ReadPrivateKey(src.data, a.passphrase)
+	clear(src.data)
+	if err != nil {
+		return nil, src.explain(err)
 	}
 	a.identity = id
 	return id, nil
 }
+
+// identitySource is where the identity is read from and its bytes.
+type identitySource struct {
+	data  []byte
+	where string // "identity file PATH", "CONFIGSYNC_IDENTITY", ...
+	fix   string // what to do when it holds no usable secret key
+}
+
+func (a *app) identitySource() (identitySource, error) {
+	if s := a.env.Getenv("CONFIGSYNC_IDENTITY"); s != "" {
+		return identitySource{data: []byte(s), where: "CONFIGSYNC_IDENTITY",
+			fix: "set CONFIGSYNC_IDENTITY to your armored secret key"}, nil
+	}
+	if path := a.env.Getenv("CONFIGSYNC_IDENTITY_FILE"); path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return identitySource{}, fmt.Errorf("read CONFIGSYNC_IDENTITY_FILE: %w", err)
+		}
+		return identitySource{data: data, where: "identity file " + path + " (CONFIGSYNC_IDENTITY_FILE)",
+			fix: "point CONFIGSYNC_IDENTITY_FILE at your secret key (armored)"}, nil
+	}
+	path := scopes.IdentityPath(a.home)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return identitySource{}, scopes.ErrNoIdentity
+	}
+	if err != nil {
+		return identitySource{}, err
+	}
+	return identitySource{data: data, where: "identity file " + path,
+		fix: "restore it from a backup, or move it aside and run configsync keys import SECRET-KEY-FILE"}, nil
+}
+
+// explain names the source of a key that is not a usable secret key;
+// other errors (a passphrase, an unsupported key) say enough already.
+func (s identitySource) explain(err error) error {
+	switch {
+	case errors.Is(err, keyring.ErrNoSecretKey):
+		return &keyFileError{msg: s.where + " holds no secret key (public key only)", fix: s.fix, err: err}
+	case errors.Is(err, keyring.ErrMalformed):
+		return &keyFileError{msg: s.where + ": " + err.Error(), fix: s.fix, err: err}
+	}
+	return err
+}
+
+// keyFileError is a key file or variable that does not hold the key
+// expected: it names where the key came from, and fix says what to do.
+type keyFileError struct {
+	msg, fix string
+	err      error
+}
+
+func (e *keyFileError) Error() string { return e.msg }
+func (e *keyFileError) Unwrap() error { return e.err }
 
 // passphrase is CONFIGSYNC_PASSPHRASE, else a no-echo prompt.
 func (a *app) passphrase() ([]byte, error) {

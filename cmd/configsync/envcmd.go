@@ -17,15 +17,15 @@ func envCreateCmd() *command {
 		params:  []string{"NAME"},
 		summary: "create an environment with its own key",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			var tier string
+			var tier onceFlag
 			var protect bool
-			fs.StringVar(&tier, "tier", "", "the tier that may read and write it: dev, staging or production")
+			fs.Var(&tier, "tier", "the tier that may read and write it: dev, staging or production")
 			fs.BoolVar(&protect, "protect", false, "ask before any push changes it (--yes without a terminal)")
 			return func(ctx context.Context, a *app, args []string) error {
-				if tier == "" {
+				if tier.val == "" {
 					return usagef(a.cmd, "--tier is required (dev, staging or production)")
 				}
-				t, err := scopes.ParseTier(tier)
+				t, err := scopes.ParseTier(tier.val)
 				if err != nil {
 					return err
 				}

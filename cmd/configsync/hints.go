@@ -60,7 +60,10 @@ func hint(err error) string {
 		oldFormat *scopes.OldFormatError
 	)
 	var damaged *scopes.DamagedError
+	var keyFile *keyFileError
 	switch {
+	case errors.As(err, &keyFile):
+		return keyFile.fix
 	case errors.As(err, &damaged) && damaged.Repo:
 		return "fix that repository with git, or stop using it: configsync config unset store.repo (configsync doctor checks the rest)"
 	case errors.As(err, &damaged):
@@ -220,7 +223,7 @@ func keyLines(files []scopes.KeyChange) []string {
 			out = append(out, f.Path+": contents differ")
 			continue
 		}
-		out = append(out, f.Path+": "+strings.Join(f.Keys, ", "))
+		out = append(out, f.Path+": "+scopes.KeyList(f.Keys))
 	}
 	return out
 }

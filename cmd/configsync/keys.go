@@ -137,11 +137,22 @@ func keysExportCmd() *command {
 		summary: "print your public key (armored) to send to an admin",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				id, err := a.loadIdentity()
+				// The public part only: a protected key is never unlocked,
+				// but an identity with no secret key is refused as anywhere.
+				src, err := a.identitySource()
 				if err != nil {
 					return err
 				}
-				armored, err := id.Public().Armor()
+				if _, err := keyring.ReadPrivateKey(src.data, nil); errors.Is(err, keyring.ErrNoSecretKey) {
+					clear(src.data)
+					return src.explain(err)
+				}
+				pub, err := keyring.ReadPublicKey(src.data)
+				clear(src.data)
+				if err != nil {
+					return src.explain(err)
+				}
+				armored, err := pub.Armor()
 				if err != nil {
 					return err
 				}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -19,16 +20,16 @@ func teamAddCmd() *command {
 		params:  []string{"KEYFILE"},
 		summary: "add a member's public key (admins only); re-wraps the tiers' environment keys",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			var tiers string
+			var tiers listFlag
 			var admin, ci bool
-			fs.StringVar(&tiers, "tier", "", "tiers the member may read and write, comma-separated")
+			fs.Var(&tiers, "tier", "tiers the member may read and write, comma-separated or repeated")
 			fs.BoolVar(&admin, "admin", false, "the member may change the team")
 			fs.BoolVar(&ci, "ci", false, "a machine key (CI job, server)")
 			return func(ctx context.Context, a *app, args []string) error {
-				if tiers == "" {
+				if tiers.String() == "" {
 					return usagef(a.cmd, "--tier is required (dev, staging, production)")
 				}
-				ts, err := scopes.ParseTiers(tiers)
+				ts, err := scopes.ParseTiers(tiers.String())
 				if err != nil {
 					return err
 				}
@@ -37,6 +38,9 @@ func teamAddCmd() *command {
 					return err
 				}
 				pub, err := keyring.ReadPublicKey(data)
+				if errors.Is(err, keyring.ErrMalformed) {
+					return &keyFileError{msg: fmt.Sprintf("%s is not an OpenPGP public key (%v)", args[0], err), fix: "ask the member for the output of configsync keys export", err: err}
+				}
 				if err != nil {
 					return err
 				}
@@ -61,10 +65,10 @@ func teamGrantCmd() *command {
 		params:  []string{"FPR|EMAIL"},
 		summary: "give a member more tiers (admins only)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			var tiers string
-			fs.StringVar(&tiers, "tier", "", "tiers to grant, comma-separated")
+			var tiers listFlag
+			fs.Var(&tiers, "tier", "tiers to grant, comma-separated or repeated")
 			return func(ctx context.Context, a *app, args []string) error {
-				ts, err := scopes.ParseTiers(tiers)
+				ts, err := scopes.ParseTiers(tiers.String())
 				if err != nil {
 					return err
 				}
@@ -89,10 +93,10 @@ func teamRevokeCmd() *command {
 		params:  []string{"FPR|EMAIL"},
 		summary: "take tiers from a member and rotate those environments (admins only)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			var tiers string
-			fs.StringVar(&tiers, "tier", "", "tiers to revoke, comma-separated")
+			var tiers listFlag
+			fs.Var(&tiers, "tier", "tiers to revoke, comma-separated or repeated")
 			return func(ctx context.Context, a *app, args []string) error {
-				ts, err := scopes.ParseTiers(tiers)
+				ts, err := scopes.ParseTiers(tiers.String())
 				if err != nil {
 					return err
 				}
