@@ -57,3 +57,21 @@ func BenchmarkFind1MB(b *testing.B) {
 		ix.find(data, func(hit) { b.Fatal("false positive") })
 	}
 }
+
+// BenchmarkReplace97k is what push and pull pay to re-index one item of
+// 97,000 values (a 10 MB .env) whose values changed (issue 11 item 7).
+func BenchmarkReplace97k(b *testing.B) {
+	ix := newIndex(b.TempDir()+"/leak-index", []byte("0123456789abcdef0123456789abcdef"))
+	secrets := make([]Secret, 97_000)
+	for i := range secrets {
+		secrets[i] = Secret{Key: fmt.Sprintf("KEY_%06d", i), Value: fmt.Sprintf("v%d-%090d", i, i)}
+	}
+	round := 0
+	for b.Loop() {
+		round++
+		secrets[0].Value = fmt.Sprintf("changed-%d-%080d", round, round)
+		if n := ix.Replace("dev/app/.env", secrets, 0); n != len(secrets) {
+			b.Fatalf("indexed %d", n)
+		}
+	}
+}

@@ -103,6 +103,10 @@ type Index struct {
 	// indexed, so an unchanged item is not hashed again.
 	digests map[string]sourceDigest
 
+	// mac is sum's HMAC, made once (Replace, which uses it, is not safe
+	// for concurrent use; lookups make their own).
+	mac hash.Hash
+
 	// lookup tables, rebuilt on first use after a change
 	built  bool
 	filter []uint64
@@ -252,7 +256,7 @@ func (ix *Index) Replace(source string, secrets []Secret, minLength int) int {
 	if old, ok := ix.digests[source]; ok && old.sum == d.sum {
 		return int(old.n) // already indexed from these very values
 	}
-	var entries []entry
+	entries := make([]entry, 0, 2*len(secrets)) // a value has one or two forms, mostly
 	n := 0
 	for _, s := range secrets {
 		forms := indexForms(s.Value, minLength)
@@ -282,17 +286,23 @@ type sourceDigest struct {
 }
 
 // digestOf is a keyed hash of everything Replace builds a source from.
+// The values are streamed into the HMAC: no copy of them is made.
 func (ix *Index) digestOf(secrets []Secret, minLength int) sourceDigest {
-	var b []byte
-	b = binary.LittleEndian.AppendUint32(b, uint32(minLength))
-	for _, s := range secrets {
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(s.Key)))
-		b = append(b, s.Key...)
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(s.Value)))
-		b = append(b, s.Value...)
+	m := ix.valueMAC()
+	var n [4]byte
+	writeLen := func(l int) {
+		binary.LittleEndian.PutUint32(n[:], uint32(l))
+		m.Write(n[:])
 	}
-	d := sourceDigest{sum: ix.sum(b)}
-	clear(b)
+	writeLen(minLength)
+	for _, s := range secrets {
+		writeLen(len(s.Key))
+		io.WriteString(m, s.Key)
+		writeLen(len(s.Value))
+		io.WriteString(m, s.Value)
+	}
+	var d sourceDigest
+	m.Sum(d.sum[:0])
 	return d
 }
 
@@ -427,11 +437,21 @@ func (ix *Index) decode(data []byte) error {
 
 // sum returns HMAC-SHA256(macKey, data).
 func (ix *Index) sum(data []byte) [sha256.Size]byte {
-	m := hmac.New(sha256.New, ix.macKey)
+	m := ix.valueMAC()
 	m.Write(data)
 	var out [sha256.Size]byte
 	m.Sum(out[:0])
 	return out
+}
+
+// valueMAC is the index's HMAC, made once and reset for each use: a new
+// HMAC per value cost more than hashing the value.
+func (ix *Index) valueMAC() hash.Hash {
+	if ix.mac == nil {
+		ix.mac = hmac.New(sha256.New, ix.macKey)
+	}
+	ix.mac.Reset()
+	return ix.mac
 }
 
 // tagOf returns the tag of a form from its first window bytes.
