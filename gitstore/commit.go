@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -21,6 +22,12 @@ import (
 // packThreshold is the number of new objects from which a commit writes
 // one packfile instead of loose objects (git's own transfer.unpackLimit).
 const packThreshold = 100
+
+// largeObject is the size from which one object alone makes a commit
+// write a packfile: a loose object is deflated at zlib's default level
+// (go-git offers no other), which costs ~0.3 s for 10 MB of ciphertext
+// that does not compress; the packfile stores blobs as they are.
+const largeObject = 1 << 20
 
 // Change is one path to write or delete.
 type Change struct {
@@ -310,7 +317,8 @@ func newObject(t plumbing.ObjectType, data []byte) *plumbing.MemoryObject {
 // (see writePack).
 func (s *Store) writeObjects(ctx context.Context, objs []*plumbing.MemoryObject) error {
 	pw, canPack := s.st.(storer.PackfileWriter)
-	if !canPack || len(objs) < packThreshold {
+	large := slices.ContainsFunc(objs, func(o *plumbing.MemoryObject) bool { return o.Size() >= largeObject })
+	if !canPack || (len(objs) < packThreshold && !large) {
 		for _, o := range objs {
 			if err := ctx.Err(); err != nil {
 				return err

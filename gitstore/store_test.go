@@ -512,3 +512,28 @@ func TestCanceledContext(t *testing.T) {
 		t.Fatalf("Tip: %v", err)
 	}
 }
+
+// TestLargeObjectPacked: a commit with one large blob writes a packfile
+// (blobs stored as they are), not a loose object deflated at zlib's
+// default level; git reads the result.
+func TestLargeObjectPacked(t *testing.T) {
+	s, dir := newBare(t)
+	big := strings.Repeat("0123456789abcdef", largeObject/16+1)
+	tip := mustCommit(t, s, Hash{}, "big", put("environments/dev/items/app/big.pgp", big), put("environments/dev/items/app/small.pgp", "x"))
+	if n := runGit(t, dir, "count-objects", "-v"); !strings.Contains(n, "count: 0\n") || !strings.Contains(n, "packs: 1\n") {
+		t.Fatalf("want no loose object and one pack:\n%s", n)
+	}
+	runGit(t, dir, "fsck", "--no-progress")
+	tree, err := s.Tree(context.Background(), tip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data, err := tree.Read("environments/dev/items/app/big.pgp"); err != nil || string(data) != big {
+		t.Fatalf("read back %d bytes, %v", len(data), err)
+	}
+	// A small commit stays loose, as git's unpack limit would have it.
+	mustCommit(t, s, tip, "small", put("environments/dev/items/app/small.pgp", "y"))
+	if n := runGit(t, dir, "count-objects", "-v"); strings.Contains(n, "count: 0\n") {
+		t.Fatalf("a small commit wrote a pack:\n%s", n)
+	}
+}
