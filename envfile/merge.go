@@ -25,6 +25,10 @@ func Merge(base, ours, theirs []byte) (merged []byte, conflicts []string, err er
 			return nil, nil, ErrUnmergeable
 		}
 	}
+	// Lines are spliced between the files: a last line without its end
+	// would join the next one, two assignments on one line (FuzzMerge in
+	// scopes found it). Every line gets one.
+	base, ours, theirs = endLastLine(base), endLastLine(ours), endLastLine(theirs)
 	bf, err := Parse("base", base)
 	if err != nil {
 		return nil, nil, err
@@ -110,6 +114,15 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// endLastLine returns data with a line end after its last line (a copy
+// when one is added).
+func endLastLine(data []byte) []byte {
+	if len(data) == 0 || bytes.HasSuffix(data, []byte("\n")) {
+		return data
+	}
+	return append(slices.Clip(data), lineEnding(data)...)
 }
 
 func lineEnding(data []byte) []byte {

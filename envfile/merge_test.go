@@ -61,3 +61,19 @@ func TestMergeSeveralEdits(t *testing.T) {
 		t.Fatalf("merged =\n%q\nwant\n%q", got, want)
 	}
 }
+
+// TestMergeLastLineWithoutEnd: a last line without its line end is never
+// spliced onto another line (found by scopes' FuzzMerge: ours "B=" and
+// theirs "B=1\n0=" merged into "B=0=", losing the key 0).
+func TestMergeLastLineWithoutEnd(t *testing.T) {
+	for _, tt := range []struct{ base, ours, theirs, want string }{
+		{"B=1\n", "B=", "B=1\n0=", "B=\n0=\n"},
+		{"A=1\nB=1\n", "A=1\nB=2", "A=9\nB=1", "A=9\nB=2\n"},
+		{"A=1\r\n", "A=1\r\nC=3", "A=2\r\n", "A=2\r\nC=3\r\n"},
+	} {
+		got, conflicts, err := Merge([]byte(tt.base), []byte(tt.ours), []byte(tt.theirs))
+		if err != nil || len(conflicts) > 0 || string(got) != tt.want {
+			t.Errorf("Merge(%q, %q, %q) = %q, %v, %v; want %q", tt.base, tt.ours, tt.theirs, got, conflicts, err, tt.want)
+		}
+	}
+}

@@ -136,9 +136,6 @@ type KeyConflict struct {
 // choose (nil: none resolved); the keys it leaves unresolved are
 // returned, sorted, with no result.
 func mergeEnv(base, ours, theirs []byte, choose func([]KeyConflict) map[string]Side) ([]byte, []string, error) {
-	// envfile.Merge splices a line without its end into the middle of
-	// the other file, joining two assignments: give every line one.
-	base, ours, theirs = endLine(base), endLine(ours), endLine(theirs)
 	merged, keys, err := envfile.Merge(base, ours, theirs)
 	if err != nil || len(keys) == 0 {
 		return merged, nil, err
@@ -228,18 +225,6 @@ func rebase(base []byte, of *envfile.File, ours []byte, tf *envfile.File, theirs
 		}
 	}
 	return out, nil
-}
-
-// endLine is data ending with a line end (its own kind), if not empty.
-func endLine(data []byte) []byte {
-	if len(data) == 0 || bytes.HasSuffix(data, []byte("\n")) {
-		return data
-	}
-	end := "\n"
-	if bytes.Contains(data, []byte("\r\n")) {
-		end = "\r\n"
-	}
-	return append(slices.Clip(data), end...)
 }
 
 // splitAfterLF splits data after every LF, keeping the line ends.
