@@ -50,6 +50,7 @@ func loadHistory(ctx context.Context, s *gitstore.Store, tip gitstore.Hash, now 
 	var admins []*keyring.PublicKey
 	versions := make([]manifestVersion, len(entries)) // oldest first
 	var mv manifestVersion
+	keys := map[gitstore.Hash]*keyring.PublicKey{} // each key file parsed once per walk
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
 		if changesManifest(e) {
@@ -60,7 +61,7 @@ func loadHistory(ctx context.Context, s *gitstore.Store, tip gitstore.Hash, now 
 			mv.toml, _ = tree.Blob(membersPath)
 			mv.sig, _ = tree.Blob(membersSigPath)
 			if next, _, err := verifyManifestAt(tree, admins, now); err == nil {
-				if tv, err := readTeam(tree, e.Hash); err == nil {
+				if tv, err := readTeam(tree, e.Hash, keys); err == nil {
 					cur, admins = tv, next
 				}
 			}
@@ -95,8 +96,11 @@ func changesManifest(e gitstore.LogEntry) bool {
 }
 
 // readTeam reads the members and their keys from one commit's tree; a
-// member whose key file is missing or does not match is left out.
-func readTeam(tree *gitstore.Tree, commit gitstore.Hash) (*teamVersion, error) {
+// member whose key file is missing or does not match is left out. Keys
+// are parsed once per blob across the walk (cache: nil for a blob that
+// is not a key): a team of n members over n versions would otherwise
+// parse n² keys.
+func readTeam(tree *gitstore.Tree, commit gitstore.Hash, cache map[gitstore.Hash]*keyring.PublicKey) (*teamVersion, error) {
 	data, err := tree.Read(membersPath)
 	if err != nil {
 		return nil, err
@@ -107,12 +111,19 @@ func readTeam(tree *gitstore.Tree, commit gitstore.Hash) (*teamVersion, error) {
 	}
 	tv := &teamVersion{commit: commit, keys: map[string]*keyring.PublicKey{}}
 	for _, mem := range m.Members {
-		keyData, err := tree.Read(keysDir + "/" + mem.Fingerprint + ".asc")
-		if err != nil {
+		path := keysDir + "/" + mem.Fingerprint + ".asc"
+		blob, ok := tree.Blob(path)
+		if !ok {
 			continue
 		}
-		pub, err := keyring.ReadPublicKey(keyData)
-		if err != nil || pub.Fingerprint() != mem.Fingerprint {
+		pub, seen := cache[blob]
+		if !seen {
+			if keyData, err := tree.Read(path); err == nil {
+				pub, _ = keyring.ReadPublicKey(keyData) // nil when it is not a key
+			}
+			cache[blob] = pub
+		}
+		if pub == nil || pub.Fingerprint() != mem.Fingerprint {
 			continue
 		}
 		tv.members = append(tv.members, mem)
