@@ -121,8 +121,8 @@ func (a *axis) unit() (what, unit string) {
 
 // The plot area, in SVG units.
 const (
-	width, height          = 720.0, 420.0
-	left, right, top, foot = 70.0, 220.0, 40.0, 50.0
+	width, height          = 780.0, 420.0
+	left, right, top, foot = 70.0, 280.0, 40.0, 50.0
 )
 
 var colours = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"}
