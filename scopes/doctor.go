@@ -292,7 +292,7 @@ func (v *Vault) rebuild(ctx context.Context, dir string) (string, error) {
 		return "", err
 	}
 	ok = true // closed: from here on tmp is removed or becomes the store
-	moved := dir + ".damaged-" + strconv.FormatInt(v.opts.Now().Unix(), 10)
+	moved := unusedName(dir + ".damaged-" + strconv.FormatInt(v.opts.Now().Unix(), 10))
 	if err := os.Rename(dir, moved); err != nil {
 		os.RemoveAll(tmp)
 		return "", err
@@ -408,4 +408,15 @@ func (v *Vault) damaged(err error) error {
 		return err
 	}
 	return &DamagedError{Store: v.StoreLocation(), Err: err, Repo: v.cfg.Store.Repo != ""}
+}
+
+// unusedName is name, or name-2, name-3…: the first that does not exist,
+// so that a second rebuild in the same second keeps both damaged copies.
+func unusedName(name string) string {
+	for i, n := 1, name; ; i++ {
+		if _, err := os.Lstat(n); errors.Is(err, fs.ErrNotExist) {
+			return n
+		}
+		n = name + "-" + strconv.Itoa(i+1)
+	}
 }
