@@ -143,30 +143,13 @@ func (v *Vault) importOnce(ctx context.Context, o ImportOptions, envName, projec
 	if len(a.todo) == 0 {
 		return res, nil
 	}
-	if env.Protected && (o.Confirm == nil || !o.Confirm(env, a.changes())) {
-		return nil, &ProtectedError{Env: env.Name, Keys: countKeys(a.changes())}
-	}
-	envPub, err := v.envPublicKey(snap, env)
-	if err != nil {
-		return nil, err
-	}
-	backend, kind, location, err := v.pushBackend()
-	if err != nil {
-		return nil, err
-	}
-	if backend != nil {
-		res.Provider = backend.Name()
-		undo, err := v.sendToProvider(ctx, backend, kind, location, env.Name, a.todo)
-		defer func() {
-			if res.Commit == "" {
-				undo()
-			}
-		}()
-		if err != nil {
-			return nil, err
+	undo, err := a.seal(ctx, o.Confirm, nil)
+	defer func() {
+		if res.Commit == "" {
+			undo()
 		}
-	}
-	if err := encryptAll(a.todo, env.Name, envPub, id, v.opts.Now); err != nil {
+	}()
+	if err != nil {
 		return nil, err
 	}
 	msg := "configsync import"

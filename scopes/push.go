@@ -181,37 +181,17 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 		}
 		return res, v.saveState(st)
 	}
-	if env.Protected && (o.Confirm == nil || !o.Confirm(env, a.changes())) {
-		return nil, &ProtectedError{Env: env.Name, Keys: countKeys(a.changes())}
-	}
-
-	envPub, err := v.envPublicKey(snap, env)
-	if err != nil {
-		return nil, err
-	}
-	backend, kind, location, err := v.pushBackend()
-	if err != nil {
-		return nil, err
-	}
-	if backend != nil {
-		res.Provider = backend.Name()
-		undo, err := v.sendToProvider(ctx, backend, kind, location, env.Name, a.todo)
-		// A push that does not reach the store puts the vault back, so
-		// that readers keep finding what the store points to.
-		defer func() {
-			if res.Commit == "" {
-				undo()
-			}
-		}()
-		if err != nil {
-			return nil, err
+	undo, err := a.seal(ctx, o.Confirm, v.newProgress("Encrypting items", len(a.todo)))
+	// A push that does not reach the store puts the provider's vault
+	// back, so that readers keep finding what the store points to.
+	defer func() {
+		if res.Commit == "" {
+			undo()
 		}
-	}
-	prog := v.newProgress("Encrypting items", len(a.todo))
-	if err := encryptEach(a.todo, env.Name, envPub, id, v.opts.Now, prog.add); err != nil {
+	}()
+	if err != nil {
 		return nil, err
 	}
-	prog.finish()
 
 	changes, msg, err := a.commitContent(o.Message)
 	if err != nil {
@@ -231,6 +211,38 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	// Only once the store no longer points to them: a failed commit
 	// must not lose a document the store still names.
 	return res, v.deleteFromProvider(ctx, snap, env, a.unwrap, a.deletions)
+}
+
+// seal is what push and import do between planning and committing:
+// ask for a protected environment's confirmation, send the contents to
+// the provider if there is one, and encrypt every item to write. The
+// returned undo takes the provider's copies back; the caller runs it if
+// the commit does not happen (it is never nil).
+func (a *pushAttempt) seal(ctx context.Context, confirm func(Environment, []ItemChange) bool, prog *progress) (undo func(), err error) {
+	undo = func() {}
+	env := a.env
+	if env.Protected && (confirm == nil || !confirm(env, a.changes())) {
+		return undo, &ProtectedError{Env: env.Name, Keys: countKeys(a.changes())}
+	}
+	envPub, err := a.v.envPublicKey(a.snap, env)
+	if err != nil {
+		return undo, err
+	}
+	backend, kind, location, err := a.v.pushBackend()
+	if err != nil {
+		return undo, err
+	}
+	if backend != nil {
+		a.res.Provider = backend.Name()
+		if undo, err = a.v.sendToProvider(ctx, backend, kind, location, env.Name, a.todo); err != nil {
+			return undo, err
+		}
+	}
+	if err := encryptEach(a.todo, env.Name, envPub, a.id, a.v.opts.Now, prog.add); err != nil {
+		return undo, err
+	}
+	prog.finish()
+	return undo, nil
 }
 
 // storedForPush lists the environment's items that push may write or
