@@ -27,6 +27,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -270,7 +272,7 @@ func invalid(reason string) error { return fmt.Errorf("%w: %s", ErrInvalidValue,
 // checkName accepts a project name: not empty, no path separators, no
 // control characters, not "." or "..".
 func checkName(s string) error {
-	if s == "" || s == "." || s == ".." || strings.ContainsAny(s, `/\`) || hasControl(s) {
+	if s == "" || s == "." || s == ".." || strings.ContainsAny(s, `/\`) || HasControl(s) {
 		return invalid(`must be a non-empty name without "/", "\" or control characters`)
 	}
 	return nil
@@ -279,7 +281,7 @@ func checkName(s string) error {
 // checkRelPath accepts a slash path relative to a directory that stays
 // inside it.
 func checkRelPath(p string) error {
-	if p == "" || path.IsAbs(p) || strings.Contains(p, `\`) || hasControl(p) {
+	if p == "" || path.IsAbs(p) || strings.Contains(p, `\`) || HasControl(p) {
 		return invalid("must be a relative slash path")
 	}
 	for _, el := range strings.Split(p, "/") {
@@ -290,8 +292,17 @@ func checkRelPath(p string) error {
 	return nil
 }
 
-func hasControl(s string) bool {
-	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+// HasControl reports control characters, invisible format characters
+// (bidirectional overrides, zero-width joiners: they make a name print as
+// another) and invalid UTF-8: the one rule for every name and path that
+// configsync reads from a file or the store (scopes uses it too).
+func HasControl(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
+			return true
+		}
+	}
+	return false
 }
 
 // readFile returns nil, nil for a missing file and wraps other errors in a

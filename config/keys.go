@@ -244,7 +244,7 @@ func checkRemote(v string) error {
 }
 
 func checkRepo(v string) error {
-	if !filepath.IsAbs(v) || hasControl(v) {
+	if !filepath.IsAbs(v) || HasControl(v) {
 		return invalid("must be an absolute path")
 	}
 	return nil
@@ -258,7 +258,7 @@ func checkBranch(v string) error {
 	bad := v == "@" || v == "HEAD" || strings.HasPrefix(v, "-") ||
 		strings.HasPrefix(v, "/") || strings.HasSuffix(v, "/") || strings.HasSuffix(v, ".") ||
 		strings.Contains(v, "..") || strings.Contains(v, "//") || strings.Contains(v, "@{") ||
-		strings.ContainsAny(v, " ~^:?*[\\") || hasControl(v)
+		strings.ContainsAny(v, " ~^:?*[\\") || HasControl(v)
 	for _, part := range strings.Split(v, "/") {
 		bad = bad || strings.HasPrefix(part, ".") || strings.HasSuffix(part, ".lock")
 	}
@@ -277,7 +277,7 @@ func checkProvider(v string) error {
 }
 
 func checkText(v string) error {
-	if hasControl(v) {
+	if HasControl(v) {
 		return invalid("must not contain control characters")
 	}
 	return nil

@@ -35,6 +35,10 @@ func TestLoadProject(t *testing.T) {
 		{name: "unknown hooks key", content: "[hooks]\nallowed = []\n", errIs: ErrUnknownKey, line: 2, key: "hooks.allowed"},
 		{name: "syntax", content: "project = \"a\n", errIs: ErrSyntax, line: 1},
 		{name: "bad name", content: "project = \"../etc\"\n", errIs: ErrInvalidValue, line: 1, key: "project"},
+		// A right-to-left override makes a name print as another; push
+		// refused it while configsync.toml accepted it (one rule now).
+		{name: "name with a bidi override", content: "project = \"app\u202egpj\"\n", errIs: ErrInvalidValue, line: 1, key: "project"},
+		{name: "name with a zero-width joiner", content: "project = \"my\u200dapp\"\n", errIs: ErrInvalidValue, line: 1, key: "project"},
 		{name: "bad glob", content: "[hooks]\nallow = [\".env\", \"[x\"]\n", errIs: ErrInvalidValue, line: 2, key: "hooks.allow[1]"},
 		{name: "escaping glob", content: "[hooks]\nallow = [\"../.env\"]\n", errIs: ErrInvalidValue, line: 2, key: "hooks.allow[0]"},
 	}

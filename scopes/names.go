@@ -5,7 +5,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/configsync/configsync/config"
 )
 
 // nameShape reports whether name has the shape of an environment or
@@ -49,7 +50,7 @@ func ValidateName(kind, name string) error {
 		return &NameError{Kind: kind, Name: name, Reason: "it may not contain a slash"}
 	case strings.Contains(name, ".."):
 		return &NameError{Kind: kind, Name: name, Reason: `it may not contain ".."`}
-	case hasControl(name):
+	case config.HasControl(name):
 		return &NameError{Kind: kind, Name: name, Reason: "it may not contain control characters"}
 	case !nameShape(name):
 		return &NameError{Kind: kind, Name: name, Reason: "use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit"}
@@ -67,7 +68,7 @@ func ValidateItemPath(p string) error {
 		return bad("it is empty")
 	case len(p) > 1024:
 		return bad("it is longer than 1024 bytes")
-	case hasControl(p):
+	case config.HasControl(p):
 		return bad("it may not contain control characters")
 	case strings.HasPrefix(p, "/") || strings.Contains(p, `\`) || (len(p) > 1 && p[1] == ':'):
 		return bad("it must be relative, with forward slashes")
@@ -100,7 +101,7 @@ func ValidateProjectDir(dir string) error {
 		return nil
 	case len(dir) > 4096:
 		return bad("is longer than 4096 bytes")
-	case hasControl(dir):
+	case config.HasControl(dir):
 		return bad("contains control characters")
 	case strings.Contains(dir, `\`):
 		return bad("must use forward slashes")
@@ -144,21 +145,9 @@ type StoreEntryError struct {
 
 func (e *StoreEntryError) Error() string {
 	entry := e.Entry
-	if hasControl(entry) {
+	if config.HasControl(entry) {
 		entry = strconv.Quote(entry)
 	}
 	return "store entry " + entry + ": " + e.Err.Error()
 }
 func (e *StoreEntryError) Unwrap() error { return e.Err }
-
-// hasControl reports control characters, invisible format characters
-// (bidirectional overrides, zero-width joiners: they make a name print as
-// another) and invalid UTF-8.
-func hasControl(s string) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar {
-			return true
-		}
-	}
-	return false
-}
