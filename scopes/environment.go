@@ -119,18 +119,6 @@ func (v *Vault) UseEnvironment(ctx context.Context, name string) (Environment, e
 	return env, v.SaveConfig()
 }
 
-// ActiveEnvironment is the active environment, or ErrNoEnvironment.
-func (v *Vault) ActiveEnvironment(ctx context.Context) (Environment, error) {
-	if v.cfg.Environment == "" {
-		return Environment{}, ErrNoEnvironment
-	}
-	snap, err := v.load(ctx)
-	if err != nil {
-		return Environment{}, err
-	}
-	return snap.env(v.cfg.Environment)
-}
-
 // DeleteEnvironment removes an environment and all its items from the
 // store (history keeps them), and the documents of those whose content
 // lived in a provider. A protected environment needs confirm.

@@ -50,6 +50,3 @@ func (v *Vault) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error {
 	}
 	return config.WriteFileAtomic(path, armored)
 }
-
-// Identity returns the loaded identity (loading it if needed).
-func (v *Vault) Identity() (*keyring.PrivateKey, error) { return v.identity() }

@@ -144,9 +144,6 @@ func (v *Vault) SaveConfig() error {
 	return v.cfg.Save(filepath.Join(v.opts.Home, configFile))
 }
 
-// Home is $CONFIGSYNC_HOME.
-func (v *Vault) Home() string { return v.opts.Home }
-
 // HasStore reports whether a store is configured or given.
 func (v *Vault) HasStore() bool { return v.store != nil }
 

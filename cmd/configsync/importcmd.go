@@ -318,10 +318,10 @@ func (a *app) printImported(res *scopes.PushResult) {
 	}
 	mode := func(it scopes.ItemResult) string { return ", " + string(it.Mode) }
 	if res.Provider != "" {
-		a.out("Sending %s to %s (environment: %s)...", kindsPhrase(res.Items, true), res.Provider, res.Env.Name)
+		a.out("Sending %s to %s (environment: %s)...", kindsPhrase(res.Items), res.Provider, res.Env.Name)
 		mode = func(scopes.ItemResult) string { return "" }
 	} else {
-		a.out("Encrypting %s (environment: %s)...", kindsPhrase(res.Items, true), res.Env.Name)
+		a.out("Encrypting %s (environment: %s)...", kindsPhrase(res.Items), res.Env.Name)
 	}
 	for _, it := range res.Items {
 		if it.Type == scopes.TypeEnv {

@@ -67,10 +67,10 @@ func pushCmd() *command {
 				// an encrypted pointer, whose mode says nothing of them.
 				mode := func(it scopes.ItemResult) string { return ", " + string(it.Mode) }
 				if res.Provider != "" {
-					a.out("Sending %s to %s (environment: %s)...", kindsPhrase(res.Items, true), res.Provider, res.Env.Name)
+					a.out("Sending %s to %s (environment: %s)...", kindsPhrase(res.Items), res.Provider, res.Env.Name)
 					mode = func(scopes.ItemResult) string { return "" }
 				} else {
-					a.out("Encrypting %s (environment: %s)...", kindsPhrase(res.Items, true), res.Env.Name)
+					a.out("Encrypting %s (environment: %s)...", kindsPhrase(res.Items), res.Env.Name)
 				}
 				for _, it := range res.Items {
 					switch {
@@ -227,7 +227,7 @@ func (a *app) showProtectedChanges(env scopes.Environment, changes []scopes.Item
 }
 
 // kindsPhrase is ".env files", "files" or ".env files and files".
-func kindsPhrase(items []scopes.ItemResult, dotted bool) string {
+func kindsPhrase(items []scopes.ItemResult) string {
 	env, file := 0, 0
 	for _, it := range items {
 		if it.Type == scopes.TypeEnv {
