@@ -97,16 +97,7 @@ func (a *app) runImport(ctx context.Context, format string, paths []string, o im
 	if o.dryRun {
 		return a.showImportPlan(v, opts, format)
 	}
-	opts.Confirm = func(env scopes.Environment, changes []scopes.ItemChange) bool {
-		if o.yes {
-			return true
-		}
-		if !a.env.IsTerminal() {
-			return false
-		}
-		a.showProtectedChanges(env, changes)
-		return a.confirm(fmt.Sprintf("Overwrite these keys in protected %q?", env.Name))
-	}
+	opts.Confirm = a.confirmProtected(o.yes)
 	res, err := v.Import(ctx, opts)
 	if err != nil {
 		return err

@@ -36,16 +36,7 @@ func pushCmd() *command {
 				if err != nil {
 					return err
 				}
-				o.Confirm = func(env scopes.Environment, changes []scopes.ItemChange) bool {
-					if yes {
-						return true
-					}
-					if !a.env.IsTerminal() {
-						return false
-					}
-					a.showProtectedChanges(env, changes)
-					return a.confirm(fmt.Sprintf("Overwrite these keys in protected %q?", env.Name))
-				}
+				o.Confirm = a.confirmProtected(yes)
 				res, err := v.Push(ctx, o)
 				if err != nil {
 					return err
@@ -207,6 +198,22 @@ func countMerged(items []scopes.ItemResult) int {
 		}
 	}
 	return n
+}
+
+// confirmProtected is push's and import's question before a protected
+// environment changes: yes (--yes) answers it, else the terminal does,
+// after the changes are shown; without a terminal the answer is no.
+func (a *app) confirmProtected(yes bool) func(scopes.Environment, []scopes.ItemChange) bool {
+	return func(env scopes.Environment, changes []scopes.ItemChange) bool {
+		if yes {
+			return true
+		}
+		if !a.env.IsTerminal() {
+			return false
+		}
+		a.showProtectedChanges(env, changes)
+		return a.confirm(fmt.Sprintf("Overwrite these keys in protected %q?", env.Name))
+	}
 }
 
 // showProtectedChanges prints what a push would change, values masked.
