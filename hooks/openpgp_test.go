@@ -29,7 +29,7 @@ func v6Message(t testing.TB, plaintext string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg, _, err := keyring.Encrypt([]byte(plaintext), []*keyring.PublicKey{alice.Public()}, alice, testkeys.Now())
+	msg, _, err := keyring.EncryptBound([]byte(plaintext), []*keyring.PublicKey{alice.Public()}, alice, testkeys.Now(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ func BenchmarkEncrypt(b *testing.B) {
 	to := pubs(f.bob)
 	b.SetBytes(int64(len(plaintext)))
 	for b.Loop() {
-		if _, _, err := Encrypt(plaintext, to, f.alice, testkeys.Now()); err != nil {
+		if _, _, err := EncryptBound(plaintext, to, f.alice, testkeys.Now(), ""); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -22,7 +22,7 @@ func BenchmarkEncrypt(b *testing.B) {
 func BenchmarkDecrypt(b *testing.B) {
 	f := load(b)
 	plaintext := bytes.Repeat([]byte("x"), 1024)
-	ct, _, err := Encrypt(plaintext, pubs(f.bob), f.alice, testkeys.Now())
+	ct, _, err := EncryptBound(plaintext, pubs(f.bob), f.alice, testkeys.Now(), "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func BenchmarkDecrypt(b *testing.B) {
 
 func BenchmarkRewrap(b *testing.B) {
 	f := load(b)
-	ct, _, err := Encrypt(bytes.Repeat([]byte("x"), 1024), pubs(f.alice, f.bob, f.carol), f.alice, testkeys.Now())
+	ct, _, err := EncryptBound(bytes.Repeat([]byte("x"), 1024), pubs(f.alice, f.bob, f.carol), f.alice, testkeys.Now(), "")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -42,8 +42,8 @@ func TestEncryptBound(t *testing.T) {
 		})
 	}
 
-	// Encrypt binds nothing.
-	ct, _, err := Encrypt([]byte(secret), pubs(f.bob), f.alice, now)
+	// An empty binding binds nothing.
+	ct, _, err := EncryptBound([]byte(secret), pubs(f.bob), f.alice, now, "")
 	if err != nil {
 		t.Fatal(err)
 	}

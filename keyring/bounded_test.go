@@ -23,7 +23,7 @@ const bombSize = 96 << 20
 // compressedMessage builds what a hostile member can push: n zero bytes,
 // signed by signer, compressed with algo, encrypted to `to` (SEIPDv2 when
 // aead), with the packet API, which does not ask the recipient's
-// preferences as Encrypt does.
+// preferences as EncryptBound does.
 func compressedMessage(t testing.TB, to *PublicKey, signer *PrivateKey, algo packet.CompressionAlgo, aead bool, n int) []byte {
 	t.Helper()
 	now := testkeys.Now()
@@ -147,14 +147,14 @@ type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
 
-// What Encrypt writes carries no compressed packet: it decrypts with
+// What EncryptBound writes carries no compressed packet: it decrypts with
 // compression refused (every round trip in this package shows the same),
 // and its plaintext length shows through its size.
 func TestEncryptDoesNotCompress(t *testing.T) {
 	f := load(t)
 	plain := bytes.Repeat([]byte("A=1\n"), 1<<14) // compresses to almost nothing
 	for _, to := range []*PrivateKey{f.env, f.gus} {
-		ct, _, err := Encrypt(plain, pubs(to), f.alice, testkeys.Now())
+		ct, _, err := EncryptBound(plain, pubs(to), f.alice, testkeys.Now(), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,12 +178,12 @@ func TestDecryptSizeLimit(t *testing.T) {
 	if _, _, err := Decrypt(huge, []*PrivateKey{f.env}, pubs(f.alice), now); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "over the limit of 65 MiB") {
 		t.Errorf("Decrypt(%d bytes) = %v, want ErrTooLarge naming the limit", len(huge), err)
 	}
-	if _, _, err := Encrypt(huge[:MaxPlaintext+1], pubs(f.env), f.alice, now); !errors.Is(err, ErrTooLarge) {
-		t.Errorf("Encrypt(MaxPlaintext+1 bytes) = %v, want ErrTooLarge", err)
+	if _, _, err := EncryptBound(huge[:MaxPlaintext+1], pubs(f.env), f.alice, now, ""); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("EncryptBound(MaxPlaintext+1 bytes) = %v, want ErrTooLarge", err)
 	}
 
 	plain := []byte(secret)
-	ct, _, err := Encrypt(plain, pubs(f.env), f.alice, now)
+	ct, _, err := EncryptBound(plain, pubs(f.env), f.alice, now, "")
 	if err != nil {
 		t.Fatal(err)
 	}

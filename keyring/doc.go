@@ -16,13 +16,13 @@
 //     sets them.
 //   - Existing GnuPG v4 keys are accepted when they are Ed25519/Cv25519 or
 //     RSA of at least 3072 bits; anything else is an [*UnsupportedKeyError].
-//   - [Encrypt] signs, then encrypts, with SEIPDv2 AES-256-GCM when every
-//     recipient advertises it and SEIPDv1 AES-256 for the whole message
-//     otherwise. It does not bind intended-recipient fingerprints into the
-//     signature, so [Rewrap] can give the same encrypted data packet to a new
-//     set of recipients without invalidating the signature.
-//   - [EncryptBound] also binds a short text — where the message belongs —
-//     into the signature as a notation in its hashed area; [DecryptBound]
+//   - [EncryptBound] signs, then encrypts, with SEIPDv2 AES-256-GCM when
+//     every recipient advertises it and SEIPDv1 AES-256 for the whole
+//     message otherwise. It does not bind intended-recipient fingerprints
+//     into the signature, so [Rewrap] can give the same encrypted data
+//     packet to a new set of recipients without invalidating the signature.
+//   - It binds instead a short text — where the message belongs — into
+//     the signature as a notation in its hashed area; [DecryptBound]
 //     returns it. Since recipients are not bound, this is what stops a
 //     signed message from being re-encrypted and used elsewhere.
 //   - [Decrypt] reads and authenticates the whole message before it returns

@@ -30,14 +30,14 @@ var (
 	// ErrNoSecretKey means a secret key was expected but the data holds only
 	// a public key.
 	ErrNoSecretKey = errors.New("keyring: not a secret key (public key only)")
-	// ErrNoRecipients means Encrypt or Rewrap was given no recipient.
+	// ErrNoRecipients means EncryptBound or Rewrap was given no recipient.
 	ErrNoRecipients = errors.New("keyring: no recipients")
 	// ErrAEADUnsupported means Rewrap was asked to add a recipient that does
 	// not support SEIPDv2 to a SEIPDv2 message; the message must be
-	// re-encrypted (Decrypt, then Encrypt) instead.
+	// re-encrypted (Decrypt, then EncryptBound) instead.
 	ErrAEADUnsupported = errors.New("keyring: recipient does not support AEAD (SEIPDv2): re-encrypt instead of re-wrapping")
 	// ErrCompressed means the message holds a compressed data packet.
-	// [Encrypt] never compresses, and decompressing a hostile message can
+	// [EncryptBound] never compresses, and decompressing a hostile message can
 	// take gigabytes from a few megabytes, so it is refused before
 	// anything is decompressed. (GnuPG compresses by default: a message
 	// made with gpg needs --compress-algo none.)

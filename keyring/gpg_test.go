@@ -108,7 +108,7 @@ func TestGnuPGDecryptsOurMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ct, mode, err := Encrypt([]byte(secret), tt.to, tt.signer, testkeys.Now())
+			ct, mode, err := EncryptBound([]byte(secret), tt.to, tt.signer, testkeys.Now(), "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,7 +209,7 @@ func TestGnuPGImportsOurProtectedV4Key(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.mustRun(nil, "--passphrase", "pw", "--import", path)
-	ct, _, err := Encrypt([]byte(secret), pubs(f.gus), f.gus, testkeys.Now())
+	ct, _, err := EncryptBound([]byte(secret), pubs(f.gus), f.gus, testkeys.Now(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -214,7 +214,7 @@ func TestGenerate(t *testing.T) {
 
 func TestEncryptSEIPDv2(t *testing.T) {
 	f := load(t)
-	ct, mode, err := Encrypt([]byte(secret), pubs(f.alice, f.bob), f.alice, testkeys.Now())
+	ct, mode, err := EncryptBound([]byte(secret), pubs(f.alice, f.bob), f.alice, testkeys.Now(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +266,7 @@ func TestEncryptSEIPDv2(t *testing.T) {
 
 func TestEncryptV4RecipientUsesSEIPDv1(t *testing.T) {
 	f := load(t)
-	ct, mode, err := Encrypt([]byte(secret), pubs(f.alice, f.gus), f.alice, testkeys.Now())
+	ct, mode, err := EncryptBound([]byte(secret), pubs(f.alice, f.gus), f.alice, testkeys.Now(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestEncryptV4RecipientUsesSEIPDv1(t *testing.T) {
 		}
 	}
 	// The v4 key also works as a signer.
-	ct, _, err = Encrypt([]byte(secret), pubs(f.alice), f.gus, testkeys.Now())
+	ct, _, err = EncryptBound([]byte(secret), pubs(f.alice), f.gus, testkeys.Now(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,16 +295,16 @@ func TestEncryptV4RecipientUsesSEIPDv1(t *testing.T) {
 
 func TestEncryptErrors(t *testing.T) {
 	f := load(t)
-	if _, _, err := Encrypt([]byte(secret), nil, f.alice, testkeys.Now()); !errors.Is(err, ErrNoRecipients) {
+	if _, _, err := EncryptBound([]byte(secret), nil, f.alice, testkeys.Now(), ""); !errors.Is(err, ErrNoRecipients) {
 		t.Errorf("no recipients: %v", err)
 	}
-	if _, _, err := Encrypt([]byte(secret), pubs(f.bob), nil, testkeys.Now()); err == nil {
+	if _, _, err := EncryptBound([]byte(secret), pubs(f.bob), nil, testkeys.Now(), ""); err == nil {
 		t.Errorf("nil signer accepted")
 	}
-	if _, _, err := Encrypt([]byte(secret), pubs(f.bob), f.alice, time.Time{}); err == nil {
+	if _, _, err := EncryptBound([]byte(secret), pubs(f.bob), f.alice, time.Time{}, ""); err == nil {
 		t.Errorf("zero time accepted")
 	}
-	ct, _, err := Encrypt([]byte(secret), pubs(f.bob, f.bob, f.bob), f.alice, testkeys.Now())
+	ct, _, err := EncryptBound([]byte(secret), pubs(f.bob, f.bob, f.bob), f.alice, testkeys.Now(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,19 +358,19 @@ func flip(b []byte, i int) []byte {
 func TestDecryptRefuses(t *testing.T) {
 	f := load(t)
 	now := testkeys.Now()
-	good, _, err := Encrypt([]byte(secret), pubs(f.bob), f.alice, now)
+	good, _, err := EncryptBound([]byte(secret), pubs(f.bob), f.alice, now, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	byCarol, _, err := Encrypt([]byte(secret), pubs(f.bob), f.carol, now)
+	byCarol, _, err := EncryptBound([]byte(secret), pubs(f.bob), f.carol, now, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	byBob, _, err := Encrypt([]byte(secret), pubs(f.bob), f.bob, now)
+	byBob, _, err := EncryptBound([]byte(secret), pubs(f.bob), f.bob, now, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	v1, _, err := Encrypt([]byte(secret), pubs(f.bob, f.gus), f.alice, now)
+	v1, _, err := EncryptBound([]byte(secret), pubs(f.bob, f.gus), f.alice, now, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +420,7 @@ func TestDecryptRefuses(t *testing.T) {
 func TestRewrap(t *testing.T) {
 	f := load(t)
 	now := testkeys.Now()
-	orig, _, err := Encrypt([]byte(secret), pubs(f.alice, f.bob), f.alice, now)
+	orig, _, err := EncryptBound([]byte(secret), pubs(f.alice, f.bob), f.alice, now, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,7 +493,7 @@ func TestRewrap(t *testing.T) {
 	}
 
 	// SEIPDv1 messages re-wrap too (v3 PKESKs), to v4 and v6 keys.
-	v1, _, err := Encrypt([]byte(secret), pubs(f.alice, f.gus), f.alice, now)
+	v1, _, err := EncryptBound([]byte(secret), pubs(f.alice, f.gus), f.alice, now, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -521,7 +521,7 @@ func TestPassphrase(t *testing.T) {
 		t.Fatal(err)
 	}
 	// f.alice is still unlocked and usable after Armor.
-	if _, _, err := Encrypt([]byte(secret), pubs(f.bob), f.alice, testkeys.Now()); err != nil {
+	if _, _, err := EncryptBound([]byte(secret), pubs(f.bob), f.alice, testkeys.Now(), ""); err != nil {
 		t.Fatalf("key unusable after Armor: %v", err)
 	}
 	pass := func(p string) func() ([]byte, error) { return func() ([]byte, error) { return []byte(p), nil } }
@@ -641,7 +641,7 @@ func TestSerializeRoundTrip(t *testing.T) {
 			t.Errorf("Serialize is not stable")
 		}
 		// Wrapped inside a message, as the environment key is.
-		ct, _, err := Encrypt(raw, pubs(f.alice), f.alice, testkeys.Now())
+		ct, _, err := EncryptBound(raw, pubs(f.alice), f.alice, testkeys.Now(), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -710,7 +710,7 @@ func TestDetached(t *testing.T) {
 
 func TestMessageModeAndRecipients(t *testing.T) {
 	f := load(t)
-	ct, _, err := Encrypt([]byte(secret), pubs(f.carol, f.gus), f.alice, testkeys.Now())
+	ct, _, err := EncryptBound([]byte(secret), pubs(f.carol, f.gus), f.alice, testkeys.Now(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -751,7 +751,7 @@ func TestConcurrentUse(t *testing.T) {
 	errs := make(chan error, 8)
 	for range 8 {
 		wg.Go(func() {
-			ct, _, err := Encrypt([]byte(secret), pubs(f.alice, f.bob), f.alice, testkeys.Now())
+			ct, _, err := EncryptBound([]byte(secret), pubs(f.alice, f.bob), f.alice, testkeys.Now(), "")
 			if err == nil {
 				_, _, err = Decrypt(ct, []*PrivateKey{f.bob}, pubs(f.alice), testkeys.Now())
 			}

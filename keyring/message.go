@@ -19,7 +19,7 @@ import (
 // Mode is the symmetric mode a message actually uses, read from its packets.
 type Mode string
 
-// Modes written by [Encrypt].
+// Modes written by [EncryptBound].
 const (
 	// ModeAES256GCM is SEIPDv2 (AEAD) with AES-256 in GCM mode.
 	ModeAES256GCM Mode = "AES-256-GCM"
@@ -38,7 +38,7 @@ const (
 	tagAEAD   = 20
 )
 
-// MaxPlaintext is the largest plaintext [Encrypt] takes and [Decrypt]
+// MaxPlaintext is the largest plaintext [EncryptBound] takes and [Decrypt]
 // returns: 64 MiB. Items are dotenv and configuration files; the cap
 // keeps one hostile message from taking every reader's memory.
 const MaxPlaintext = 64 << 20
@@ -48,28 +48,25 @@ const MaxPlaintext = 64 << 20
 // 16 KiB chunk) and the signature.
 func maxCiphertext(plainLimit int) int { return plainLimit + 1<<20 }
 
-// Encrypt signs plaintext with signer, then encrypts it to every recipient
-// in to (duplicates are ignored). It uses SEIPDv2 with AES-256-GCM when all
-// recipients advertise AEAD, else SEIPDv1 with AES-256 for the whole
-// message, and returns the mode read back from the output's packets. The
-// output is binary. now is the signature time and the time at which the
-// keys must be valid. Intended-recipient fingerprints are not bound into
-// the signature (so [Rewrap] keeps it valid) and the literal data packet
-// carries no file name.
-func Encrypt(plaintext []byte, to []*PublicKey, signer *PrivateKey, now time.Time) ([]byte, Mode, error) {
-	return EncryptBound(plaintext, to, signer, now, "")
-}
-
 // BindingNotation is the name of the signature notation that carries a
 // message's binding (see [EncryptBound]).
 const BindingNotation = "binding@configsync"
 
-// EncryptBound is [Encrypt] with a binding: a short text that says where
-// the message belongs (for configsync, the environment, project and path
-// of an item). The binding is stored as a notation in the hashed area of
-// the signature, so it cannot be changed without breaking the signature,
-// and it survives [Rewrap]; [DecryptBound] returns it. The plaintext is
-// not altered. An empty binding writes no notation (as [Encrypt]).
+// EncryptBound signs plaintext with signer, then encrypts it to every
+// recipient in to (duplicates are ignored). It uses SEIPDv2 with
+// AES-256-GCM when all recipients advertise AEAD, else SEIPDv1 with
+// AES-256 for the whole message, and returns the mode read back from the
+// output's packets. The output is binary. now is the signature time and
+// the time at which the keys must be valid. Intended-recipient
+// fingerprints are not bound into the signature (so [Rewrap] keeps it
+// valid) and the literal data packet carries no file name.
+//
+// binding is a short text that says where the message belongs (for
+// configsync, the environment, project and path of an item). It is stored
+// as a notation in the hashed area of the signature, so it cannot be
+// changed without breaking the signature, and it survives [Rewrap];
+// [DecryptBound] returns it. The plaintext is not altered. An empty
+// binding writes no notation: the message a format-1 store holds.
 func EncryptBound(plaintext []byte, to []*PublicKey, signer *PrivateKey, now time.Time, binding string) ([]byte, Mode, error) {
 	if signer == nil {
 		return nil, "", fmt.Errorf("keyring: encrypt: no signing key")
@@ -175,8 +172,8 @@ func Decrypt(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, now ti
 }
 
 // DecryptBound is [Decrypt] that also returns the binding the verified
-// signature carries ("" when it carries none: a message written by
-// [Encrypt]). Comparing it with where the message was found is the
+// signature carries ("" when it carries none: a message written with an
+// empty binding). Comparing it with where the message was found is the
 // caller's business. A signature with more than one binding is
 // [ErrBadSignature].
 func DecryptBound(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, now time.Time) ([]byte, *PublicKey, string, error) {
@@ -576,7 +573,7 @@ func readHeader(b []byte) (header, error) {
 // MessageMode reads the packet headers of ciphertext and returns the
 // symmetric mode its encrypted data uses. A SEIPDv1 message does not name
 // its cipher in clear; MessageMode reports [ModeSEIPDv1] for it unless a
-// session key packet names another cipher ([Encrypt] only writes AES-256).
+// session key packet names another cipher ([EncryptBound] only writes AES-256).
 func MessageMode(ciphertext []byte) (Mode, error) {
 	msg, err := splitMessage(ciphertext)
 	if err != nil {
