@@ -14,6 +14,10 @@ import (
 
 const module = "github.com/configsync/configsync/"
 
+// errgroup is the one bounded worker pool: the packages that spread work
+// over goroutines use it rather than each keeping its own.
+const errgroup = "golang.org/x/sync/errgroup"
+
 // allowed lists, per package, the module packages and third-party module
 // prefixes its non-test code may import. The standard library is always
 // allowed.
@@ -26,9 +30,9 @@ var allowed = map[string][]string{
 	"config":            {"github.com/BurntSushi/toml"},
 	"keyring":           {"github.com/ProtonMail/go-crypto/"},
 	"gitstore":          {"github.com/go-git/go-git/v5"},
-	"hooks":             {module + "envfile", module + "config", "github.com/go-git/go-git/v5"},
+	"hooks":             {module + "envfile", module + "config", "github.com/go-git/go-git/v5", errgroup},
 	"importers":         {module + "envfile", module + "keyring", "github.com/decred/dcrd/dcrec/secp256k1/"},
-	"scopes":            {module + "keyring", module + "gitstore", module + "envfile", module + "config", module + "providers"},
+	"scopes":            {module + "keyring", module + "gitstore", module + "envfile", module + "config", module + "providers", errgroup},
 	"cmd/configsync": {
 		module + "scopes", module + "hooks", module + "keyring", module + "gitstore", module + "envfile",
 		module + "config", module + "providers", module + "importers",

@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unicode"
 
 	"github.com/configsync/configsync/config"
@@ -28,6 +27,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"golang.org/x/sync/errgroup"
 )
 
 // Rule names what a Finding is about.
@@ -156,7 +156,6 @@ func CheckStaged(ctx context.Context, repoDir string, opts Options) ([]Finding, 
 		return nil, err
 	}
 	objectsDir := filepath.Join(l.commonDir, "objects")
-	emptyBlob := plumbing.ComputeHash(plumbing.BlobObject, nil)
 	seen := map[string]bool{}
 	var changed []*index.Entry
 	for _, e := range idx.Entries {
@@ -171,44 +170,48 @@ func CheckStaged(ctx context.Context, repoDir string, opts Options) ([]Finding, 
 	if c.index != nil {
 		c.index.build() // before the workers share it read-only
 	}
-	// Inflating and scanning blobs is most of the work: spread it.
+	if err := c.scanBlobs(ctx, repo, objectsDir, changed); err != nil {
+		return nil, err
+	}
+	return c.result(), nil
+}
+
+// scanBlobs checks the staged blobs of changed, in order of changed.
+// Inflating and scanning them is most of the work: it is spread over the
+// cores.
+func (c *checker) scanBlobs(ctx context.Context, repo *gogit.Repository, objectsDir string, changed []*index.Entry) error {
+	emptyBlob := plumbing.ComputeHash(plumbing.BlobObject, nil)
 	results := make([][]Finding, len(changed))
-	errs := make([]error, len(changed))
-	var next atomic.Int64
 	var gitMu sync.Mutex // go-git's object storage is not safe for concurrent use
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(changed)) {
-		wg.Go(func() {
-			var lr looseReader
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(changed) || ctx.Err() != nil {
-					return
-				}
-				e := changed[i]
-				var data []byte
-				if e.Mode != filemode.Symlink && !e.IntentToAdd && e.Hash != emptyBlob {
-					var err error
-					if data, err = readBlob(repo, &gitMu, &lr, objectsDir, e.Hash); err != nil {
-						errs[i] = fmt.Errorf("read staged %s: %w", e.Name, err)
-						return
-					}
-				}
-				results[i] = c.check(e.Name, filepath.Join(c.top, filepath.FromSlash(e.Name)), data)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, e := range changed {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
 			}
+			var data []byte
+			if e.Mode != filemode.Symlink && !e.IntentToAdd && e.Hash != emptyBlob {
+				var err error
+				if data, err = readBlob(repo, &gitMu, objectsDir, e.Hash); err != nil {
+					return fmt.Errorf("read staged %s: %w", e.Name, err)
+				}
+			}
+			results[i] = c.check(e.Name, filepath.Join(c.top, filepath.FromSlash(e.Name)), data)
+			return nil
 		})
 	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	err := g.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if err != nil {
+		return err
 	}
 	for _, r := range results {
 		c.findings = append(c.findings, r...)
 	}
-	return c.result(), nil
+	return nil
 }
 
 // emptyTree is the hash of git's empty tree, the base before a first commit.
@@ -526,11 +529,13 @@ func headFiles(repo *gogit.Repository) (map[string]plumbing.Hash, error) {
 
 // readBlob reads a blob: loose objects directly (go-git's object storage
 // costs about three times as much on them), packed ones through go-git.
-func readBlob(repo *gogit.Repository, gitMu *sync.Mutex, lr *looseReader, objectsDir string, h plumbing.Hash) ([]byte, error) {
+func readBlob(repo *gogit.Repository, gitMu *sync.Mutex, objectsDir string, h plumbing.Hash) ([]byte, error) {
 	hex := h.String()
 	f, err := os.Open(filepath.Join(objectsDir, hex[:2], hex[2:]))
 	if err == nil {
 		defer f.Close()
+		lr := looseReaders.Get().(*looseReader)
+		defer looseReaders.Put(lr)
 		if data, err := lr.read(f); err == nil {
 			return data, nil
 		}
@@ -553,12 +558,14 @@ func readBlob(repo *gogit.Repository, gitMu *sync.Mutex, lr *looseReader, object
 const maxLoose = 1 << 30
 
 // looseReader decodes loose objects, reusing its buffer and inflater from
-// one object to the next (one per worker: fresh ones cost more than the
-// inflating itself on small objects).
+// one object to the next (pooled: fresh ones cost more than the inflating
+// itself on small objects).
 type looseReader struct {
 	buf *bufio.Reader
 	z   io.ReadCloser
 }
+
+var looseReaders = sync.Pool{New: func() any { return new(looseReader) }}
 
 // read decodes a loose blob object: zlib("blob SIZE\x00" + data).
 func (lr *looseReader) read(f io.Reader) ([]byte, error) {

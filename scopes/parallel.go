@@ -2,29 +2,23 @@ package scopes
 
 import (
 	"runtime"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // parallel runs fn(0) … fn(n-1) on up to workers goroutines and returns
 // the error of the lowest index that failed, if any.
 func parallel(n, workers int, fn func(i int) error) error {
 	errs := make([]error, n)
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				errs[i] = fn(i)
-			}
-		}()
-	}
+	var g errgroup.Group
+	g.SetLimit(workers)
 	for i := range n {
-		work <- i
+		g.Go(func() error {
+			errs[i] = fn(i)
+			return nil
+		})
 	}
-	close(work)
-	wg.Wait()
+	_ = g.Wait() // never fails: errors go to errs, so the lowest index wins
 	for _, err := range errs {
 		if err != nil {
 			return err
