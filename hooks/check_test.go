@@ -300,6 +300,28 @@ func TestCheckStagedCancelled(t *testing.T) {
 	}
 }
 
+// TestCheckStagedUnreadableBlob: a staged blob that cannot be read fails
+// the check, naming the file, whichever worker meets it.
+func TestCheckStagedUnreadableBlob(t *testing.T) {
+	dir := newRepo(t)
+	for i := range 20 {
+		writeFile(t, dir, fmt.Sprintf("f%02d.txt", i), fmt.Sprintf("file %d\n", i))
+	}
+	git(t, dir, "add", ".")
+	hash := strings.TrimSpace(git(t, dir, "rev-parse", ":f07.txt"))
+	obj := filepath.Join(dir, ".git", "objects", hash[:2], hash[2:])
+	if err := os.Chmod(obj, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(obj, []byte("not zlib"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := CheckStaged(context.Background(), dir, Options{})
+	if err == nil || !strings.Contains(err.Error(), "read staged f07.txt") {
+		t.Fatalf("err = %v, want one naming f07.txt", err)
+	}
+}
+
 func TestScan(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, ".env", "A="+stripeKey+"\n")
