@@ -18,6 +18,11 @@ import (
 // turns into the fakes when it is run under those names.
 var binDir string
 
+// coverDir is where the fakes write coverage counters. Built with -cover,
+// this binary warns on stderr as it exits when GOCOVERDIR is not set, and
+// the tests compare the fakes' stderr exactly.
+var coverDir string
+
 func TestMain(m *testing.M) {
 	switch strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe") {
 	case "op":
@@ -50,6 +55,11 @@ func runTests(m *testing.M) int {
 		}
 	}
 	binDir = dir
+	coverDir = filepath.Join(dir, "cover")
+	if err := os.Mkdir(coverDir, 0o700); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	return m.Run()
 }
 
@@ -70,6 +80,7 @@ func newFixture(t *testing.T) *fixture {
 		"PATH=" + binDir, "HOME=" + home, "TMPDIR=" + tmp, fakecli.DirEnv + "=" + state,
 		// A binary built with -race sleeps a second as it exits, unless told not to.
 		"GORACE=atexit_sleep_ms=0",
+		"GOCOVERDIR=" + coverDir,
 	}}
 	t.Cleanup(func() {
 		for _, dir := range []string{home, tmp} {
