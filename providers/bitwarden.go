@@ -42,11 +42,18 @@ const (
 	bwMaxNote      = 7000
 	bwDefaultHost  = "vault.bitwarden.com"
 	bwDefaultURL   = "https://" + bwDefaultHost
-	bwTypeNote     = 2 // the "type" of a secure note
 	bwLoggedOut    = "Bitwarden CLI is logged out: run bw login, then export BW_SESSION=$(bw unlock --raw)"
 	bwLocked       = "Bitwarden vault is locked: run export BW_SESSION=$(bw unlock --raw)"
 	bwNotInstalled = "Bitwarden CLI (bw) not found in PATH: install it (npm install -g @bitwarden/cli) and log in"
 )
+
+// bwItemType is the "type" of a Bitwarden item (login, secure note,
+// card, identity...): a number in bw's JSON.
+type bwItemType int
+
+// bwSecureNote is the type of a secure note, the only type configsync
+// writes or reads.
+const bwSecureNote bwItemType = 2
 
 // bwDroppedEnv are variables of the caller's environment that would
 // change what bw prints or how it exits (BW_CLEANEXIT makes a failure
@@ -101,11 +108,11 @@ func (b *Bitwarden) Name() string { return `Bitwarden vault "personal"` }
 
 // bwItem is what this package reads of an item in bw's JSON.
 type bwItem struct {
-	ID       string  `json:"id"`
-	Name     string  `json:"name"`
-	Type     int     `json:"type"`
-	Notes    *string `json:"notes"`
-	Revision string  `json:"revisionDate"`
+	ID       string     `json:"id"`
+	Name     string     `json:"name"`
+	Type     bwItemType `json:"type"`
+	Notes    *string    `json:"notes"`
+	Revision string     `json:"revisionDate"`
 }
 
 // List returns configsync's secure notes whose name starts with prefix,
@@ -128,7 +135,7 @@ func (b *Bitwarden) List(ctx context.Context, prefix string) ([]Item, error) {
 	}
 	var items []Item
 	for _, it := range all {
-		if it.Type == bwTypeNote && strings.HasPrefix(it.Name, prefix) {
+		if it.Type == bwSecureNote && strings.HasPrefix(it.Name, prefix) {
 			items = append(items, Item{ID: it.ID, Title: it.Name, Version: it.Revision})
 		}
 	}
@@ -154,7 +161,7 @@ func (b *Bitwarden) Read(ctx context.Context, it Item) ([]byte, error) {
 	if err := json.Unmarshal(out, &item); err != nil {
 		return nil, unexpectedOutput("bw", "get item")
 	}
-	if item.Type != bwTypeNote {
+	if item.Type != bwSecureNote {
 		return nil, notANote(it)
 	}
 	if item.Notes == nil {
@@ -166,19 +173,19 @@ func (b *Bitwarden) Read(ctx context.Context, it Item) ([]byte, error) {
 // bwNewNote is the item `bw create item` receives for a new note: every
 // field of bw's item template, so that no version of bw has to guess.
 type bwNewNote struct {
-	Type           int       `json:"type"`
-	Name           string    `json:"name"`
-	Notes          string    `json:"notes"`
-	SecureNote     bwNoteSub `json:"secureNote"`
-	OrganizationID *string   `json:"organizationId"`
-	CollectionIDs  []string  `json:"collectionIds"`
-	FolderID       *string   `json:"folderId"`
-	Favorite       bool      `json:"favorite"`
-	Fields         []any     `json:"fields"`
-	Reprompt       int       `json:"reprompt"`
-	Login          any       `json:"login"`
-	Card           any       `json:"card"`
-	Identity       any       `json:"identity"`
+	Type           bwItemType `json:"type"`
+	Name           string     `json:"name"`
+	Notes          string     `json:"notes"`
+	SecureNote     bwNoteSub  `json:"secureNote"`
+	OrganizationID *string    `json:"organizationId"`
+	CollectionIDs  []string   `json:"collectionIds"`
+	FolderID       *string    `json:"folderId"`
+	Favorite       bool       `json:"favorite"`
+	Fields         []any      `json:"fields"`
+	Reprompt       int        `json:"reprompt"`
+	Login          any        `json:"login"`
+	Card           any        `json:"card"`
+	Identity       any        `json:"identity"`
 }
 
 type bwNoteSub struct {
@@ -221,7 +228,7 @@ func (b *Bitwarden) create(ctx context.Context, it Item, data []byte) error {
 // bwCreateRequest is the JSON of `bw create item` for a new note (the
 // real CLI's test checks it against bw's own item template).
 func bwCreateRequest(title string, data []byte) ([]byte, error) {
-	return json.Marshal(bwNewNote{Type: bwTypeNote, Name: title, Notes: string(data), Fields: []any{}})
+	return json.Marshal(bwNewNote{Type: bwSecureNote, Name: title, Notes: string(data), Fields: []any{}})
 }
 
 func (b *Bitwarden) edit(ctx context.Context, it Item, data []byte) error {
@@ -235,7 +242,7 @@ func (b *Bitwarden) edit(ctx context.Context, it Item, data []byte) error {
 	if json.Unmarshal(out, &item) != nil || json.Unmarshal(out, &head) != nil {
 		return unexpectedOutput("bw", "get item")
 	}
-	if head.Type != bwTypeNote {
+	if head.Type != bwSecureNote {
 		return notANote(it)
 	}
 	notes, err := json.Marshal(string(data))

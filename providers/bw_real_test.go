@@ -346,8 +346,8 @@ func TestRealBWItemShape(t *testing.T) {
 			t.Errorf("the provider sends %s, which bw's item template lacks and bw does not read", k)
 		}
 	}
-	if req["type"] != float64(bwTypeNote) {
-		t.Errorf("request type %v, want a secure note (%d)", req["type"], bwTypeNote)
+	if req["type"] != float64(bwSecureNote) {
+		t.Errorf("request type %v, want a secure note (%d)", req["type"], bwSecureNote)
 	}
 
 	// The fake's item, as the provider reads it with bw get item.

@@ -50,12 +50,20 @@ func NewOnePassword(vault string, env []string) (*OnePassword, error) {
 // Name names the vault in messages: `1Password vault "Engineering"`.
 func (p *OnePassword) Name() string { return fmt.Sprintf("1Password vault %q", p.vault) }
 
+// opCategory is the category of a 1Password item (LOGIN, PASSWORD,
+// DOCUMENT...), as `op item list --format json` prints it.
+type opCategory string
+
+// opDocument is the category of a document, the only one configsync
+// writes or reads.
+const opDocument opCategory = "DOCUMENT"
+
 // opItem is what this package reads of an item in `op item list --format
 // json`.
 type opItem struct {
 	ID       string      `json:"id"`
 	Title    string      `json:"title"`
-	Category string      `json:"category"`
+	Category opCategory  `json:"category"`
 	Version  json.Number `json:"version"`
 }
 
@@ -76,7 +84,7 @@ func (p *OnePassword) List(ctx context.Context, prefix string) ([]Item, error) {
 	}
 	var items []Item
 	for _, it := range all {
-		if it.Category == "DOCUMENT" && strings.HasPrefix(it.Title, prefix) {
+		if it.Category == opDocument && strings.HasPrefix(it.Title, prefix) {
 			items = append(items, Item{ID: it.ID, Title: it.Title, Version: it.Version.String()})
 		}
 	}
