@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -15,51 +14,29 @@ import (
 )
 
 // binDir holds op and bw: links to this test binary, which TestMain
-// turns into the fakes when it is run under those names.
-var binDir string
-
-// coverDir is where the fakes write coverage counters. Built with -cover,
-// this binary warns on stderr as it exits when GOCOVERDIR is not set, and
-// the tests compare the fakes' stderr exactly.
-var coverDir string
+// turns into the fakes when it is run under those names. runEnv is what
+// their environment needs (see fakecli.Link).
+var (
+	binDir string
+	runEnv []string
+)
 
 func TestMain(m *testing.M) {
-	switch strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe") {
-	case "op":
-		os.Exit(fakecli.OP())
-	case "bw":
-		os.Exit(fakecli.BW())
-	}
+	fakecli.RunIfFake()
 	os.Exit(runTests(m))
 }
 
 func runTests(m *testing.M) int {
 	dir, err := os.MkdirTemp("", "providers-bin-")
+	if err == nil {
+		defer os.RemoveAll(dir)
+		runEnv, err = fakecli.Link(dir)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
-	}
-	defer os.RemoveAll(dir)
-	exe, err := os.Executable()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	for _, name := range []string{"op", "bw"} {
-		if runtime.GOOS == "windows" {
-			name += ".exe"
-		}
-		if err := os.Symlink(exe, filepath.Join(dir, name)); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
 	}
 	binDir = dir
-	coverDir = filepath.Join(dir, "cover")
-	if err := os.Mkdir(coverDir, 0o700); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
 	return m.Run()
 }
 
@@ -76,12 +53,9 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	state, home, tmp := t.TempDir(), t.TempDir(), t.TempDir()
-	f := &fixture{t: t, state: state, env: []string{
+	f := &fixture{t: t, state: state, env: append([]string{
 		"PATH=" + binDir, "HOME=" + home, "TMPDIR=" + tmp, fakecli.DirEnv + "=" + state,
-		// A binary built with -race sleeps a second as it exits, unless told not to.
-		"GORACE=atexit_sleep_ms=0",
-		"GOCOVERDIR=" + coverDir,
-	}}
+	}, runEnv...)}
 	t.Cleanup(func() {
 		for _, dir := range []string{home, tmp} {
 			if names := dirNames(t, dir); len(names) > 0 {

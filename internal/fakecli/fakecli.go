@@ -1,7 +1,8 @@
 // Package fakecli holds fake op (1Password CLI 2) and bw (Bitwarden CLI)
 // programs for tests: [OP] and [BW] behave like the main function of
 // each, and are meant to be installed on PATH by testscript.RunMain, or
-// by a TestMain that runs them when os.Args[0] is "op" or "bw".
+// by a TestMain that calls [RunIfFake] and puts links made by [Link] on
+// PATH.
 //
 // It owns the fakes' behaviour and state, nothing else. The fakes are
 // strict, so that a wrong call from real code fails its test: an unknown

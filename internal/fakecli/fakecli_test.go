@@ -9,36 +9,25 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 )
 
-var binDir string
+// binDir holds op and bw, links to this test binary; runEnv is what
+// their environment needs (see Link).
+var (
+	binDir string
+	runEnv []string
+)
 
 // TestMain runs the fakes when this binary is run as op or bw, through
 // links in binDir.
 func TestMain(m *testing.M) {
-	switch strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe") {
-	case "op":
-		os.Exit(OP())
-	case "bw":
-		os.Exit(BW())
-	}
+	RunIfFake()
 	dir, err := os.MkdirTemp("", "fakecli-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	exe, err := os.Executable()
-	for _, name := range []string{"op", "bw"} {
-		if runtime.GOOS == "windows" {
-			name += ".exe"
-		}
-		if err == nil {
-			err = os.Symlink(exe, filepath.Join(dir, name))
-		}
+	if err == nil {
+		runEnv, err = Link(dir)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -59,8 +48,7 @@ type sandbox struct {
 
 func newSandbox(t *testing.T, env ...string) *sandbox {
 	dir := t.TempDir()
-	// A binary built with -race sleeps a second as it exits, unless told not to.
-	base := []string{DirEnv + "=" + dir, "GORACE=atexit_sleep_ms=0"}
+	base := append([]string{DirEnv + "=" + dir}, runEnv...)
 	return &sandbox{t: t, dir: dir, env: append(base, env...)}
 }
 
