@@ -415,7 +415,7 @@ func (v *Vault) verifyDocuments(ctx context.Context, snap *snapshot, env Environ
 			rep.Problems = append(rep.Problems, Problem{Commit: snap.tip.String(), Path: path, Reason: err.Error()})
 			continue
 		}
-		vault := v.vaultName(p.state())
+		vault := v.providerVault(p.state())
 		if unreadable[vault] {
 			continue
 		}
@@ -438,9 +438,10 @@ func (v *Vault) verifyDocuments(ctx context.Context, snap *snapshot, env Environ
 	return nil
 }
 
-// vaultName names the vault of a document, "" if it cannot be opened
-// (resolve reports why).
-func (v *Vault) vaultName(d *docState) string {
+// providerVault names the provider's vault that holds a document
+// (`1Password vault "Engineering"`), "" if it cannot be opened (resolve
+// reports why).
+func (v *Vault) providerVault(d *docState) string {
 	b, err := v.providers.backend(d.Provider, d.Location)
 	if err != nil {
 		return ""

@@ -255,7 +255,7 @@ func (v *Vault) planRestores(ctx context.Context, snap *snapshot, env Environmen
 	}
 	for _, d := range docs {
 		if d != nil {
-			res.Provider = v.vaultName(d)
+			res.Provider = v.providerVault(d)
 		}
 	}
 	p := &pullPlan{dirs: dirs}
