@@ -127,20 +127,9 @@ func (b *Bitwarden) List(ctx context.Context, prefix string) ([]Item, error) {
 	if err != nil {
 		return nil, err
 	}
-	var all []bwItem
-	if len(bytes.TrimSpace(out)) > 0 {
-		if err := json.Unmarshal(out, &all); err != nil {
-			return nil, unexpectedOutput("bw", "list items")
-		}
-	}
-	var items []Item
-	for _, it := range all {
-		if it.Type == bwSecureNote && strings.HasPrefix(it.Name, prefix) {
-			items = append(items, Item{ID: it.ID, Title: it.Name, Version: it.Revision})
-		}
-	}
-	sortItems(items)
-	return items, nil
+	return listed(out, "bw", "list items", prefix, func(it bwItem) (Item, bool) {
+		return Item{ID: it.ID, Title: it.Name, Version: it.Revision}, it.Type == bwSecureNote
+	})
 }
 
 // Read returns the text of note it.ID (empty for a note without text).

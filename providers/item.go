@@ -1,7 +1,9 @@
 package providers
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -35,11 +37,27 @@ func checkID(it Item) error {
 	return nil
 }
 
-// sortItems sorts by title, then by id for titles that repeat.
-func sortItems(items []Item) {
+// listed reads the JSON list a CLI printed for words ("item list") and
+// returns the items whose title starts with prefix, sorted by title, then
+// by id for titles that repeat. item maps an entry to an Item, and says
+// whether it is of the kind configsync writes. No output is no items.
+func listed[T any](out []byte, cli, words, prefix string, item func(T) (Item, bool)) ([]Item, error) {
+	var all []T
+	if len(bytes.TrimSpace(out)) > 0 {
+		if err := json.Unmarshal(out, &all); err != nil {
+			return nil, unexpectedOutput(cli, words)
+		}
+	}
+	var items []Item
+	for _, e := range all {
+		if it, ok := item(e); ok && strings.HasPrefix(it.Title, prefix) {
+			items = append(items, it)
+		}
+	}
 	slices.SortFunc(items, func(a, b Item) int {
 		return cmp.Or(strings.Compare(a.Title, b.Title), strings.Compare(a.ID, b.ID))
 	})
+	return items, nil
 }
 
 // unexpectedOutput is the error for output that is not what the CLI

@@ -76,20 +76,9 @@ func (p *OnePassword) List(ctx context.Context, prefix string) ([]Item, error) {
 	if err != nil {
 		return nil, err
 	}
-	var all []opItem
-	if len(bytes.TrimSpace(out)) > 0 { // no items may be no output at all
-		if err := json.Unmarshal(out, &all); err != nil {
-			return nil, unexpectedOutput("op", "item list")
-		}
-	}
-	var items []Item
-	for _, it := range all {
-		if it.Category == opDocument && strings.HasPrefix(it.Title, prefix) {
-			items = append(items, Item{ID: it.ID, Title: it.Title, Version: it.Version.String()})
-		}
-	}
-	sortItems(items)
-	return items, nil
+	return listed(out, "op", "item list", prefix, func(it opItem) (Item, bool) {
+		return Item{ID: it.ID, Title: it.Title, Version: it.Version.String()}, it.Category == opDocument
+	})
 }
 
 // Read returns the content of document it.ID, byte for byte.

@@ -124,3 +124,47 @@ func TestSameServer(t *testing.T) {
 		}
 	}
 }
+
+// TestListed: what both providers' List make of a CLI's listing.
+func TestListed(t *testing.T) {
+	opItems := func(it opItem) (Item, bool) {
+		return Item{ID: it.ID, Title: it.Title, Version: it.Version.String()}, it.Category == opDocument
+	}
+	for _, c := range []struct {
+		name, out, prefix string
+		want              []Item
+		wantErr           bool
+	}{
+		{"no output", "", "configsync/", nil, false},
+		{"blank output", " \n", "configsync/", nil, false},
+		{"empty list", "[]", "configsync/", nil, false},
+		{"not JSON", "You are not logged in.", "configsync/", nil, true},
+		{"not a list", `{"id":"a"}`, "configsync/", nil, true},
+		{"other kinds and titles left out",
+			`[{"id":"a","title":"configsync/dev/x/.env","category":"LOGIN","version":1},
+			  {"id":"b","title":"notes/dev","category":"DOCUMENT","version":1},
+			  {"id":"c","title":"configsync/dev/x/.env","category":"DOCUMENT","version":3}]`,
+			"configsync/dev/", []Item{{ID: "c", Title: "configsync/dev/x/.env", Version: "3"}}, false},
+		{"sorted by title, then id",
+			`[{"id":"z","title":"configsync/dev/b","category":"DOCUMENT","version":1},
+			  {"id":"y","title":"configsync/dev/a","category":"DOCUMENT","version":1},
+			  {"id":"x","title":"configsync/dev/b","category":"DOCUMENT","version":2}]`,
+			"configsync/", []Item{
+				{ID: "y", Title: "configsync/dev/a", Version: "1"},
+				{ID: "x", Title: "configsync/dev/b", Version: "2"},
+				{ID: "z", Title: "configsync/dev/b", Version: "1"},
+			}, false},
+	} {
+		got, err := listed([]byte(c.out), "op", "item list", c.prefix, opItems)
+		if c.wantErr {
+			var ce *CLIError
+			if !errors.As(err, &ce) || strings.Contains(err.Error(), c.out) {
+				t.Errorf("%s: err = %v, want an unexpected-output CLIError that does not quote the output", c.name, err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("%s: listed = %+v, %v, want %+v", c.name, got, err, c.want)
+		}
+	}
+}
