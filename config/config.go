@@ -151,15 +151,8 @@ func (e *FileError) Unwrap() error { return e.Err }
 // [*FileError]s.
 func LoadLocal(path string) (*Local, error) {
 	l := &Local{}
-	data, err := readFile(path)
-	if err != nil || data == nil {
-		return l, err
-	}
-	if err := decodeStrict(path, data, l); err != nil {
+	if err := loadFile(path, l, l.validate); err != nil {
 		return nil, err
-	}
-	if key, err := l.validate(); err != nil {
-		return nil, &FileError{File: path, Line: lineOf(data, key), Key: key, Err: err}
 	}
 	return l, nil
 }
@@ -169,14 +162,30 @@ func LoadLocal(path string) (*Local, error) {
 // removed, a hand edit) can then still be unset or replaced.
 func LoadLocalUnchecked(path string) (*Local, error) {
 	l := &Local{}
-	data, err := readFile(path)
-	if err != nil || data == nil {
-		return l, err
-	}
-	if err := decodeStrict(path, data, l); err != nil {
+	if err := loadFile(path, l, nil); err != nil {
 		return nil, err
 	}
 	return l, nil
+}
+
+// loadFile decodes the file at path strictly into v, then checks it with
+// validate (nil: no check), which names the key of a bad value. A missing
+// file leaves v as it is. Errors are [*FileError]s.
+func loadFile(path string, v any, validate func() (string, error)) error {
+	data, err := readFile(path)
+	if err != nil || data == nil {
+		return err
+	}
+	if err := decodeStrict(path, data, v); err != nil {
+		return err
+	}
+	if validate == nil {
+		return nil
+	}
+	if key, err := validate(); err != nil {
+		return &FileError{File: path, Line: lineOf(data, key), Key: key, Err: err}
+	}
+	return nil
 }
 
 // Save validates l and writes it to path atomically: a temporary file in the

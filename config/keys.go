@@ -157,6 +157,16 @@ func lookup(key string) (keyDef, error) {
 	return keyDef{}, &UnknownKeyError{Key: key}
 }
 
+// lookupWritable is lookup that refuses a read-only key (ErrReadOnly):
+// what Set and Unset may change.
+func lookupWritable(key string) (keyDef, error) {
+	d, err := lookup(key)
+	if err == nil && d.ReadOnly {
+		err = fmt.Errorf("%w %q", ErrReadOnly, key)
+	}
+	return d, err
+}
+
 // Get returns the effective value of key: its value, else its default
 // (possibly ""). A list is joined with ",".
 func (l *Local) Get(key string) (string, error) {
@@ -174,12 +184,9 @@ func (l *Local) Get(key string) (string, error) {
 // (use Unset); a read-only key fails with ErrReadOnly; an invalid value
 // wraps ErrInvalidValue.
 func (l *Local) Set(key, value string) error {
-	d, err := lookup(key)
+	d, err := lookupWritable(key)
 	if err != nil {
 		return err
-	}
-	if d.ReadOnly {
-		return fmt.Errorf("%w %q", ErrReadOnly, key)
 	}
 	if value == "" {
 		err = invalid("empty (use config unset)")
@@ -196,12 +203,9 @@ func (l *Local) Set(key, value string) error {
 // Unset clears key so that its default applies. A read-only key fails with
 // ErrReadOnly.
 func (l *Local) Unset(key string) error {
-	d, err := lookup(key)
+	d, err := lookupWritable(key)
 	if err != nil {
 		return err
-	}
-	if d.ReadOnly {
-		return fmt.Errorf("%w %q", ErrReadOnly, key)
 	}
 	d.set(l, "")
 	return nil

@@ -53,17 +53,9 @@ type ProjectHooks struct {
 // Project and no error. Decoding is strict like [LoadLocal]; errors are
 // [*FileError]s.
 func LoadProject(dir string) (*Project, error) {
-	file := filepath.Join(dir, ProjectFile)
 	p := &Project{}
-	data, err := readFile(file)
-	if err != nil || data == nil {
-		return p, err
-	}
-	if err := decodeStrict(file, data, p); err != nil {
+	if err := loadFile(filepath.Join(dir, ProjectFile), p, p.validate); err != nil {
 		return nil, err
-	}
-	if key, err := p.validate(); err != nil {
-		return nil, &FileError{File: file, Line: lineOf(data, key), Key: key, Err: err}
 	}
 	return p, nil
 }
