@@ -280,12 +280,21 @@ func SSH(base string, port int, authorized ...ssh.PublicKey) (*SSHServer, error)
 	if err != nil {
 		return nil, err
 	}
+	p := l.Addr().(*net.TCPAddr).Port
+	s := &SSHServer{HostKey: hostSigner.PublicKey()}
+	s.Server = Server{URL: fmt.Sprintf("ssh://git@127.0.0.1:%d/", p), Host: "127.0.0.1", Port: p}
+	s.stop = serve(l, func(c net.Conn) { serveSSH(c, cfg, base) })
+	return s, nil
+}
+
+// serve accepts connections on l, each handled by handle on its own
+// goroutine, until the returned stop closes l and every live connection
+// and waits for the handlers to return.
+func serve(l net.Listener, handle func(net.Conn)) (stop func()) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	conns := map[net.Conn]bool{}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		for {
 			c, err := l.Accept()
 			if err != nil {
@@ -294,20 +303,16 @@ func SSH(base string, port int, authorized ...ssh.PublicKey) (*SSHServer, error)
 			mu.Lock()
 			conns[c] = true
 			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				serveSSH(c, cfg, base)
+			wg.Go(func() {
+				defer c.Close()
+				handle(c)
 				mu.Lock()
 				delete(conns, c)
 				mu.Unlock()
-			}()
+			})
 		}
-	}()
-	p := l.Addr().(*net.TCPAddr).Port
-	s := &SSHServer{HostKey: hostSigner.PublicKey()}
-	s.Server = Server{URL: fmt.Sprintf("ssh://git@127.0.0.1:%d/", p), Host: "127.0.0.1", Port: p}
-	s.stop = func() {
+	})
+	return func() {
 		l.Close()
 		mu.Lock()
 		for c := range conns {
@@ -316,7 +321,6 @@ func SSH(base string, port int, authorized ...ssh.PublicKey) (*SSHServer, error)
 		mu.Unlock()
 		wg.Wait()
 	}
-	return s, nil
 }
 
 func serveSSH(c net.Conn, cfg *ssh.ServerConfig, base string) {
@@ -398,20 +402,5 @@ func Agent(dir string, keys ...ed25519.PrivateKey) (sock string, stop func(), er
 	if err != nil {
 		return "", nil, err
 	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				agent.ServeAgent(kr, c)
-			}()
-		}
-	}()
-	return sock, func() { l.Close(); wg.Wait() }, nil
+	return sock, serve(l, func(c net.Conn) { agent.ServeAgent(kr, c) }), nil
 }
