@@ -78,7 +78,7 @@ func CheckStaged(ctx context.Context, repoDir string, opts Options) ([]Finding, 
 		}
 	}
 	if c.index != nil {
-		c.index.build() // before the workers share it read-only
+		c.index.build() // before scanBlobs' goroutines share it read-only
 	}
 	if err := c.scanBlobs(ctx, repo, objectsDir, changed); err != nil {
 		return nil, err
