@@ -26,13 +26,14 @@ const (
 	exitUsage  = 2 // the command line was wrong
 )
 
-// command is one row of the command table. setup declares the command's
-// flags on its own FlagSet and returns the function that runs it.
+// command is one row of the command table (commands.go). flags declares
+// the command's flags on its own FlagSet and returns its run function
+// (runPush, ...) bound to their values; noFlags(run) declares none.
 type command struct {
 	name    string // "env create"
 	args    string // "NAME --tier T [--protect]"
 	summary string
-	setup   func(fs *pflag.FlagSet) func(ctx context.Context, a *app, args []string) error
+	flags   func(fs *pflag.FlagSet) runFunc
 	// params names the positional arguments the command takes, exactly;
 	// variadic commands (help, hooks scan) check their own.
 	params   []string
@@ -40,6 +41,10 @@ type command struct {
 	// passthrough stops flag parsing at the first argument (inject's CMD).
 	passthrough bool
 }
+
+// runFunc runs a command with its positional arguments, once its flags
+// are parsed.
+type runFunc func(ctx context.Context, a *app, args []string) error
 
 // app is one invocation: its Env, global flags and the lazily opened vault.
 type app struct {
@@ -98,7 +103,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	fs := pflag.NewFlagSet(cmd.name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
-	run := cmd.setup(fs)
+	run := cmd.flags(fs)
 	fs.StringVar(&a.home, "home", "", "configsync's home directory (env CONFIGSYNC_HOME)")
 	fs.BoolVarP(&a.quiet, "quiet", "q", false, "print only errors")
 	if cmd.passthrough {

@@ -63,48 +63,45 @@ func (a *app) variables(ctx context.Context, o *readOptions) (scopes.Environment
 	return env, vars, scopes.CheckDangerous(vars, o.allow)
 }
 
-func injectCmd() *command {
-	return &command{
-		name: "inject", args: "[--project P] [--env E] [--overload] [--pristine] [--only K,…] [--no-expand] [--allow-dangerous NAME] [--remote URL|--repo DIR] -- CMD [ARGS…]",
-		summary:     "run CMD with the items' variables in its environment; nothing written to disk",
-		passthrough: true,
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			var o readOptions
-			var overload, pristine bool
-			o.declare(fs)
-			fs.BoolVar(&overload, "overload", false, "store values win over inherited variables")
-			fs.BoolVar(&pristine, "pristine", false, "start from an empty environment plus PATH, HOME, USER, TERM")
-			return func(ctx context.Context, a *app, args []string) error {
-				if len(args) == 0 {
-					return usagef(a.cmd, "missing the command to run (configsync inject -- CMD ARGS)")
-				}
-				env, vars, err := a.variables(ctx, &o)
-				if err != nil {
-					return err
-				}
-				base := a.env.Environ()
-				if pristine {
-					var kept []string
-					for _, k := range []string{"PATH", "HOME", "USER", "TERM"} {
-						if v, ok := lookupEnv(base, k); ok {
-							kept = append(kept, k+"="+v)
-						}
-					}
-					base = kept
-				}
-				child := scopes.ChildEnvironment(base, vars, overload)
-				path, err := lookPath(args[0], child)
-				if err != nil {
-					return err
-				}
-				a.info("Injecting %d environment %s (%s)...", len(vars), plural(len(vars), "variable", "variables"), env.Name)
-				// execve: the command replaces configsync, so signals and the
-				// exit status are its own, and no plaintext outlives it here.
-				err = syscall.Exec(path, args, child)
-				return fmt.Errorf("run %s: %w", args[0], err)
-			}
-		},
+func injectFlags(fs *pflag.FlagSet) runFunc {
+	var o readOptions
+	var overload, pristine bool
+	o.declare(fs)
+	fs.BoolVar(&overload, "overload", false, "store values win over inherited variables")
+	fs.BoolVar(&pristine, "pristine", false, "start from an empty environment plus PATH, HOME, USER, TERM")
+	return func(ctx context.Context, a *app, args []string) error {
+		return runInject(ctx, a, args, o, overload, pristine)
 	}
+}
+
+func runInject(ctx context.Context, a *app, args []string, o readOptions, overload, pristine bool) error {
+	if len(args) == 0 {
+		return usagef(a.cmd, "missing the command to run (configsync inject -- CMD ARGS)")
+	}
+	env, vars, err := a.variables(ctx, &o)
+	if err != nil {
+		return err
+	}
+	base := a.env.Environ()
+	if pristine {
+		var kept []string
+		for _, k := range []string{"PATH", "HOME", "USER", "TERM"} {
+			if v, ok := lookupEnv(base, k); ok {
+				kept = append(kept, k+"="+v)
+			}
+		}
+		base = kept
+	}
+	child := scopes.ChildEnvironment(base, vars, overload)
+	path, err := lookPath(args[0], child)
+	if err != nil {
+		return err
+	}
+	a.info("Injecting %d environment %s (%s)...", len(vars), plural(len(vars), "variable", "variables"), env.Name)
+	// execve: the command replaces configsync, so signals and the
+	// exit status are its own, and no plaintext outlives it here.
+	err = syscall.Exec(path, args, child)
+	return fmt.Errorf("run %s: %w", args[0], err)
 }
 
 // lookPath finds file in the child's PATH, as the child would.
@@ -157,45 +154,43 @@ func slicesContains(s []string, x string) bool {
 	return false
 }
 
-func exportCmd() *command {
-	return &command{
-		name: "export", args: "[--project P] [--env E] [--format dotenv|json|shell|github] [--output FILE] [--remote URL|--repo DIR]",
-		summary: "print the items' variables for a CI step (dotenv, json, shell or github)",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			var o readOptions
-			var format, output string
-			o.declare(fs)
-			fs.StringVar(&format, "format", "dotenv", "dotenv, json, shell or github")
-			fs.StringVar(&output, "output", "", "write to FILE (mode 0600) instead of stdout; github appends, as $GITHUB_ENV expects")
-			return func(ctx context.Context, a *app, args []string) error {
-				f, err := envfile.ParseFormat(format)
-				if err != nil {
-					return usagef(a.cmd, "%v", err)
-				}
-				o.toFile = output != ""
-				_, vars, err := a.variables(ctx, &o)
-				if err != nil {
-					return err
-				}
-				var buf bytes.Buffer
-				if err := envfile.Encode(&buf, vars, f); err != nil {
-					return err
-				}
-				defer clear(buf.Bytes())
-				if output == "" {
-					_, err := a.env.Stdout.Write(buf.Bytes())
-					return err
-				}
-				if f == envfile.FormatGitHub {
-					if err := appendPrivate(output, buf.Bytes()); err != nil {
-						return err
-					}
-					return envfile.GitHubMasks(a.env.Stdout, vars)
-				}
-				return config.WriteFileAtomic(output, buf.Bytes())
-			}
-		},
+func exportFlags(fs *pflag.FlagSet) runFunc {
+	var o readOptions
+	var format, output string
+	o.declare(fs)
+	fs.StringVar(&format, "format", "dotenv", "dotenv, json, shell or github")
+	fs.StringVar(&output, "output", "", "write to FILE (mode 0600) instead of stdout; github appends, as $GITHUB_ENV expects")
+	return func(ctx context.Context, a *app, args []string) error {
+		return runExport(ctx, a, args, o, format, output)
 	}
+}
+
+func runExport(ctx context.Context, a *app, args []string, o readOptions, format, output string) error {
+	f, err := envfile.ParseFormat(format)
+	if err != nil {
+		return usagef(a.cmd, "%v", err)
+	}
+	o.toFile = output != ""
+	_, vars, err := a.variables(ctx, &o)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := envfile.Encode(&buf, vars, f); err != nil {
+		return err
+	}
+	defer clear(buf.Bytes())
+	if output == "" {
+		_, err := a.env.Stdout.Write(buf.Bytes())
+		return err
+	}
+	if f == envfile.FormatGitHub {
+		if err := appendPrivate(output, buf.Bytes()); err != nil {
+			return err
+		}
+		return envfile.GitHubMasks(a.env.Stdout, vars)
+	}
+	return config.WriteFileAtomic(output, buf.Bytes())
 }
 
 // appendPrivate appends to a file, creating it with mode 0600.

@@ -13,42 +13,40 @@ import (
 	"github.com/configsync/configsync/scopes"
 )
 
-func keysGenerateCmd() *command {
-	return &command{
-		name: "keys generate", args: "--name N --email E [--passphrase]",
-		summary: "create your identity (an OpenPGP v6 key)",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			var name, email string
-			var protect bool
-			fs.StringVar(&name, "name", "", "your name")
-			fs.StringVar(&email, "email", "", "your email")
-			fs.BoolVar(&protect, "passphrase", false, "protect the key with a passphrase (CONFIGSYNC_PASSPHRASE or a prompt)")
-			return func(ctx context.Context, a *app, args []string) error {
-				if name == "" || email == "" {
-					return usagef(a.cmd, "--name and --email are required")
-				}
-				var pass []byte
-				if protect {
-					var err error
-					if pass, err = a.newPassphrase(); err != nil {
-						return err
-					}
-				}
-				v, err := a.openVault(ctx, "", "")
-				if err != nil {
-					return err
-				}
-				key, err := v.GenerateIdentity(name, email, pass)
-				if err != nil {
-					return err
-				}
-				a.out("Created identity %s <%s>", name, email)
-				a.out("Fingerprint: %s", key.Fingerprint())
-				a.out("Send your public key to an admin: configsync keys export > %s.asc", safeFileName(email))
-				return nil
-			}
-		},
+func keysGenerateFlags(fs *pflag.FlagSet) runFunc {
+	var name, email string
+	var protect bool
+	fs.StringVar(&name, "name", "", "your name")
+	fs.StringVar(&email, "email", "", "your email")
+	fs.BoolVar(&protect, "passphrase", false, "protect the key with a passphrase (CONFIGSYNC_PASSPHRASE or a prompt)")
+	return func(ctx context.Context, a *app, args []string) error {
+		return runKeysGenerate(ctx, a, args, name, email, protect)
 	}
+}
+
+func runKeysGenerate(ctx context.Context, a *app, args []string, name, email string, protect bool) error {
+	if name == "" || email == "" {
+		return usagef(a.cmd, "--name and --email are required")
+	}
+	var pass []byte
+	if protect {
+		var err error
+		if pass, err = a.newPassphrase(); err != nil {
+			return err
+		}
+	}
+	v, err := a.openVault(ctx, "", "")
+	if err != nil {
+		return err
+	}
+	key, err := v.GenerateIdentity(name, email, pass)
+	if err != nil {
+		return err
+	}
+	a.out("Created identity %s <%s>", name, email)
+	a.out("Fingerprint: %s", key.Fingerprint())
+	a.out("Send your public key to an admin: configsync keys export > %s.asc", safeFileName(email))
+	return nil
 }
 
 // newPassphrase reads a new passphrase from CONFIGSYNC_PASSPHRASE or,
@@ -89,116 +87,97 @@ func safeFileName(s string) string {
 	return string(out)
 }
 
-func keysImportCmd() *command {
-	return &command{
-		name: "keys import", args: "FILE",
-		params:  []string{"FILE"},
-		summary: "use an existing OpenPGP secret key (v6, or GnuPG v4 Ed25519/RSA≥3072) as your identity",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				data, err := os.ReadFile(args[0])
-				if err != nil {
-					return err
-				}
-				var pass []byte
-				key, err := keyring.ReadPrivateKey(data, func() ([]byte, error) {
-					p, err := a.passphrase()
-					pass = p
-					return p, err
-				})
-				if err != nil {
-					_, perr := keyring.ReadPublicKey(data)
-					clear(data)
-					if perr == nil && errors.Is(err, keyring.ErrNoSecretKey) {
-						return fmt.Errorf("%s holds no secret key: to add a teammate's public key use configsync team add %s", args[0], args[0])
-					}
-					return fmt.Errorf("%s: %w", args[0], err)
-				}
-				clear(data)
-				v, err := a.openVault(ctx, "", "")
-				if err != nil {
-					return err
-				}
-				if err := v.ImportIdentity(key, pass); err != nil {
-					return err
-				}
-				pub := key.Public()
-				a.out("Imported identity %s <%s>", pub.Name(), pub.Email())
-				a.out("Fingerprint: %s", key.Fingerprint())
-				return nil
-			}
-		},
+func runKeysImport(ctx context.Context, a *app, args []string) error {
+	data, err := os.ReadFile(args[0])
+	if err != nil {
+		return err
+	}
+	var pass []byte
+	key, err := keyring.ReadPrivateKey(data, func() ([]byte, error) {
+		p, err := a.passphrase()
+		pass = p
+		return p, err
+	})
+	if err != nil {
+		_, perr := keyring.ReadPublicKey(data)
+		clear(data)
+		if perr == nil && errors.Is(err, keyring.ErrNoSecretKey) {
+			return fmt.Errorf("%s holds no secret key: to add a teammate's public key use configsync team add %s", args[0], args[0])
+		}
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	clear(data)
+	v, err := a.openVault(ctx, "", "")
+	if err != nil {
+		return err
+	}
+	if err := v.ImportIdentity(key, pass); err != nil {
+		return err
+	}
+	pub := key.Public()
+	a.out("Imported identity %s <%s>", pub.Name(), pub.Email())
+	a.out("Fingerprint: %s", key.Fingerprint())
+	return nil
+}
+
+func runKeysExport(ctx context.Context, a *app, args []string) error {
+	// The public part only: a protected key is never unlocked,
+	// but an identity with no secret key is refused as anywhere.
+	src, err := a.identitySource()
+	if err != nil {
+		return err
+	}
+	if _, err := keyring.ReadPrivateKey(src.data, nil); errors.Is(err, keyring.ErrNoSecretKey) {
+		clear(src.data)
+		return src.explain(err)
+	}
+	pub, err := keyring.ReadPublicKey(src.data)
+	clear(src.data)
+	if err != nil {
+		return src.explain(err)
+	}
+	armored, err := pub.Armor()
+	if err != nil {
+		return err
+	}
+	_, err = a.env.Stdout.Write(armored)
+	return err
+}
+
+func keysShowFlags(fs *pflag.FlagSet) runFunc {
+	asJSON := jsonFlag(fs)
+	return func(ctx context.Context, a *app, args []string) error {
+		return runKeysShow(ctx, a, args, asJSON)
 	}
 }
 
-func keysExportCmd() *command {
-	return &command{
-		name: "keys export", args: "",
-		summary: "print your public key (armored) to send to an admin",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				// The public part only: a protected key is never unlocked,
-				// but an identity with no secret key is refused as anywhere.
-				src, err := a.identitySource()
-				if err != nil {
-					return err
-				}
-				if _, err := keyring.ReadPrivateKey(src.data, nil); errors.Is(err, keyring.ErrNoSecretKey) {
-					clear(src.data)
-					return src.explain(err)
-				}
-				pub, err := keyring.ReadPublicKey(src.data)
-				clear(src.data)
-				if err != nil {
-					return src.explain(err)
-				}
-				armored, err := pub.Armor()
-				if err != nil {
-					return err
-				}
-				_, err = a.env.Stdout.Write(armored)
-				return err
-			}
-		},
+func runKeysShow(ctx context.Context, a *app, args []string, asJSON *bool) error {
+	id, err := a.loadIdentity()
+	if err != nil {
+		return err
 	}
-}
-
-func keysShowCmd() *command {
-	return &command{
-		name: "keys show", args: "[--json]",
-		summary: "show your identity and its membership",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			asJSON := jsonFlag(fs)
-			return func(ctx context.Context, a *app, args []string) error {
-				id, err := a.loadIdentity()
-				if err != nil {
-					return err
-				}
-				pub := id.Public()
-				if *asJSON {
-					return a.keysShowJSON(ctx, id.Fingerprint(), pub)
-				}
-				a.out("Identity: %s <%s>", pub.Name(), pub.Email())
-				a.out("Fingerprint: %s", id.Fingerprint())
-				a.out("Key: OpenPGP v%d", pub.Version())
-				v, err := a.openVault(ctx, "", "")
-				if err != nil || !v.HasStore() {
-					return err
-				}
-				m, err := v.Me(ctx)
-				var nm *scopes.NotMemberError
-				switch {
-				case errors.As(err, &nm):
-					a.out("Member: no (send configsync keys export to an admin)")
-				case err != nil:
-					return err
-				default:
-					a.out("Member: tiers %s%s", tierList(m.Tiers), flagsOf(m))
-				}
-				return nil
-			}
-		},
+	pub := id.Public()
+	if *asJSON {
+		return a.keysShowJSON(ctx, id.Fingerprint(), pub)
 	}
+	a.out("Identity: %s <%s>", pub.Name(), pub.Email())
+	a.out("Fingerprint: %s", id.Fingerprint())
+	a.out("Key: OpenPGP v%d", pub.Version())
+	v, err := a.openVault(ctx, "", "")
+	if err != nil || !v.HasStore() {
+		return err
+	}
+	m, err := v.Me(ctx)
+	var nm *scopes.NotMemberError
+	switch {
+	case errors.As(err, &nm):
+		a.out("Member: no (send configsync keys export to an admin)")
+	case err != nil:
+		return err
+	default:
+		a.out("Member: tiers %s%s", tierList(m.Tiers), flagsOf(m))
+	}
+	return nil
 }
 
 func tierList(ts []scopes.Tier) string {

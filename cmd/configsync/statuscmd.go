@@ -13,93 +13,91 @@ import (
 	"github.com/configsync/configsync/scopes"
 )
 
-func statusCmd() *command {
-	return &command{
-		name: "status", args: "[--env E] [--json]",
-		summary: "active environment, tracked items, and what push and pull would do",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			var env string
-			fs.StringVar(&env, "env", "", "environment (default: the active one)")
-			asJSON := jsonFlag(fs)
-			return func(ctx context.Context, a *app, args []string) error {
-				v, err := a.openVault(ctx, "", "")
-				if err != nil {
-					return err
-				}
-				if !v.HasStore() {
-					return scopes.ErrNoStore
-				}
-				rep, err := v.Status(ctx, env, "")
-				if *asJSON && (err == nil || errors.Is(err, scopes.ErrNoEnvironment)) {
-					return a.printJSON(statusToJSON(rep, v.StoreLocation(), v.Remote(), false))
-				}
-				if errors.Is(err, scopes.ErrNoEnvironment) {
-					if errors.Is(a.noEnvironmentYet(ctx, err), scopes.ErrNoEnvironmentYet) {
-						a.out("Active environment: none (create one with %s)", createFirstEnv)
-					} else {
-						a.out("Active environment: none (choose one with configsync env use NAME)")
-					}
-				} else if err != nil {
-					return err
-				}
-				a.out("Store: %s", v.StoreLocation())
-				if r := v.Remote(); r != "" {
-					a.out("Remote: %s", r)
-				}
-				switch name, err := v.ProviderName(); {
-				case err != nil:
-					a.out("Contents: %s (%s)", v.Config().Provider(), oneLine(err.Error()))
-				case name != "":
-					a.out("Contents: %s", name)
-				}
-				if rep == nil {
-					return nil
-				}
-				a.out("Environment: %s (%s)", rep.Env.Name, rep.Env.Describe())
-				a.showInjectMode(v.Config().InjectAsEnv, rep.InjectOnly)
-				if len(rep.Items) == 0 {
-					a.out("Nothing tracked: run configsync add env DIR")
-					return nil
-				}
-				push, pull, skip, remove := 0, 0, 0, 0
-				width := 0
-				for _, it := range rep.Items {
-					width = max(width, len(it.Display))
-				}
-				for _, it := range rep.Items {
-					note := ""
-					switch {
-					case it.State == scopes.StateModified || it.State == scopes.StateNew:
-						push++
-					case it.State == scopes.StateInjectOnly:
-						skip++
-					case it.State == scopes.StateStoreNewer && it.InjectOnly:
-						skip++
-						note = " (inject_as_env: pull skips it)"
-					case it.State == scopes.StateStoreNewer || it.State == scopes.StateMissingLocal || it.State == scopes.StateMerges:
-						pull++
-					case it.State == scopes.StateDeleted:
-						remove++
-					}
-					a.out("  %-*s  %s%s%s", width, it.Display, it.State, keySummary(it.Keys), note)
-				}
-				skipped := ""
-				if remove > 0 {
-					skipped = fmt.Sprintf(" and remove %d", remove)
-				}
-				if skip > 0 {
-					skipped += fmt.Sprintf(" and skip %d (inject_as_env: use configsync inject)", skip)
-				}
-				a.out("Push would send %d %s; pull would restore %d%s.", push, plural(push, "item", "items"), pull, skipped)
-				for _, m := range rep.InjectOnly {
-					for _, p := range m.Plaintext {
-						a.out("Plaintext %s in inject_as_env project %s: delete it once configsync inject works", p, m.Project)
-					}
-				}
-				return nil
-			}
-		},
+func statusFlags(fs *pflag.FlagSet) runFunc {
+	var env string
+	fs.StringVar(&env, "env", "", "environment (default: the active one)")
+	asJSON := jsonFlag(fs)
+	return func(ctx context.Context, a *app, args []string) error {
+		return runStatus(ctx, a, args, env, asJSON)
 	}
+}
+
+func runStatus(ctx context.Context, a *app, args []string, env string, asJSON *bool) error {
+	v, err := a.openVault(ctx, "", "")
+	if err != nil {
+		return err
+	}
+	if !v.HasStore() {
+		return scopes.ErrNoStore
+	}
+	rep, err := v.Status(ctx, env, "")
+	if *asJSON && (err == nil || errors.Is(err, scopes.ErrNoEnvironment)) {
+		return a.printJSON(statusToJSON(rep, v.StoreLocation(), v.Remote(), false))
+	}
+	if errors.Is(err, scopes.ErrNoEnvironment) {
+		if errors.Is(a.noEnvironmentYet(ctx, err), scopes.ErrNoEnvironmentYet) {
+			a.out("Active environment: none (create one with %s)", createFirstEnv)
+		} else {
+			a.out("Active environment: none (choose one with configsync env use NAME)")
+		}
+	} else if err != nil {
+		return err
+	}
+	a.out("Store: %s", v.StoreLocation())
+	if r := v.Remote(); r != "" {
+		a.out("Remote: %s", r)
+	}
+	switch name, err := v.ProviderName(); {
+	case err != nil:
+		a.out("Contents: %s (%s)", v.Config().Provider(), oneLine(err.Error()))
+	case name != "":
+		a.out("Contents: %s", name)
+	}
+	if rep == nil {
+		return nil
+	}
+	a.out("Environment: %s (%s)", rep.Env.Name, rep.Env.Describe())
+	a.showInjectMode(v.Config().InjectAsEnv, rep.InjectOnly)
+	if len(rep.Items) == 0 {
+		a.out("Nothing tracked: run configsync add env DIR")
+		return nil
+	}
+	push, pull, skip, remove := 0, 0, 0, 0
+	width := 0
+	for _, it := range rep.Items {
+		width = max(width, len(it.Display))
+	}
+	for _, it := range rep.Items {
+		note := ""
+		switch {
+		case it.State == scopes.StateModified || it.State == scopes.StateNew:
+			push++
+		case it.State == scopes.StateInjectOnly:
+			skip++
+		case it.State == scopes.StateStoreNewer && it.InjectOnly:
+			skip++
+			note = " (inject_as_env: pull skips it)"
+		case it.State == scopes.StateStoreNewer || it.State == scopes.StateMissingLocal || it.State == scopes.StateMerges:
+			pull++
+		case it.State == scopes.StateDeleted:
+			remove++
+		}
+		a.out("  %-*s  %s%s%s", width, it.Display, it.State, keySummary(it.Keys), note)
+	}
+	skipped := ""
+	if remove > 0 {
+		skipped = fmt.Sprintf(" and remove %d", remove)
+	}
+	if skip > 0 {
+		skipped += fmt.Sprintf(" and skip %d (inject_as_env: use configsync inject)", skip)
+	}
+	a.out("Push would send %d %s; pull would restore %d%s.", push, plural(push, "item", "items"), pull, skipped)
+	for _, m := range rep.InjectOnly {
+		for _, p := range m.Plaintext {
+			a.out("Plaintext %s in inject_as_env project %s: delete it once configsync inject works", p, m.Project)
+		}
+	}
+	return nil
 }
 
 // showInjectMode prints which projects are in inject_as_env mode here.
@@ -124,55 +122,53 @@ func keySummary(cs []envfile.Change) string {
 	return " (" + strings.Join(names, ", ") + ")"
 }
 
-func diffCmd() *command {
-	return &command{
-		name: "diff", args: "[--env E] [--project P] [--show-values] [--json]",
-		summary: "compare local items with the store, key by key; values masked unless asked",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			var env, project string
-			var show bool
-			fs.StringVar(&env, "env", "", "environment (default: the active one)")
-			fs.StringVar(&project, "project", "", "only this project")
-			fs.BoolVar(&show, "show-values", false, "print the values that differ (they are secrets)")
-			asJSON := jsonFlag(fs)
-			return func(ctx context.Context, a *app, args []string) error {
-				if *asJSON && show {
-					return usagef(a.cmd, "--json never holds values: drop --show-values")
-				}
-				v, err := a.openVault(ctx, "", "")
-				if err != nil {
-					return err
-				}
-				rep, err := v.Status(ctx, env, project)
-				if err != nil {
-					return err
-				}
-				if *asJSON {
-					return a.printJSON(statusToJSON(rep, v.StoreLocation(), v.Remote(), true))
-				}
-				same := true
-				for _, it := range rep.Items {
-					if unchanged(it.State) {
-						continue
-					}
-					same = false
-					a.out("--- %s (store, %s)", it.Display, rep.Env.Name)
-					a.out("+++ %s (local)", it.Display)
-					if it.Type != scopes.TypeEnv {
-						a.outLines(fileDiff(it, show))
-						continue
-					}
-					for _, c := range it.Keys {
-						a.outLines(keyDiff(c, show))
-					}
-				}
-				if same {
-					a.out("No differences with %q.", rep.Env.Name)
-				}
-				return nil
-			}
-		},
+func diffFlags(fs *pflag.FlagSet) runFunc {
+	var env, project string
+	var show bool
+	fs.StringVar(&env, "env", "", "environment (default: the active one)")
+	fs.StringVar(&project, "project", "", "only this project")
+	fs.BoolVar(&show, "show-values", false, "print the values that differ (they are secrets)")
+	asJSON := jsonFlag(fs)
+	return func(ctx context.Context, a *app, args []string) error {
+		return runDiff(ctx, a, args, env, project, show, asJSON)
 	}
+}
+
+func runDiff(ctx context.Context, a *app, args []string, env, project string, show bool, asJSON *bool) error {
+	if *asJSON && show {
+		return usagef(a.cmd, "--json never holds values: drop --show-values")
+	}
+	v, err := a.openVault(ctx, "", "")
+	if err != nil {
+		return err
+	}
+	rep, err := v.Status(ctx, env, project)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return a.printJSON(statusToJSON(rep, v.StoreLocation(), v.Remote(), true))
+	}
+	same := true
+	for _, it := range rep.Items {
+		if unchanged(it.State) {
+			continue
+		}
+		same = false
+		a.out("--- %s (store, %s)", it.Display, rep.Env.Name)
+		a.out("+++ %s (local)", it.Display)
+		if it.Type != scopes.TypeEnv {
+			a.outLines(fileDiff(it, show))
+			continue
+		}
+		for _, c := range it.Keys {
+			a.outLines(keyDiff(c, show))
+		}
+	}
+	if same {
+		a.out("No differences with %q.", rep.Env.Name)
+	}
+	return nil
 }
 
 // keyDiff renders one key change; values only with --show-values.
