@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -58,4 +59,17 @@ func SystemEnv() *Env {
 		StdoutIsTerminal: func() bool { return term.IsTerminal(int(os.Stdout.Fd())) },
 		ReadPassword:     func() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) },
 	}
+}
+
+// withoutCredentials is environ (KEY=VALUE pairs) less configsync's own
+// credentials (scopes.Credentials): the environment of a child that has no
+// use for them, such as the op or bw CLI.
+func withoutCredentials(environ []string) []string {
+	var env []string
+	for _, kv := range environ {
+		if k, _, _ := strings.Cut(kv, "="); !slicesContains(scopes.Credentials, k) {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
