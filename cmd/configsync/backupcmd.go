@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/pflag"
-
-	"github.com/configsync/configsync/scopes"
 )
 
 func restoreBackupFlags(fs *pflag.FlagSet) runFunc {
@@ -56,35 +53,4 @@ func runRestoreBackup(ctx context.Context, a *app, args []string, list bool) err
 	}
 	a.out("Run configsync status to see what push would send.")
 	return nil
-}
-
-// chooseKeys asks, on a terminal, which side wins each key both sides
-// changed; values are masked. An answer other than ours or theirs stops
-// asking, and the keys left refuse the pull.
-func (a *app) chooseKeys(display string, cs []scopes.KeyConflict) map[string]scopes.Side {
-	printLine(a.env.Stderr, "%s: %d %s changed here and in the store:", display, len(cs), plural(len(cs), "key", "keys"))
-	choice := map[string]scopes.Side{}
-	for _, c := range cs {
-		printLine(a.env.Stderr, "  %s: yours %s, the store's %s", c.Key, masked(c.InOurs), masked(c.InTheirs))
-		fmt.Fprintf(a.env.Stderr, "%s: keep [o]urs or [t]heirs? ", printable(c.Key))
-		var answer string
-		fmt.Fscanln(a.env.Stdin, &answer)
-		switch answer {
-		case "o", "ours":
-			choice[c.Key] = scopes.SideOurs
-		case "t", "theirs":
-			choice[c.Key] = scopes.SideTheirs
-		default:
-			return choice
-		}
-	}
-	return choice
-}
-
-// masked shows a conflicting value without showing it.
-func masked(present bool) string {
-	if !present {
-		return "(removed)"
-	}
-	return "********"
 }

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
-	"time"
 
+	"github.com/sergi/go-diff/diffmatchpatch"
 	"github.com/spf13/pflag"
 
-	"github.com/configsync/configsync/hooks"
+	"github.com/configsync/configsync/envfile"
 	"github.com/configsync/configsync/scopes"
 )
 
@@ -147,6 +145,28 @@ func runPull(ctx context.Context, a *app, args []string, o scopes.PullOptions, r
 	for _, b := range res.Backups {
 		a.info("Your version of %s is in backup %s: configsync restore-backup %s brings it back", b.Display, b.ID, b.ID)
 	}
+	a.printPullSkipped(res)
+	unchanged := ""
+	if n := len(res.Unchanged); n > 0 {
+		unchanged = fmt.Sprintf(" (%d already up to date)", n)
+	}
+	if n := len(res.Removed); n > 0 {
+		unchanged += fmt.Sprintf("; removed %d deleted in the store", n)
+	}
+	if res.Provider != "" {
+		a.out("Pulled %s from %s%s.", countPhrase(res.Items), res.Provider, unchanged)
+	} else {
+		a.out("Restored %s from %q scope%s.", countPhrase(res.Items), res.Env.Name, unchanged)
+	}
+	if n := len(res.Kept) + countMerged(res.Items); n > 0 {
+		a.out("Your changes to %d %s are not in the store yet: run configsync push to send them.", n, plural(n, "file", "files"))
+	}
+	a.refreshLeakIndex(res.Env.Name, append(append(res.Items, res.Unchanged...), res.Removed...))
+	return nil
+}
+
+// printPullSkipped says what pull left alone, and why.
+func (a *app) printPullSkipped(res *scopes.PullResult) {
 	for _, s := range res.Skipped {
 		switch {
 		case s.Refused != "":
@@ -167,23 +187,6 @@ func runPull(ctx context.Context, a *app, args []string, o scopes.PullOptions, r
 		a.out("Skipped %d env %s of %s (inject_as_env, %s): run configsync inject --project %s -- CMD instead",
 			m.Items, plural(m.Items, "file", "files"), m.Project, m.Source(), m.Project)
 	}
-	unchanged := ""
-	if n := len(res.Unchanged); n > 0 {
-		unchanged = fmt.Sprintf(" (%d already up to date)", n)
-	}
-	if n := len(res.Removed); n > 0 {
-		unchanged += fmt.Sprintf("; removed %d deleted in the store", n)
-	}
-	if res.Provider != "" {
-		a.out("Pulled %s from %s%s.", countPhrase(res.Items), res.Provider, unchanged)
-	} else {
-		a.out("Restored %s from %q scope%s.", countPhrase(res.Items), res.Env.Name, unchanged)
-	}
-	if n := len(res.Kept) + countMerged(res.Items); n > 0 {
-		a.out("Your changes to %d %s are not in the store yet: run configsync push to send them.", n, plural(n, "file", "files"))
-	}
-	a.refreshLeakIndex(res.Env.Name, append(append(res.Items, res.Unchanged...), res.Removed...))
-	return nil
 }
 
 func countMerged(items []scopes.ItemResult) int {
@@ -196,140 +199,215 @@ func countMerged(items []scopes.ItemResult) int {
 	return n
 }
 
-// confirmProtected is push's and import's question before a protected
-// environment changes: yes (--yes) answers it, else the terminal does,
-// after the changes are shown; without a terminal the answer is no.
-func (a *app) confirmProtected(yes bool) func(scopes.Environment, []scopes.ItemChange) bool {
-	return func(env scopes.Environment, changes []scopes.ItemChange) bool {
-		if yes {
-			return true
-		}
-		if !a.env.IsTerminal() {
-			return false
-		}
-		a.showProtectedChanges(env, changes)
-		return a.confirm(fmt.Sprintf("Overwrite these keys in protected %q?", env.Name))
+func statusFlags(fs *pflag.FlagSet) runFunc {
+	var env string
+	fs.StringVar(&env, "env", "", "environment (default: the active one)")
+	asJSON := jsonFlag(fs)
+	return func(ctx context.Context, a *app, args []string) error {
+		return runStatus(ctx, a, args, env, asJSON)
 	}
 }
 
-// showProtectedChanges prints what a push would change, values masked.
-func (a *app) showProtectedChanges(env scopes.Environment, changes []scopes.ItemChange) {
-	printLine(a.env.Stderr, "%q is protected. This push changes:", env.Name)
-	for _, c := range changes {
+func runStatus(ctx context.Context, a *app, args []string, env string, asJSON *bool) error {
+	v, err := a.openVault(ctx, "", "")
+	if err != nil {
+		return err
+	}
+	if !v.HasStore() {
+		return scopes.ErrNoStore
+	}
+	rep, err := v.Status(ctx, env, "")
+	if *asJSON && (err == nil || errors.Is(err, scopes.ErrNoEnvironment)) {
+		return a.printJSON(statusToJSON(rep, v.StoreLocation(), v.Remote(), false))
+	}
+	if errors.Is(err, scopes.ErrNoEnvironment) {
+		if errors.Is(a.noEnvironmentYet(ctx, err), scopes.ErrNoEnvironmentYet) {
+			a.out("Active environment: none (create one with %s)", createFirstEnv)
+		} else {
+			a.out("Active environment: none (choose one with configsync env use NAME)")
+		}
+	} else if err != nil {
+		return err
+	}
+	a.out("Store: %s", v.StoreLocation())
+	if r := v.Remote(); r != "" {
+		a.out("Remote: %s", r)
+	}
+	switch name, err := v.ProviderName(); {
+	case err != nil:
+		a.out("Contents: %s (%s)", v.Config().Provider(), oneLine(err.Error()))
+	case name != "":
+		a.out("Contents: %s", name)
+	}
+	if rep == nil {
+		return nil
+	}
+	a.out("Environment: %s (%s)", rep.Env.Name, rep.Env.Describe())
+	a.showInjectMode(v.Config().InjectAsEnv, rep.InjectOnly)
+	if len(rep.Items) == 0 {
+		a.out("Nothing tracked: run configsync add env DIR")
+		return nil
+	}
+	push, pull, skip, remove := 0, 0, 0, 0
+	width := 0
+	for _, it := range rep.Items {
+		width = max(width, len(it.Display))
+	}
+	for _, it := range rep.Items {
+		note := ""
 		switch {
-		case c.Deleted:
-			printLine(a.env.Stderr, "  %s: deleted", c.Display)
-		case len(c.Keys) == 0:
-			printLine(a.env.Stderr, "  %s: contents changed", c.Display)
-		default:
-			for _, k := range c.Keys {
-				printLine(a.env.Stderr, "  %s: %s %s = ********", c.Display, k.Kind, k.Key)
+		case it.State == scopes.StateModified || it.State == scopes.StateNew:
+			push++
+		case it.State == scopes.StateInjectOnly:
+			skip++
+		case it.State == scopes.StateStoreNewer && it.InjectOnly:
+			skip++
+			note = " (inject_as_env: pull skips it)"
+		case it.State == scopes.StateStoreNewer || it.State == scopes.StateMissingLocal || it.State == scopes.StateMerges:
+			pull++
+		case it.State == scopes.StateDeleted:
+			remove++
+		}
+		a.out("  %-*s  %s%s%s", width, it.Display, it.State, keySummary(it.Keys), note)
+	}
+	skipped := ""
+	if remove > 0 {
+		skipped = fmt.Sprintf(" and remove %d", remove)
+	}
+	if skip > 0 {
+		skipped += fmt.Sprintf(" and skip %d (inject_as_env: use configsync inject)", skip)
+	}
+	a.out("Push would send %d %s; pull would restore %d%s.", push, plural(push, "item", "items"), pull, skipped)
+	for _, m := range rep.InjectOnly {
+		for _, p := range m.Plaintext {
+			a.out("Plaintext %s in inject_as_env project %s: delete it once configsync inject works", p, m.Project)
+		}
+	}
+	return nil
+}
+
+// showInjectMode prints which projects are in inject_as_env mode here.
+func (a *app) showInjectMode(machine bool, projects []scopes.InjectOnly) {
+	if machine {
+		a.out("Mode: inject_as_env (set on this machine): env items are never written here; run commands with configsync inject")
+		return
+	}
+	for _, m := range projects {
+		a.out("Mode: inject_as_env for %s (%s): its env items are never written here", m.Project, m.Source())
+	}
+}
+
+func keySummary(cs []envfile.Change) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Key
+	}
+	return " (" + strings.Join(names, ", ") + ")"
+}
+
+func diffFlags(fs *pflag.FlagSet) runFunc {
+	var env, project string
+	var show bool
+	fs.StringVar(&env, "env", "", "environment (default: the active one)")
+	fs.StringVar(&project, "project", "", "only this project")
+	fs.BoolVar(&show, "show-values", false, "print the values that differ (they are secrets)")
+	asJSON := jsonFlag(fs)
+	return func(ctx context.Context, a *app, args []string) error {
+		return runDiff(ctx, a, args, env, project, show, asJSON)
+	}
+}
+
+func runDiff(ctx context.Context, a *app, args []string, env, project string, show bool, asJSON *bool) error {
+	if *asJSON && show {
+		return usagef(a.cmd, "--json never holds values: drop --show-values")
+	}
+	v, err := a.openVault(ctx, "", "")
+	if err != nil {
+		return err
+	}
+	rep, err := v.Status(ctx, env, project)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return a.printJSON(statusToJSON(rep, v.StoreLocation(), v.Remote(), true))
+	}
+	same := true
+	for _, it := range rep.Items {
+		if unchanged(it.State) {
+			continue
+		}
+		same = false
+		a.out("--- %s (store, %s)", it.Display, rep.Env.Name)
+		a.out("+++ %s (local)", it.Display)
+		if it.Type != scopes.TypeEnv {
+			a.outLines(fileDiff(it, show))
+			continue
+		}
+		for _, c := range it.Keys {
+			a.outLines(keyDiff(c, show))
+		}
+	}
+	if same {
+		a.out("No differences with %q.", rep.Env.Name)
+	}
+	return nil
+}
+
+// keyDiff renders one key change; values only with --show-values.
+func keyDiff(c envfile.Change, show bool) string {
+	switch c.Kind {
+	case envfile.Added:
+		if show {
+			return fmt.Sprintf("+ %s=%s", c.Key, c.New.Reveal())
+		}
+		return fmt.Sprintf("+ %s=********", c.Key)
+	case envfile.Removed:
+		if show {
+			return fmt.Sprintf("- %s=%s", c.Key, c.Old.Reveal())
+		}
+		return fmt.Sprintf("- %s=********", c.Key)
+	}
+	if !show {
+		return fmt.Sprintf("~ %s=******** (changed)", c.Key)
+	}
+	return fmt.Sprintf("- %s=%s\n+ %s=%s", c.Key, c.Old.Reveal(), c.Key, c.New.Reveal())
+}
+
+// fileDiff renders a file item: a line diff with --show-values, else
+// only the count of changed lines.
+func fileDiff(it scopes.ItemStatus, show bool) string {
+	dmp := diffmatchpatch.New()
+	a, b, lines := dmp.DiffLinesToChars(string(it.Stored), string(it.Local))
+	diffs := dmp.DiffCharsToLines(dmp.DiffMain(a, b, false), lines)
+	var out []string
+	added, removed := 0, 0
+	for _, d := range diffs {
+		for _, line := range strings.SplitAfter(d.Text, "\n") {
+			if line == "" {
+				continue
+			}
+			line = strings.TrimSuffix(line, "\n")
+			switch d.Type {
+			case diffmatchpatch.DiffInsert:
+				added++
+				out = append(out, "+ "+line)
+			case diffmatchpatch.DiffDelete:
+				removed++
+				out = append(out, "- "+line)
 			}
 		}
 	}
+	if !show {
+		return fmt.Sprintf("~ %d %s added, %d removed (use --show-values to see them)", added, plural(added, "line", "lines"), removed)
+	}
+	return strings.Join(out, "\n")
 }
 
-// kindsPhrase is ".env files", "files" or ".env files and files".
-func kindsPhrase(items []scopes.ItemResult) string {
-	env, file := 0, 0
-	for _, it := range items {
-		if it.Type == scopes.TypeEnv {
-			env++
-		} else {
-			file++
-		}
-	}
-	switch {
-	case file == 0:
-		return ".env files"
-	case env == 0:
-		return "files"
-	}
-	return ".env files and files"
-}
-
-// countPhrase is "1 env file", "2 env files", "1 file", or both.
-func countPhrase(items []scopes.ItemResult) string {
-	env, file := 0, 0
-	for _, it := range items {
-		if it.Type == scopes.TypeEnv {
-			env++
-		} else {
-			file++
-		}
-	}
-	var parts []string
-	if env > 0 || file == 0 {
-		parts = append(parts, fmt.Sprintf("%d env %s", env, plural(env, "file", "files")))
-	}
-	if file > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s", file, plural(file, "file", "files")))
-	}
-	return strings.Join(parts, " and ")
-}
-
-func sizeOf(n int) string {
-	switch {
-	case n < 1024:
-		return fmt.Sprintf("%d %s", n, plural(n, "byte", "bytes"))
-	case n < 1024*1024:
-		return fmt.Sprintf("%.1f KB", float64(n)/1024)
-	}
-	return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
-}
-
-// Leak index files under $CONFIGSYNC_HOME.
-const (
-	leakIndexFile = "leak.idx"
-	leakKeyFile   = "leak.key"
-)
-
-// refreshLeakIndex records the values of items just pushed or pulled, as
-// keyed hashes, for the pre-commit guard. A failure here only warns: the
-// push or pull itself succeeded.
-func (a *app) refreshLeakIndex(env string, items []scopes.ItemResult) {
-	indexPath := filepath.Join(a.home, leakIndexFile)
-	ix, err := hooks.OpenIndex(indexPath, filepath.Join(a.home, leakKeyFile))
-	if errors.Is(err, hooks.ErrIndexCorrupt) {
-		// Damaged, or written by another version: start afresh; every
-		// push and pull adds its items back.
-		a.info("warning: the leak index %s was unreadable and is rebuilt from this %s on", indexPath, a.cmd.name)
-		if err = os.Remove(indexPath); err == nil {
-			ix, err = hooks.OpenIndex(indexPath, filepath.Join(a.home, leakKeyFile))
-		}
-	}
-	if err != nil {
-		a.info("warning: leak index not updated: %v", err)
-		return
-	}
-	minLen := a.minLength()
-	for _, it := range items {
-		source := env + "/" + it.Project + "/" + it.Path
-		var secrets []hooks.Secret // nil removes a deleted item's values
-		if it.File != nil {
-			secrets = hooks.EnvSecrets(it.File)
-		}
-		ix.Replace(source, secrets, minLen)
-	}
-	if err := ix.Save(); err != nil {
-		a.info("warning: leak index not saved: %v", err)
-	}
-}
-
-// age says how long ago t was, for people.
-func age(now, t time.Time) string {
-	if t.IsZero() {
-		return "an unknown time"
-	}
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "less than a minute ago"
-	case d < time.Hour:
-		return fmt.Sprintf("%d %s ago", int(d.Minutes()), plural(int(d.Minutes()), "minute", "minutes"))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d %s ago", int(d.Hours()), plural(int(d.Hours()), "hour", "hours"))
-	}
-	days := int(d.Hours() / 24)
-	return fmt.Sprintf("%d days ago (%s)", days, t.UTC().Format("2006-01-02 15:04Z"))
+// unchanged are the states diff has nothing to show for.
+func unchanged(s scopes.ItemState) bool {
+	return s == scopes.StateUpToDate || s == scopes.StateNotPlaceable || s == scopes.StateInjectOnly
 }
