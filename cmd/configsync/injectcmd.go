@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -48,7 +49,7 @@ func (a *app) variables(ctx context.Context, o *readOptions) (scopes.Environment
 	env, vars, err := v.Variables(ctx, scopes.VariablesOptions{
 		Env: o.env, Project: o.project, Expand: !o.noExpand, ToFile: o.toFile,
 		Lookup: func(k string) (string, bool) {
-			if slicesContains(scopes.Credentials, k) {
+			if slices.Contains(scopes.Credentials, k) {
 				return "", false
 			}
 			return lookupEnv(a.env.Environ(), k)
@@ -134,24 +135,6 @@ func executable(p string) error {
 		return fs.ErrPermission
 	}
 	return nil
-}
-
-func lookupEnv(env []string, key string) (string, bool) {
-	for i := len(env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
-			return v, true
-		}
-	}
-	return "", false
-}
-
-func slicesContains(s []string, x string) bool {
-	for _, y := range s {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func exportFlags(fs *pflag.FlagSet) runFunc {

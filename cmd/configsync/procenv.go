@@ -67,9 +67,20 @@ func SystemEnv() *Env {
 func withoutCredentials(environ []string) []string {
 	var env []string
 	for _, kv := range environ {
-		if k, _, _ := strings.Cut(kv, "="); !slicesContains(scopes.Credentials, k) {
+		if k, _, _ := strings.Cut(kv, "="); !slices.Contains(scopes.Credentials, k) {
 			env = append(env, kv)
 		}
 	}
 	return env
+}
+
+// lookupEnv is key's value in env (KEY=VALUE pairs); the last one wins,
+// as in a process's environment.
+func lookupEnv(env []string, key string) (string, bool) {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+			return v, true
+		}
+	}
+	return "", false
 }
