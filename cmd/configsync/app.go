@@ -26,13 +26,14 @@ const (
 	exitUsage  = 2 // the command line was wrong
 )
 
-// command is one row of the command table. setup declares the command's
-// flags on its own FlagSet and returns the function that runs it.
+// command is one row of the command table (commands.go). flags declares
+// the command's flags on its own FlagSet and returns its run function
+// (runPush, ...) bound to their values; noFlags(run) declares none.
 type command struct {
 	name    string // "env create"
 	args    string // "NAME --tier T [--protect]"
 	summary string
-	setup   func(fs *pflag.FlagSet) func(ctx context.Context, a *app, args []string) error
+	flags   func(fs *pflag.FlagSet) runFunc
 	// params names the positional arguments the command takes, exactly;
 	// variadic commands (help, hooks scan) check their own.
 	params   []string
@@ -40,6 +41,10 @@ type command struct {
 	// passthrough stops flag parsing at the first argument (inject's CMD).
 	passthrough bool
 }
+
+// runFunc runs a command with its positional arguments, once its flags
+// are parsed.
+type runFunc func(ctx context.Context, a *app, args []string) error
 
 // app is one invocation: its Env, global flags and the lazily opened vault.
 type app struct {
@@ -98,7 +103,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	fs := pflag.NewFlagSet(cmd.name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
-	run := cmd.setup(fs)
+	run := cmd.flags(fs)
 	fs.StringVar(&a.home, "home", "", "configsync's home directory (env CONFIGSYNC_HOME)")
 	fs.BoolVarP(&a.quiet, "quiet", "q", false, "print only errors")
 	if cmd.passthrough {
@@ -370,115 +375,6 @@ func (a *app) noEnvironmentYet(ctx context.Context, err error) error {
 		return scopes.ErrNoEnvironmentYet
 	}
 	return err
-}
-
-// loadIdentity reads the identity from CONFIGSYNC_IDENTITY,
-// CONFIGSYNC_IDENTITY_FILE or $CONFIGSYNC_HOME/identity.asc.
-func (a *app) loadIdentity() (*keyring.PrivateKey, error) {
-	if a.identity != nil {
-		return a.identity, nil
-	}
-	src, err := a.identitySource()
-	if err != nil {
-		return nil, err
-	}
-	id, err := keyring.ReadPrivateKey(src.data, a.passphrase)
-	clear(src.data)
-	if err != nil {
-		return nil, src.explain(err)
-	}
-	a.identity = id
-	return id, nil
-}
-
-// identitySource is where the identity is read from and its bytes.
-type identitySource struct {
-	data  []byte
-	where string // "identity file PATH", "CONFIGSYNC_IDENTITY", ...
-	fix   string // what to do when it holds no usable secret key
-}
-
-func (a *app) identitySource() (identitySource, error) {
-	if s := a.env.Getenv("CONFIGSYNC_IDENTITY"); s != "" {
-		return identitySource{data: []byte(s), where: "CONFIGSYNC_IDENTITY",
-			fix: "set CONFIGSYNC_IDENTITY to your armored secret key"}, nil
-	}
-	if path := a.env.Getenv("CONFIGSYNC_IDENTITY_FILE"); path != "" {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return identitySource{}, fmt.Errorf("read CONFIGSYNC_IDENTITY_FILE: %w", err)
-		}
-		return identitySource{data: data, where: "identity file " + path + " (CONFIGSYNC_IDENTITY_FILE)",
-			fix: "point CONFIGSYNC_IDENTITY_FILE at your secret key (armored)"}, nil
-	}
-	path := scopes.IdentityPath(a.home)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return identitySource{}, scopes.ErrNoIdentity
-	}
-	if err != nil {
-		return identitySource{}, err
-	}
-	return identitySource{data: data, where: "identity file " + path,
-		fix: "restore it from a backup, or move it aside and run configsync keys import SECRET-KEY-FILE"}, nil
-}
-
-// explain names the source of a key that is not a usable secret key;
-// other errors (a passphrase, an unsupported key) say enough already.
-func (s identitySource) explain(err error) error {
-	switch {
-	case errors.Is(err, keyring.ErrNoSecretKey):
-		return &keyFileError{msg: s.where + " holds no secret key (public key only)", fix: s.fix, err: err}
-	case errors.Is(err, keyring.ErrMalformed):
-		return &keyFileError{msg: s.where + ": " + err.Error(), fix: s.fix, err: err}
-	}
-	return err
-}
-
-// keyFileError is a key file or variable that does not hold the key
-// expected: it names where the key came from, and fix says what to do.
-type keyFileError struct {
-	msg, fix string
-	err      error
-}
-
-func (e *keyFileError) Error() string { return e.msg }
-func (e *keyFileError) Unwrap() error { return e.err }
-
-// passphrase is CONFIGSYNC_PASSPHRASE, else a no-echo prompt.
-func (a *app) passphrase() ([]byte, error) {
-	if p := a.env.Getenv("CONFIGSYNC_PASSPHRASE"); p != "" {
-		return []byte(p), nil
-	}
-	if !a.env.IsTerminal() {
-		return nil, keyring.ErrPassphraseRequired
-	}
-	fmt.Fprint(a.env.Stderr, "Passphrase for your configsync identity: ")
-	p, err := a.env.ReadPassword()
-	fmt.Fprintln(a.env.Stderr)
-	return p, err
-}
-
-// confirm asks a yes/no question on the terminal.
-// confirmNewFiles lists the file items this machine never had and asks
-// before pull writes them (a file can be code: a Makefile, a git hook).
-func (a *app) confirmNewFiles(files []string) bool {
-	fmt.Fprintln(a.env.Stderr, "These files are new on this machine:")
-	for _, f := range files {
-		fmt.Fprintf(a.env.Stderr, "  %s\n", f)
-	}
-	return a.confirm("Restore them?")
-}
-
-func (a *app) confirm(question string) bool {
-	if !a.env.IsTerminal() {
-		return false
-	}
-	fmt.Fprintf(a.env.Stderr, "%s [y/N] ", printable(question))
-	var answer string
-	fmt.Fscanln(a.env.Stdin, &answer)
-	answer = strings.ToLower(strings.TrimSpace(answer))
-	return answer == "y" || answer == "yes"
 }
 
 // exactArgs wants exactly the positional arguments named by what.

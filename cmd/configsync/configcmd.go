@@ -3,25 +3,14 @@ package main
 import (
 	"context"
 
-	"github.com/spf13/pflag"
-
 	"github.com/configsync/configsync/scopes"
 )
 
 // The config commands read and write the local configuration alone, never
 // the store: they work whatever state the store or a setting is in.
 
-func configSetCmd() *command {
-	return &command{
-		name: "config set", args: "KEY VALUE",
-		params:  []string{"KEY", "VALUE"},
-		summary: "set a local setting (see configsync config list for the keys)",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				return a.changeSetting(args[0], args[1], func() { a.out("%s = %s", args[0], args[1]) })
-			}
-		},
-	}
+func runConfigSet(ctx context.Context, a *app, args []string) error {
+	return a.changeSetting(args[0], args[1], func() { a.out("%s = %s", args[0], args[1]) })
 }
 
 // changeSetting sets key to value ("" unsets it) once the store can
@@ -49,60 +38,34 @@ func (a *app) changeSetting(key, value string, done func()) error {
 	return nil
 }
 
-func configGetCmd() *command {
-	return &command{
-		name: "config get", args: "KEY",
-		params:  []string{"KEY"},
-		summary: "print a local setting",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				cfg, err := scopes.LoadSettings(a.home)
-				if err != nil {
-					return err
-				}
-				val, err := cfg.Get(args[0])
-				if err != nil {
-					return err
-				}
-				a.out("%s", val)
-				return nil
-			}
-		},
+func runConfigGet(ctx context.Context, a *app, args []string) error {
+	cfg, err := scopes.LoadSettings(a.home)
+	if err != nil {
+		return err
 	}
+	val, err := cfg.Get(args[0])
+	if err != nil {
+		return err
+	}
+	a.out("%s", val)
+	return nil
 }
 
-func configListCmd() *command {
-	return &command{
-		name: "config list", args: "",
-		summary: "list every local setting with its value (defaults marked)",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				cfg, err := scopes.LoadSettings(a.home)
-				if err != nil {
-					return err
-				}
-				for _, kv := range cfg.List() {
-					mark := ""
-					if kv.Default {
-						mark = "  (default)"
-					}
-					a.out("%s = %s%s", kv.Key, kv.Value, mark)
-				}
-				return nil
-			}
-		},
+func runConfigList(ctx context.Context, a *app, args []string) error {
+	cfg, err := scopes.LoadSettings(a.home)
+	if err != nil {
+		return err
 	}
+	for _, kv := range cfg.List() {
+		mark := ""
+		if kv.Default {
+			mark = "  (default)"
+		}
+		a.out("%s = %s%s", kv.Key, kv.Value, mark)
+	}
+	return nil
 }
 
-func configUnsetCmd() *command {
-	return &command{
-		name: "config unset", args: "KEY",
-		params:  []string{"KEY"},
-		summary: "remove a local setting (back to its default)",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				return a.changeSetting(args[0], "", func() { a.out("Unset %s", args[0]) })
-			}
-		},
-	}
+func runConfigUnset(ctx context.Context, a *app, args []string) error {
+	return a.changeSetting(args[0], "", func() { a.out("Unset %s", args[0]) })
 }

@@ -163,13 +163,3 @@ func credentialInput(rawURL, user, pass string) (string, error) {
 	}
 	return b.String(), nil
 }
-
-// progress is where long operations report progress: stderr on a
-// terminal, nowhere with --quiet, in a pipe or in CI. The remote's own
-// progress messages come through it, so it escapes control characters.
-func (a *app) progress() io.Writer {
-	if a.quiet || !a.env.IsTerminal() || a.env.Getenv("CI") != "" {
-		return nil
-	}
-	return terminalWriter{a.env.Stderr}
-}

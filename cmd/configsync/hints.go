@@ -18,49 +18,29 @@ import (
 const createFirstEnv = "configsync env create development --tier dev"
 
 // hint says what to do about err: the second half of every error line.
+// The first hint that knows err answers; their order matters where one
+// error matches more than one case.
 func hint(err error) string {
+	for _, h := range []func(error) string{storeHint, setupHint, itemHint, keyHint, remoteHint, projectHint} {
+		if s := h(err); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// storeHint says what to do about the store's state and its trust.
+func storeHint(err error) string {
 	var (
-		hostKey        *gitstore.HostKeyError
-		plainHTTP      *gitstore.PlainHTTPError
-		refLock        *gitstore.RefLockError
-		remoteLock     *gitstore.RemoteLockError
-		unreachable    *scopes.FetchError
-		format         *scopes.FormatError
-		unknownEnv     *scopes.UnknownEnvironmentError
-		exists         *scopes.EnvironmentExistsError
-		notMember      *scopes.NotMemberError
-		access         *scopes.AccessError
-		notAdmin       *scopes.NotAdminError
-		protected      *scopes.ProtectedError
-		local          *scopes.LocalChangesError
-		conflict       *scopes.ConflictError
-		untrusted      *scopes.UntrustedManifestError
-		signer         *scopes.SignerError
-		name           *scopes.NameError
-		tier           *scopes.UnknownTierError
-		syntax         *envfile.SyntaxError
-		fileErr        *config.FileError
-		unknownKey     *config.UnknownKeyError
-		unsupported    *keyring.UnsupportedKeyError
-		locked         *config.LockedError
-		notTracked     *scopes.NotTrackedError
-		unknownProject *scopes.UnknownProjectError
-		dangerous      *scopes.DangerousError
-		injectOnly     *scopes.InjectOnlyError
-	)
-	var deleted *scopes.DeletedInStoreError
-	var entry *scopes.StoreEntryError
-	var escape *scopes.EscapeError
-	var envKey *scopes.EnvironmentKeyError
-	var lowered *scopes.TierLoweredError
-	var (
+		format    *scopes.FormatError
+		escape    *scopes.EscapeError
 		unpinned  *scopes.UnpinnedError
 		refusedAt *scopes.RefusedError
 		trustErr  *scopes.TrustError
 		oldFormat *scopes.OldFormatError
+		damaged   *scopes.DamagedError
+		keyFile   *keyFileError
 	)
-	var damaged *scopes.DamagedError
-	var keyFile *keyFileError
 	switch {
 	case errors.As(err, &keyFile):
 		return keyFile.fix
@@ -86,6 +66,23 @@ func hint(err error) string {
 		return "upgrade configsync"
 	case errors.As(err, &escape):
 		return "pull never writes through it (nothing was written): remove the link, or restore with --dest DIR"
+	}
+	return ""
+}
+
+// setupHint says what to do about what is missing on this machine or in the store, and access.
+func setupHint(err error) string {
+	var (
+		unknownEnv *scopes.UnknownEnvironmentError
+		exists     *scopes.EnvironmentExistsError
+		notMember  *scopes.NotMemberError
+		access     *scopes.AccessError
+		notAdmin   *scopes.NotAdminError
+		protected  *scopes.ProtectedError
+		envKey     *scopes.EnvironmentKeyError
+		lowered    *scopes.TierLoweredError
+	)
+	switch {
 	case errors.Is(err, scopes.ErrNoStore):
 		return "run configsync init (or pass --remote URL / --repo DIR)"
 	case errors.Is(err, scopes.ErrNoIdentity):
@@ -120,6 +117,26 @@ func hint(err error) string {
 		return fmt.Sprintf("run configsync verify; an admin holding the tier can run configsync env rotate %s", envKey.Env)
 	case errors.As(err, &protected):
 		return fmt.Sprintf("re-run with --yes to overwrite %d %s", protected.Keys, plural(protected.Keys, "key", "keys"))
+	}
+	return ""
+}
+
+// itemHint says what to do about the items: local changes, conflicts, names and files.
+func itemHint(err error) string {
+	var (
+		local      *scopes.LocalChangesError
+		conflict   *scopes.ConflictError
+		untrusted  *scopes.UntrustedManifestError
+		signer     *scopes.SignerError
+		name       *scopes.NameError
+		tier       *scopes.UnknownTierError
+		syntax     *envfile.SyntaxError
+		fileErr    *config.FileError
+		unknownKey *config.UnknownKeyError
+		deleted    *scopes.DeletedInStoreError
+		entry      *scopes.StoreEntryError
+	)
+	switch {
 	case errors.As(err, &local):
 		return "push them first, or re-run with --force to overwrite them"
 	case errors.As(err, &conflict):
@@ -149,6 +166,17 @@ func hint(err error) string {
 		return "see configsync config list"
 	case errors.As(err, &fileErr):
 		return "fix or remove the file"
+	}
+	return ""
+}
+
+// keyHint says what to do about keys, passphrases and the lock.
+func keyHint(err error) string {
+	var (
+		unsupported *keyring.UnsupportedKeyError
+		locked      *config.LockedError
+	)
+	switch {
 	case errors.Is(err, keyring.ErrWrongPassphrase):
 		return "check CONFIGSYNC_PASSPHRASE or retype it"
 	case errors.Is(err, keyring.ErrPassphraseRequired):
@@ -163,6 +191,20 @@ func hint(err error) string {
 		return "your key cannot decrypt this: ask an admin to grant you access"
 	case errors.As(err, &locked):
 		return "another configsync is running; wait for it, or stop it"
+	}
+	return ""
+}
+
+// remoteHint says what to do about remotes and the network.
+func remoteHint(err error) string {
+	var (
+		hostKey     *gitstore.HostKeyError
+		plainHTTP   *gitstore.PlainHTTPError
+		refLock     *gitstore.RefLockError
+		remoteLock  *gitstore.RemoteLockError
+		unreachable *scopes.FetchError
+	)
+	switch {
 	case errors.As(err, &unreachable):
 		return "check the network and the remote URL; pull still works from the local copy"
 	case errors.As(err, &remoteLock):
@@ -183,6 +225,19 @@ func hint(err error) string {
 		return "check the remote URL and that you may read it"
 	case errors.As(err, &refLock):
 		return "if no git or configsync is using the store, remove " + refLock.Path
+	}
+	return ""
+}
+
+// projectHint says what to do about projects, variables and paths.
+func projectHint(err error) string {
+	var (
+		notTracked     *scopes.NotTrackedError
+		unknownProject *scopes.UnknownProjectError
+		dangerous      *scopes.DangerousError
+		injectOnly     *scopes.InjectOnlyError
+	)
+	switch {
 	case errors.As(err, &unknownProject):
 		return "pick one of the listed projects"
 	case errors.As(err, &notTracked):
@@ -226,11 +281,4 @@ func keyLines(files []scopes.KeyChange) []string {
 		out = append(out, f.Path+": "+scopes.KeyList(f.Keys))
 	}
 	return out
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -16,103 +16,89 @@ import (
 // errBlocked is the guard's refusal after its findings were printed.
 var errBlocked = errors.New("commit blocked")
 
-func hooksInstallCmd() *command {
-	return &command{
-		name: "hooks install", args: "[--repo DIR]",
-		summary: "install the git pre-commit guard (chains an existing hook)",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			var repo string
-			fs.StringVar(&repo, "repo", ".", "the git repository")
-			return func(ctx context.Context, a *app, args []string) error {
-				info, err := hooks.Install(repo, a.hookOptions())
-				if err != nil {
-					return err
-				}
-				switch {
-				case info.Unchanged:
-					a.out("The pre-commit guard is already installed in %s", info.Hook)
-				case info.Chained != "":
-					a.out("Installed the pre-commit guard in %s (your previous hook still runs, from %s)", info.Hook, info.Chained)
-				default:
-					a.out("Installed the pre-commit guard in %s", info.Hook)
-				}
-				return nil
-			}
-		},
+func hooksInstallFlags(fs *pflag.FlagSet) runFunc {
+	var repo string
+	fs.StringVar(&repo, "repo", ".", "the git repository")
+	return func(ctx context.Context, a *app, args []string) error {
+		return runHooksInstall(ctx, a, args, repo)
 	}
 }
 
-func hooksUninstallCmd() *command {
-	return &command{
-		name: "hooks uninstall", args: "[--repo DIR]",
-		summary: "remove the pre-commit guard and restore the hook it chained",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			var repo string
-			fs.StringVar(&repo, "repo", ".", "the git repository")
-			return func(ctx context.Context, a *app, args []string) error {
-				info, err := hooks.Uninstall(repo, a.hookOptions())
-				if err != nil {
-					return err
-				}
-				if info.Chained != "" {
-					a.out("Removed the pre-commit guard; restored your previous hook in %s", info.Hook)
-				} else {
-					a.out("Removed the pre-commit guard from %s", info.Hook)
-				}
-				return nil
-			}
-		},
+func runHooksInstall(ctx context.Context, a *app, args []string, repo string) error {
+	info, err := hooks.Install(repo, a.hookOptions())
+	if err != nil {
+		return err
+	}
+	switch {
+	case info.Unchanged:
+		a.out("The pre-commit guard is already installed in %s", info.Hook)
+	case info.Chained != "":
+		a.out("Installed the pre-commit guard in %s (your previous hook still runs, from %s)", info.Hook, info.Chained)
+	default:
+		a.out("Installed the pre-commit guard in %s", info.Hook)
+	}
+	return nil
+}
+
+func hooksUninstallFlags(fs *pflag.FlagSet) runFunc {
+	var repo string
+	fs.StringVar(&repo, "repo", ".", "the git repository")
+	return func(ctx context.Context, a *app, args []string) error {
+		return runHooksUninstall(ctx, a, args, repo)
 	}
 }
 
-func hooksPreCommitCmd() *command {
-	return &command{
-		name: "hooks pre-commit", args: "",
-		summary: "check what is staged (run by the git hook)",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				opts, err := a.guardOptions(ctx)
-				if err != nil {
-					return err
-				}
-				opts.IndexFile = a.env.Getenv("GIT_INDEX_FILE")
-				findings, err := hooks.CheckStaged(ctx, ".", opts)
-				if err != nil {
-					return err
-				}
-				return a.report(findings)
-			}
-		},
+func runHooksUninstall(ctx context.Context, a *app, args []string, repo string) error {
+	info, err := hooks.Uninstall(repo, a.hookOptions())
+	if err != nil {
+		return err
+	}
+	if info.Chained != "" {
+		a.out("Removed the pre-commit guard; restored your previous hook in %s", info.Hook)
+	} else {
+		a.out("Removed the pre-commit guard from %s", info.Hook)
+	}
+	return nil
+}
+
+func runHooksPreCommit(ctx context.Context, a *app, args []string) error {
+	opts, err := a.guardOptions(ctx)
+	if err != nil {
+		return err
+	}
+	opts.IndexFile = a.env.Getenv("GIT_INDEX_FILE")
+	findings, err := hooks.CheckStaged(ctx, ".", opts)
+	if err != nil {
+		return err
+	}
+	return a.report(findings)
+}
+
+func hooksScanFlags(fs *pflag.FlagSet) runFunc {
+	var dir string
+	fs.StringVar(&dir, "project-dir", "", "project directory whose configsync.toml allow-list applies (default: current directory)")
+	return func(ctx context.Context, a *app, args []string) error {
+		return runHooksScan(ctx, a, args, dir)
 	}
 }
 
-func hooksScanCmd() *command {
-	return &command{
-		name: "hooks scan", variadic: true, args: "PATH…",
-		summary: "run the guard over files or trees (CI, a first audit); exit 1 when something is found",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			var dir string
-			fs.StringVar(&dir, "project-dir", "", "project directory whose configsync.toml allow-list applies (default: current directory)")
-			return func(ctx context.Context, a *app, args []string) error {
-				if len(args) == 0 {
-					return usagef(a.cmd, "missing PATH (a file or directory to scan)")
-				}
-				opts, err := a.guardOptions(ctx)
-				if err != nil {
-					return err
-				}
-				if dir == "" {
-					dir = "."
-				}
-				opts.Dir = dir
-				findings, err := hooks.Scan(ctx, args, opts)
-				if err != nil {
-					return err
-				}
-				return a.report(findings)
-			}
-		},
+func runHooksScan(ctx context.Context, a *app, args []string, dir string) error {
+	if len(args) == 0 {
+		return usagef(a.cmd, "missing PATH (a file or directory to scan)")
 	}
+	opts, err := a.guardOptions(ctx)
+	if err != nil {
+		return err
+	}
+	if dir == "" {
+		dir = "."
+	}
+	opts.Dir = dir
+	findings, err := hooks.Scan(ctx, args, opts)
+	if err != nil {
+		return err
+	}
+	return a.report(findings)
 }
 
 // report prints the findings on stderr; any finding blocks.

@@ -30,27 +30,24 @@ type importOptions struct {
 	asEnv, dryRun, yes    bool
 }
 
-func importCmd() *command {
-	return &command{
-		name: "import", variadic: true,
-		args:    "dotenvx|sops|git-secret|dotenv PATH… [--env E] [--project P] [--as-env] [--dry-run] [--yes] [-m MSG]",
-		summary: "move secrets in from dotenvx, sops, git-secret or plain .env files, in one push",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			var o importOptions
-			fs.StringVar(&o.env, "env", "", "environment (default: .env.NAME's NAME when that environment exists, else the active one)")
-			fs.StringVar(&o.project, "project", "", "project (default: the repository's configsync.toml or directory name)")
-			fs.BoolVar(&o.asEnv, "as-env", false, "sops: import a flat JSON or YAML file as an env item (.env)")
-			fs.BoolVar(&o.dryRun, "dry-run", false, "list the items and key names that would be imported (no values), push nothing")
-			fs.BoolVar(&o.yes, "yes", false, "confirm changes to a protected environment without a prompt")
-			fs.StringVarP(&o.message, "message", "m", "", "add a note to the commit message (never put values here)")
-			return func(ctx context.Context, a *app, args []string) error {
-				if len(args) < 2 {
-					return usagef(a.cmd, "import needs a format (dotenvx, sops, git-secret or dotenv) and at least one PATH")
-				}
-				return a.runImport(ctx, args[0], args[1:], o)
-			}
-		},
+func importFlags(fs *pflag.FlagSet) runFunc {
+	var o importOptions
+	fs.StringVar(&o.env, "env", "", "environment (default: .env.NAME's NAME when that environment exists, else the active one)")
+	fs.StringVar(&o.project, "project", "", "project (default: the repository's configsync.toml or directory name)")
+	fs.BoolVar(&o.asEnv, "as-env", false, "sops: import a flat JSON or YAML file as an env item (.env)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "list the items and key names that would be imported (no values), push nothing")
+	fs.BoolVar(&o.yes, "yes", false, "confirm changes to a protected environment without a prompt")
+	fs.StringVarP(&o.message, "message", "m", "", "add a note to the commit message (never put values here)")
+	return func(ctx context.Context, a *app, args []string) error {
+		return runImport(ctx, a, args, o)
 	}
+}
+
+func runImport(ctx context.Context, a *app, args []string, o importOptions) error {
+	if len(args) < 2 {
+		return usagef(a.cmd, "import needs a format (dotenvx, sops, git-secret or dotenv) and at least one PATH")
+	}
+	return a.importFrom(ctx, args[0], args[1:], o)
 }
 
 // importSource is one file given to import, decrypted.
@@ -59,7 +56,8 @@ type importSource struct {
 	item scopes.ImportItem
 }
 
-func (a *app) runImport(ctx context.Context, format string, paths []string, o importOptions) error {
+// importFrom imports the files at paths, written in format.
+func (a *app) importFrom(ctx context.Context, format string, paths []string, o importOptions) error {
 	switch format {
 	case importDotenvx, importSops, importGitSecret, importDotenv:
 	default:

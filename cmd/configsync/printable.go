@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -56,25 +55,4 @@ func bidiControl(r rune) bool {
 	return r == 0x200e || r == 0x200f || r == 0x061c ||
 		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 ||
 		r == 0x2028 || r == 0x2029
-}
-
-// terminalWriter passes a remote's progress through to the terminal with
-// its control characters escaped, except the carriage return and newline
-// that progress lines are made of. It works byte by byte, as writes may
-// split a character: bytes from 0x80 up pass unchanged.
-type terminalWriter struct{ w io.Writer }
-
-func (t terminalWriter) Write(p []byte) (int, error) {
-	var b []byte
-	for _, c := range p {
-		if c < 0x20 && c != '\r' && c != '\n' && c != '\t' || c == 0x7f {
-			b = fmt.Appendf(b, `\x%02x`, c)
-			continue
-		}
-		b = append(b, c)
-	}
-	if _, err := t.w.Write(b); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }

@@ -118,3 +118,20 @@ func TestProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestTerminalWriter: a remote's progress keeps its carriage returns
+// and newlines, loses its escape sequences, and split characters pass.
+func TestTerminalWriter(t *testing.T) {
+	var buf bytes.Buffer
+	w := terminalWriter{&buf}
+	for _, chunk := range []string{"Counting: 50%\r", "Counting: 100%, done.\n", "\x1b[2J\x07é"[:6], "é"[1:] + "\n"} {
+		n, err := w.Write([]byte(chunk))
+		if err != nil || n != len(chunk) {
+			t.Fatalf("Write(%q) = %d, %v", chunk, n, err)
+		}
+	}
+	want := "Counting: 50%\rCounting: 100%, done.\n\\x1b[2J\\x07é\n"
+	if buf.String() != want {
+		t.Fatalf("got %q, want %q", buf.String(), want)
+	}
+}

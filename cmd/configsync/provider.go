@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/providers"
@@ -11,15 +10,11 @@ import (
 
 // openProvider opens the 1Password or Bitwarden vault that holds item
 // contents (DESIGN.md §8): the op or bw CLI runs with this process's
-// environment minus configsync's own credentials, which it has no use for.
+// environment minus configsync's own credentials (withoutCredentials),
+// which it has no use for.
 // ownServer is this machine's secrets.bitwarden.server.
 func (a *app) openProvider(kind, location, ownServer string) (scopes.Backend, error) {
-	var env []string
-	for _, kv := range a.env.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); !slicesContains(scopes.Credentials, k) {
-			env = append(env, kv)
-		}
-	}
+	env := withoutCredentials(a.env.Environ())
 	// Each case returns its own nil on error: a nil *OnePassword in a
 	// Backend would not be a nil Backend.
 	switch kind {

@@ -76,9 +76,9 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 				ts.Fatalf("stderr has %d lines", len(lines))
 			}
 		},
-		// recode ENCODING IN OUT (recode_test.go): UTF-16, BOM, NUL text.
+		// recode ENCODING IN OUT (scriptcmds_recode_test.go): UTF-16, BOM, NUL text.
 		"recode": cmdRecode,
-		// Inject and export (implemented in inject_test.go):
+		// Inject and export (implemented in scriptcmds_inject_test.go):
 		// exitcode N PROG ARGS..., setenvfile NAME FILE, waitfile FILE,
 		// bgpid FILE, signal TERM|INT|HUP|USR1, treesnap DIR OUT,
 		// envcheck FORMAT FILE WANT, ghmasks WANT.
@@ -91,7 +91,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"envcheck":   cmdEnvcheck,
 		"samejson":   cmdSamejson,
 		"ghmasks":    cmdGhmasks,
-		// Team and trust (implemented in teamcmds_test.go):
+		// Team and trust (implemented in scriptcmds_store_test.go):
 		// signdetached SECRETKEY FILE OUT, seal SECRETKEY PUBKEY IN OUT
 		// [BINDING], bomb SECRETKEY PUBKEY MIB OUT BINDING, canopen
 		// SECRETKEY FILE, reseal SECRETKEY KEYPGP ITEM PUBKEY OUT,
@@ -104,7 +104,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"reseal":       cmdReseal,
 		"unwrapkey":    cmdUnwrapkey,
 		"pgpmode":      cmdPgpmode,
-		// Remotes over the network (implemented in remote_test.go):
+		// Remotes over the network (implemented in scriptcmds_remote_test.go):
 		// gitdaemon NAME DIR, githttp NAME DIR USER PASS, gitssh NAME DIR,
 		// gitstop NAME.
 		"gitdaemon": cmdGitdaemon,
@@ -114,7 +114,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		// pushmany N FILE: N pushes, each after writing COUNTER=i to
 		// FILE (a tracked env file): a history N commits longer.
 		"pushmany": cmdPushmany,
-		// jsonpath PATH WANT (jsonpath_test.go): --json output.
+		// jsonpath PATH WANT (scriptcmds_json_test.go): --json output.
 		"jsonpath": cmdJSONPath,
 	}
 }

@@ -27,21 +27,13 @@ import (
 // command table, so help and the overview do not list it.
 const completeCmd = "__complete"
 
-func completionCmd() *command {
-	return &command{
-		name: "completion", args: "bash|zsh|fish", params: []string{"SHELL"},
-		summary: "print a shell completion script (bash, zsh or fish)",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				script, ok := completionScripts[args[0]]
-				if !ok {
-					return usagef(a.cmd, "no completion for shell %q (bash, zsh or fish)", args[0])
-				}
-				_, err := io.WriteString(a.env.Stdout, script)
-				return err
-			}
-		},
+func runCompletion(ctx context.Context, a *app, args []string) error {
+	script, ok := completionScripts[args[0]]
+	if !ok {
+		return usagef(a.cmd, "no completion for shell %q (bash, zsh or fish)", args[0])
 	}
+	_, err := io.WriteString(a.env.Stdout, script)
+	return err
 }
 
 var completionScripts = map[string]string{
@@ -133,7 +125,7 @@ func (a *app) candidates(ctx context.Context, before []string, cur string) []str
 		return nil
 	}
 	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
-	c.setup(fs)
+	c.flags(fs)
 	fs.String("home", "", "")
 	fs.BoolP("quiet", "q", false, "")
 	if len(rest) > 0 && !c.passthrough {

@@ -16,28 +16,26 @@ import (
 // whole tool and configsync-WORD(1) for each first word of a command
 // (configsync-env(1) holds env create, env use, …).
 
-func manCmd() *command {
-	return &command{
-		name: "man", args: "[--dir DIR]",
-		summary: "write the manual pages (configsync.1 and one per command group)",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			dir := fs.String("dir", ".", "directory to write the pages into (created if missing)")
-			return func(ctx context.Context, a *app, args []string) error {
-				pages := manPages(commands())
-				if err := os.MkdirAll(*dir, 0o755); err != nil {
-					return err
-				}
-				for _, p := range pages {
-					// Documentation, not secrets: readable by all, as man expects.
-					if err := os.WriteFile(filepath.Join(*dir, p.file), p.text, 0o644); err != nil {
-						return err
-					}
-				}
-				a.out("Wrote %d manual pages to %s", len(pages), *dir)
-				return nil
-			}
-		},
+func manFlags(fs *pflag.FlagSet) runFunc {
+	dir := fs.String("dir", ".", "directory to write the pages into (created if missing)")
+	return func(ctx context.Context, a *app, args []string) error {
+		return runMan(ctx, a, args, dir)
 	}
+}
+
+func runMan(ctx context.Context, a *app, args []string, dir *string) error {
+	pages := manPages(commands())
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return err
+	}
+	for _, p := range pages {
+		// Documentation, not secrets: readable by all, as man expects.
+		if err := os.WriteFile(filepath.Join(*dir, p.file), p.text, 0o644); err != nil {
+			return err
+		}
+	}
+	a.out("Wrote %d manual pages to %s", len(pages), *dir)
+	return nil
 }
 
 type manPage struct {
@@ -120,7 +118,7 @@ func groupPage(group string, cmds []*command) []byte {
 		fmt.Fprintf(&b, ".SS \"configsync %s\"\n%s\n", roff(c.name), roff(capitalize(c.summary)+"."))
 		fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
 		fs.SortFlags = false
-		c.setup(fs)
+		c.flags(fs)
 		fs.VisitAll(func(f *pflag.Flag) {
 			name := "\\-\\-" + roff(f.Name)
 			if f.Shorthand != "" {

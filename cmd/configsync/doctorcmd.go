@@ -18,39 +18,37 @@ import (
 // errDoctor is doctor's exit status once the failed checks were printed.
 var errDoctor = errors.New("doctor found problems")
 
-func doctorCmd() *command {
-	return &command{
-		name: "doctor", args: "[--fix]",
-		summary: "check this machine's configsync (home, config, store, identity, pins, remote, hooks), one line each with what to do",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			fix := fs.Bool("fix", false, "repair what can be: fetch a damaged store again from the remote, finish a half-done init, tighten the home's permissions")
-			return func(ctx context.Context, a *app, args []string) error {
-				failed := false
-				report := func(c scopes.Check) {
-					if c.OK {
-						a.out("✓ %s: %s", c.Name, c.Detail)
-						return
-					}
-					failed = true
-					a.out("✗ %s: %s: %s", c.Name, c.Detail, c.Fix)
-				}
-				res, err := scopes.Doctor(ctx, a.vaultOptions("", "", nil), *fix, report)
-				if err != nil {
-					return err
-				}
-				if res != nil {
-					for _, m := range res.Trusted {
-						a.out("Trusting admin %s (fingerprint %s): compare it with %s.", m.Label(), m.Fingerprint, m.Name)
-					}
-				}
-				a.checkHooks(report)
-				if failed {
-					return silentError{errDoctor}
-				}
-				return nil
-			}
-		},
+func doctorFlags(fs *pflag.FlagSet) runFunc {
+	fix := fs.Bool("fix", false, "repair what can be: fetch a damaged store again from the remote, finish a half-done init, tighten the home's permissions")
+	return func(ctx context.Context, a *app, args []string) error {
+		return runDoctor(ctx, a, args, fix)
 	}
+}
+
+func runDoctor(ctx context.Context, a *app, args []string, fix *bool) error {
+	failed := false
+	report := func(c scopes.Check) {
+		if c.OK {
+			a.out("✓ %s: %s", c.Name, c.Detail)
+			return
+		}
+		failed = true
+		a.out("✗ %s: %s: %s", c.Name, c.Detail, c.Fix)
+	}
+	res, err := scopes.Doctor(ctx, a.vaultOptions("", "", nil), *fix, report)
+	if err != nil {
+		return err
+	}
+	if res != nil {
+		for _, m := range res.Trusted {
+			a.out("Trusting admin %s (fingerprint %s): compare it with %s.", m.Label(), m.Fingerprint, m.Name)
+		}
+	}
+	a.checkHooks(report)
+	if failed {
+		return silentError{errDoctor}
+	}
+	return nil
 }
 
 // checkHooks reports, for each git repository a tracked project lives

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -58,4 +59,28 @@ func SystemEnv() *Env {
 		StdoutIsTerminal: func() bool { return term.IsTerminal(int(os.Stdout.Fd())) },
 		ReadPassword:     func() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) },
 	}
+}
+
+// withoutCredentials is environ (KEY=VALUE pairs) less configsync's own
+// credentials (scopes.Credentials): the environment of a child that has no
+// use for them, such as the op or bw CLI.
+func withoutCredentials(environ []string) []string {
+	var env []string
+	for _, kv := range environ {
+		if k, _, _ := strings.Cut(kv, "="); !slices.Contains(scopes.Credentials, k) {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// lookupEnv is key's value in env (KEY=VALUE pairs); the last one wins,
+// as in a process's environment.
+func lookupEnv(env []string, key string) (string, bool) {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+			return v, true
+		}
+	}
+	return "", false
 }

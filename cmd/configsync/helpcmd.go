@@ -9,33 +9,26 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func helpCmd() *command {
-	return &command{
-		name: "help", variadic: true, args: "[COMMAND]", summary: "show help for configsync or one command",
-		setup: func(fs *pflag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				if len(args) == 0 {
-					a.printOverview(a.env.Stdout)
-					return nil
-				}
-				name := strings.Join(args, " ")
-				c := lookup(commands(), name)
-				if c == nil {
-					if group := subcommands(commands(), name); len(group) > 0 {
-						fmt.Fprintf(a.env.Stdout, "configsync %s: %s\n", name, strings.Join(group, ", "))
-						for _, sub := range group {
-							cc := lookup(commands(), name+" "+sub)
-							fmt.Fprintf(a.env.Stdout, "  %-24s %s\n", cc.name, cc.summary)
-						}
-						return nil
-					}
-					return usagef(a.cmd, "unknown command %q", name)
-				}
-				a.printHelp(a.env.Stdout, c)
-				return nil
-			}
-		},
+func runHelp(ctx context.Context, a *app, args []string) error {
+	if len(args) == 0 {
+		a.printOverview(a.env.Stdout)
+		return nil
 	}
+	name := strings.Join(args, " ")
+	c := lookup(commands(), name)
+	if c == nil {
+		if group := subcommands(commands(), name); len(group) > 0 {
+			fmt.Fprintf(a.env.Stdout, "configsync %s: %s\n", name, strings.Join(group, ", "))
+			for _, sub := range group {
+				cc := lookup(commands(), name+" "+sub)
+				fmt.Fprintf(a.env.Stdout, "  %-24s %s\n", cc.name, cc.summary)
+			}
+			return nil
+		}
+		return usagef(a.cmd, "unknown command %q", name)
+	}
+	a.printHelp(a.env.Stdout, c)
+	return nil
 }
 
 // printOverview lists every command with its summary.
@@ -58,7 +51,7 @@ func (a *app) printHelp(w io.Writer, c *command) {
 	fmt.Fprintf(w, "Usage: configsync %s %s\n\n%s.\n", c.name, c.args, capitalize(c.summary))
 	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
 	fs.SortFlags = false
-	c.setup(fs)
+	c.flags(fs)
 	if usage := fs.FlagUsages(); usage != "" {
 		fmt.Fprintf(w, "\nFlags:\n%s", usage)
 	}
