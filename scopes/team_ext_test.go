@@ -309,8 +309,7 @@ func TestTeamDevices(t *testing.T) {
 // Pinned admin fingerprints are checked for shape.
 func TestTrustAdmins(t *testing.T) {
 	t.Parallel()
-	lt := newLabTeam(t)
-	v := lt.alice.open()
+	v := newLab(t).host("pins", nil).open()
 	for _, bad := range []string{"ABC", testkeys.AliceFingerprint + "00", "Z" + testkeys.AliceFingerprint[1:]} {
 		if err := v.TrustAdmins([]string{bad}); err == nil {
 			t.Errorf("TrustAdmins(%q) accepted", bad)

@@ -343,3 +343,71 @@ func TestRepairNothingToDo(t *testing.T) {
 		t.Errorf("repair --follow of a local store: %v", err)
 	}
 }
+
+// A remote moved back past a rotation cannot be sealed forward: the
+// dropped key generation takes a repair, which puts it back.
+func TestTrustRewindPastRotation(t *testing.T) {
+	t.Parallel()
+	lt := newLabTeam(t)
+	a := lt.alice
+	back := lt.tip()
+	a.ok(a.open().RotateEnvironment(lt.ctx, "development"))
+	rotated := lt.tip()
+	lt.moveBack(back)
+	if _, err := a.open().RepairFollow(lt.ctx); err == nil || !strings.Contains(err.Error(), `the remote dropped key generation 2 of "development"`) {
+		t.Fatalf("repair --follow past a rotation: %v", err)
+	}
+	lt.unchanged(back)
+	local := lt.store(a.opts.Home + "/store.git")
+	if tip, err := local.Tip(lt.ctx); err != nil || tip != rotated {
+		t.Errorf("local tip %s (%v), want it left at %s", tip, err, rotated)
+	}
+	var rw *scopes.RewoundError
+	if _, err := a.open().Pull(lt.ctx, scopes.PullOptions{}); !errors.As(err, &rw) {
+		t.Errorf("the refused follow forgot the move back: %v", err)
+	}
+	res, err := a.open().Repair(lt.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted != rotated.String() || len(res.Skipped) != 0 {
+		t.Errorf("repair = %+v", res)
+	}
+	if _, err := a.open().Pull(lt.ctx, scopes.PullOptions{}); err != nil {
+		t.Errorf("pull after the repair: %v", err)
+	}
+}
+
+// A store read from a repository for one command (--repo) is verified
+// from its root against the pins, and a refused tip is reported as a
+// problem; a key that is no member has every environment skipped.
+func TestTrustVerifyRepo(t *testing.T) {
+	t.Parallel()
+	lt := newLabTeam(t)
+	bad := lt.attack(gitstore.Change{Path: "environments/development/items/myapp/.evil.pgp", Data: []byte("x")})
+	h := lt.host("reader", labKey(t, testkeys.Carol()))
+	h.opts.Repo = lt.remote
+	v := h.open()
+	if err := v.TrustAdmins([]string{testkeys.AliceFingerprint}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := v.Verify(lt.ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 1 || rep.Problems[0].Commit != bad.String() || !strings.Contains(rep.Problems[0].String(), "adds environments/development/items/myapp/.evil.pgp") {
+		t.Errorf("verify --repo of a refused tip: %v", rep.Problems)
+	}
+	lt.moveBack(lt.commitNamed("push development"))
+	v = h.open()
+	if err := v.TrustAdmins([]string{testkeys.AliceFingerprint}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = v.Verify(lt.ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 0 || !slices.Equal(rep.Skipped, []string{"development", "staging"}) || rep.Items != 0 {
+		t.Errorf("verify --repo by a key that is no member: %+v", rep)
+	}
+}
