@@ -211,3 +211,72 @@ func TestUpgradeRefusals(t *testing.T) {
 		})
 	}
 }
+
+// Verify of a format 1 store checks every commit by the team of its
+// time: what plain git put in the history is a problem, named by
+// commit and path, and the upgrade refuses to vouch for it.
+func TestVerifyFormat1Problems(t *testing.T) {
+	t.Parallel()
+	const (
+		devEnv   = "environments/development/items/myapp/.env.pgp"
+		devLocal = "environments/development/items/myapp/.env.local.pgp"
+		prodMeta = "environments/production/environment.toml"
+		prodKey  = "environments/production/key.pgp"
+	)
+	tests := []struct {
+		name   string
+		attack func(l *lab) []gitstore.Change
+		path   string
+		reason string
+		undo   bool // a later commit puts the file back as it was
+	}{
+		{"item copied to another place", func(l *lab) []gitstore.Change {
+			return []gitstore.Change{{Path: devLocal, Data: l.file(l.tip(), devEnv)}}
+		}, devLocal, "is a copy of " + devEnv, false},
+		{"older item version put back", func(l *lab) []gitstore.Change {
+			return []gitstore.Change{{Path: devEnv, Data: l.file(l.commitNamed("push development: 3 items"), devEnv)}}
+		}, devEnv, "puts back an older version of this item", false},
+		{"tier lowered", func(l *lab) []gitstore.Change {
+			meta := strings.Replace(string(l.file(l.tip(), prodMeta)), `tier = "production"`, `tier = "staging"`, 1)
+			return []gitstore.Change{{Path: prodMeta, Data: []byte(meta)}}
+		}, prodMeta, `lowers the tier of "production" from production to staging`, false},
+		{"older key put back", func(l *lab) []gitstore.Change {
+			old := l.commitNamed("push production")
+			return []gitstore.Change{{Path: prodMeta, Data: l.file(old, prodMeta)}, {Path: prodKey, Data: l.file(old, prodKey)}}
+		}, prodMeta, `puts back an older key of "production" (generation 1), replaced since`, false},
+		{"key of another environment", func(l *lab) []gitstore.Change {
+			return []gitstore.Change{{Path: prodKey, Data: l.file(l.tip(), "environments/staging/key.pgp")}}
+		}, prodKey, "who does not hold tier production at this commit", false},
+		{"environment.toml made invalid", func(l *lab) []gitstore.Change {
+			return []gitstore.Change{{Path: prodMeta, Data: []byte("name = \"staging\"\n")}}
+		}, prodMeta, "not a valid environment.toml", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			l := newLabFormat1(t)
+			was := l.tip()
+			changes := tt.attack(l)
+			bad := l.attack(changes...)
+			if tt.undo {
+				l.attack(gitstore.Change{Path: changes[0].Path, Data: l.file(was, changes[0].Path)})
+			}
+			a := l.hostNow("alice", testkeys.Alice())
+			a.join()
+			rep, err := a.open().Verify(l.ctx, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := slices.ContainsFunc(rep.Problems, func(p scopes.Problem) bool {
+				return p.Commit == bad.String() && p.Path == tt.path && strings.Contains(p.Reason, tt.reason)
+			})
+			if !found {
+				t.Errorf("problems %v, want one at %.12s: %s: %q", rep.Problems, bad, tt.path, tt.reason)
+			}
+			if _, err := a.open().Upgrade(l.ctx); !errors.Is(err, scopes.ErrUpgradeRefused) {
+				t.Errorf("upgrade: %v, want ErrUpgradeRefused", err)
+			}
+			l.unchanged(l.tip())
+		})
+	}
+}
