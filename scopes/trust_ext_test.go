@@ -1,13 +1,18 @@
 package scopes_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/configsync/configsync/gitstore"
 	"github.com/configsync/configsync/internal/testkeys"
+	"github.com/configsync/configsync/keyring"
 	"github.com/configsync/configsync/scopes"
 )
 
@@ -229,6 +234,9 @@ func TestTrustRewoundRemote(t *testing.T) {
 	if rw.From != dropped.String() || rw.To != back.String() || rw.Count != "2 commits" || !strings.Contains(rw.Dropped, "(made as Alice <alice@example.com>)") {
 		t.Errorf("RewoundError = %+v", rw)
 	}
+	if msg := rw.Error(); strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "the remote ") || !strings.HasSuffix(msg, "configsync repair puts the dropped state back") {
+		t.Errorf("RewoundError says %q", msg)
+	}
 	lt.unchanged(back)
 
 	// Bob is no admin: he cannot follow it.
@@ -398,7 +406,19 @@ func TestTrustVerifyRepo(t *testing.T) {
 	if len(rep.Problems) != 1 || rep.Problems[0].Commit != bad.String() || !strings.Contains(rep.Problems[0].String(), "adds environments/development/items/myapp/.evil.pgp") {
 		t.Errorf("verify --repo of a refused tip: %v", rep.Problems)
 	}
+	// Pinned to a key that is no admin, the tip's manifest is refused.
 	lt.moveBack(lt.commitNamed("push development"))
+	v = h.open()
+	if err := v.TrustAdmins([]string{testkeys.BobFingerprint}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = v.Verify(lt.ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0].Reason, "who is not an admin this machine trusts") {
+		t.Errorf("verify --repo pinned to a key that is no admin: %v", rep.Problems)
+	}
 	v = h.open()
 	if err := v.TrustAdmins([]string{testkeys.AliceFingerprint}); err != nil {
 		t.Fatal(err)
@@ -409,5 +429,75 @@ func TestTrustVerifyRepo(t *testing.T) {
 	}
 	if len(rep.Problems) != 0 || !slices.Equal(rep.Skipped, []string{"development", "staging"}) || rep.Items != 0 {
 		t.Errorf("verify --repo by a key that is no member: %+v", rep)
+	}
+}
+
+// labSignIndex rewrites an environment's index as a member holding its
+// tier may (serial +1, chained to the one before) with the digests of
+// files, and signs it with signer's key: what a member can do with
+// plain git.
+func (l *lab) signIndex(env string, files map[string][]byte, signer *keyring.PrivateKey) []gitstore.Change {
+	l.t.Helper()
+	path := "environments/" + env + "/index.toml"
+	old := l.file(l.tip(), path)
+	text := string(old)
+	serial := regexp.MustCompile(`(?m)^serial = (\d+)$`).FindStringSubmatch(text)
+	if serial == nil {
+		l.t.Fatalf("no serial in %s", text)
+	}
+	n, _ := strconv.Atoi(serial[1])
+	text = strings.Replace(text, serial[0], "serial = "+strconv.Itoa(n+1), 1)
+	sum := sha256.Sum256(old)
+	prev := regexp.MustCompile(`(?m)^previous = ".*"$`)
+	if prev.MatchString(text) {
+		text = prev.ReplaceAllString(text, `previous = "`+hex.EncodeToString(sum[:])+`"`)
+	} else {
+		text = strings.Replace(text, "serial = "+strconv.Itoa(n+1), "serial = "+strconv.Itoa(n+1)+"\nprevious = \""+hex.EncodeToString(sum[:])+"\"", 1)
+	}
+	var changes []gitstore.Change
+	for name, data := range files {
+		d := sha256.Sum256(data)
+		line := regexp.MustCompile(`(?m)^("?` + regexp.QuoteMeta(name) + `"? = ")[0-9a-f]+"$`)
+		if !line.MatchString(text) {
+			l.t.Fatalf("%s is not in the index:\n%s", name, text)
+		}
+		text = line.ReplaceAllString(text, "${1}"+hex.EncodeToString(d[:])+`"`)
+		changes = append(changes, gitstore.Change{Path: "environments/" + env + "/items/" + name, Data: data})
+	}
+	sig, err := keyring.SignDetached([]byte(text), signer, testkeys.Now())
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return append(changes, gitstore.Change{Path: path, Data: []byte(text)}, gitstore.Change{Path: path + ".sig", Data: sig})
+}
+
+// Bob holds development and may sign its index: he swaps two items and
+// lists them. The index is his to sign, but the items' own signatures
+// say where they belong: pull refuses them and verify names them.
+func TestTrustMemberSwapsItems(t *testing.T) {
+	t.Parallel()
+	lt := newLabTeam(t)
+	a := lt.alice
+	a.write("myapp", ".env.local", "LOCAL_ONLY=1\n")
+	a.ok(a.open().Push(lt.ctx, scopes.PushOptions{}))
+	lt.addBob(scopes.TierDev)
+	tip := lt.tip()
+	env, local := lt.file(tip, "environments/development/items/myapp/.env.pgp"), lt.file(tip, "environments/development/items/myapp/.env.local.pgp")
+	bad := lt.attack(lt.signIndex("development", map[string][]byte{"myapp/.env.pgp": local, "myapp/.env.local.pgp": env}, lt.bobID)...)
+
+	_, err := a.open().Pull(lt.ctx, scopes.PullOptions{})
+	var signer *scopes.SignerError
+	if !errors.As(err, &signer) || !strings.Contains(signer.Reason, "it was copied or moved") {
+		t.Fatalf("pull of swapped items: %v, want a SignerError", err)
+	}
+	if got := a.read("myapp", ".env"); got != labDevEnv {
+		t.Errorf("the refused pull wrote %q", got)
+	}
+	rep, err := a.open().Verify(lt.ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 2 || rep.Problems[0].Commit != bad.String() || !strings.Contains(rep.Problems[0].Reason, "was signed for") {
+		t.Errorf("verify of swapped items: %v", rep.Problems)
 	}
 }

@@ -193,6 +193,9 @@ func TestUpgradeRefusals(t *testing.T) {
 			if !errors.As(err, &pb) || pb.Author != "Mallory <mallory@example.com>" || !strings.HasPrefix(pb.Path, "team/") {
 				t.Errorf("got %v, want a PutBackError by Mallory", err)
 			}
+			if msg := err.Error(); !strings.HasPrefix(msg, "commit ") || !strings.Contains(msg, "(a manifest put back, as a removed member would do)") {
+				t.Errorf("PutBackError says %q", msg)
+			}
 		}},
 	}
 	for _, tt := range tests {
