@@ -12,6 +12,7 @@ import (
 
 	"github.com/configsync/configsync/gitstore"
 	"github.com/configsync/configsync/internal/testkeys"
+	"github.com/configsync/configsync/keyring"
 	"github.com/configsync/configsync/scopes"
 )
 
@@ -253,6 +254,28 @@ func TestVerifyFormat1Problems(t *testing.T) {
 		{"environment.toml made invalid", func(l *lab) []gitstore.Change {
 			return []gitstore.Change{{Path: prodMeta, Data: []byte("name = \"staging\"\n")}}
 		}, prodMeta, "not a valid environment.toml", true},
+		{"manifest edited by hand", func(l *lab) []gitstore.Change {
+			return []gitstore.Change{{Path: "team/members.toml", Data: append(l.file(l.tip(), "team/members.toml"), "\n# edited\n"...)}}
+		}, "team/members.toml", "not signed by an admin of the previous version", true},
+		{"item encrypted to another key", func(l *lab) []gitstore.Change {
+			carol := labKey(l.t, testkeys.Carol())
+			ct, _, err := keyring.EncryptBound([]byte("X=1\n"), []*keyring.PublicKey{carol.Public()}, carol, time.Now(), "")
+			if err != nil {
+				l.t.Fatal(err)
+			}
+			return []gitstore.Change{{Path: devEnv, Data: ct}}
+		}, devEnv, "is not encrypted to the environment's key at this commit", false},
+		{"item signed by a former member", func(l *lab) []gitstore.Change {
+			pub, err := keyring.ReadPublicKey(l.file(l.tip(), "environments/development/key.pub.asc"))
+			if err != nil {
+				l.t.Fatal(err)
+			}
+			ct, _, err := keyring.EncryptBound([]byte("X=1\n"), []*keyring.PublicKey{pub}, labKey(l.t, testkeys.Carol()), time.Now(), "")
+			if err != nil {
+				l.t.Fatal(err)
+			}
+			return []gitstore.Change{{Path: devEnv, Data: ct}}
+		}, devEnv, "signed by Carol <carol@example.com>, who does not hold tier dev at this commit", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
