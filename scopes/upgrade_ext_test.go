@@ -306,3 +306,56 @@ func TestVerifyFormat1Problems(t *testing.T) {
 		})
 	}
 }
+
+// A machine remembers the tier it accepted for each environment: a
+// format 1 environment lowered with plain git, its key re-wrapped by a
+// member who is no admin, is refused there; wrapped by an admin, it is
+// accepted (only admins may lower a tier).
+func TestTierPinFormat1(t *testing.T) {
+	t.Parallel()
+	const (
+		prodMeta = "environments/production/environment.toml"
+		prodKey  = "environments/production/key.pgp"
+	)
+	l := newLabFormat1(t)
+	a := l.hostNow("alice", testkeys.Alice())
+	a.join()
+	pull := func() error {
+		_, err := a.open().Pull(l.ctx, scopes.PullOptions{Env: "production", Project: "myapp", Dest: filepath.Join(l.root, "prod"), Force: true})
+		return err
+	}
+	if err := pull(); err != nil {
+		t.Fatal(err)
+	}
+	alice, ci := labKey(t, testkeys.Alice()), labKey(t, testkeys.CI())
+	plain, _, _, err := keyring.DecryptBound(l.file(l.tip(), prodKey), []*keyring.PrivateKey{alice}, []*keyring.PublicKey{alice.Public()}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lower := func(signer *keyring.PrivateKey) {
+		t.Helper()
+		wrapped, _, err := keyring.EncryptBound(plain, []*keyring.PublicKey{alice.Public(), ci.Public()}, signer, time.Now(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		meta := strings.Replace(string(l.file(l.tip(), prodMeta)), `tier = "production"`, `tier = "staging"`, 1)
+		l.attack(gitstore.Change{Path: prodMeta, Data: []byte(meta)}, gitstore.Change{Path: prodKey, Data: wrapped})
+	}
+
+	lower(ci)
+	var lowered *scopes.TierLoweredError
+	if err := pull(); !errors.As(err, &lowered) {
+		t.Fatalf("pull of production lowered by CI: %v, want a TierLoweredError", err)
+	}
+	if lowered.Env != "production" || lowered.Was != scopes.TierProduction || lowered.Now != scopes.TierStaging || lowered.By != "CI <ci@example.com>" {
+		t.Errorf("TierLoweredError = %+v", lowered)
+	}
+	if msg := lowered.Error(); !strings.HasSuffix(msg, "re-created by CI <ci@example.com>, who is not an admin") {
+		t.Errorf("TierLoweredError says %q", msg)
+	}
+
+	lower(alice)
+	if err := pull(); err != nil {
+		t.Errorf("pull of production lowered by an admin: %v", err)
+	}
+}
