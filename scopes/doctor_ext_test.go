@@ -62,6 +62,16 @@ func TestDoctorHealthy(t *testing.T) {
 	if res != nil {
 		t.Errorf("doctor finished an init: %+v", res)
 	}
+	// Damaged marks are named, never silently trusted anew.
+	marks := filepath.Join(lt.alice.opts.Home, "trust.json")
+	if err := os.WriteFile(marks, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lt.alice.open().Members(lt.ctx); err == nil || !strings.Contains(err.Error(), "trust.json is damaged") {
+		t.Errorf("a command with damaged marks: %v", err)
+	}
+	checks, _, _ = lt.alice.doctor(false)
+	wantCheck(t, checks, "trust", false, "trust.json is damaged")
 	// A local store has no remote to answer.
 	local := newLab(t).host("local", labKey(t, testkeys.Alice()))
 	local.ok(local.open().Init(lt.ctx, scopes.InitOptions{}))
