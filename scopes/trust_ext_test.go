@@ -271,8 +271,8 @@ func TestTrustRewoundRemote(t *testing.T) {
 	}
 }
 
-// A refused commit that an admin then drops from the remote (moving it
-// back) is followed by a machine that never accepted it, and its
+// Refused commits that an admin then drops from the remote (moving it
+// back) are followed by a machine that never accepted them, and the
 // refusal is forgotten.
 func TestTrustRewindDropsRefused(t *testing.T) {
 	t.Parallel()
@@ -283,15 +283,18 @@ func TestTrustRewindDropsRefused(t *testing.T) {
 	b.opts.Notify = func(line string) { notes = append(notes, line) }
 	good := lt.tip()
 	bad := lt.attack(gitstore.Change{Path: "environments/development/items/myapp/.evil.pgp", Data: []byte("x")})
+	for i := range 5 { // more than a line names
+		lt.attack(gitstore.Change{Path: "environments/development/items/myapp/.evil.pgp", Data: []byte{byte(i)}})
+	}
 	var te *scopes.TrustError
 	if _, err := b.open().Pull(lt.ctx, scopes.PullOptions{}); !errors.As(err, &te) || te.Commit != bad.String() {
 		t.Fatalf("Bob's pull: %v", err)
 	}
 	lt.moveBack(good)
 	if _, err := b.open().Pull(lt.ctx, scopes.PullOptions{}); err != nil {
-		t.Fatalf("Bob's pull after the refused commit was dropped: %v", err)
+		t.Fatalf("Bob's pull after the refused commits were dropped: %v", err)
 	}
-	if len(notes) != 1 || !strings.Contains(notes[0], "dropping 1 commit never accepted here") {
+	if len(notes) != 1 || !strings.Contains(notes[0], "dropping 6 commits never accepted here") || !strings.Contains(notes[0], "and 1 more") {
 		t.Errorf("Bob was told %q", notes)
 	}
 	if _, err := b.open().Members(lt.ctx); err != nil {
