@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/configsync/configsync/internal/testkeys"
@@ -317,5 +318,31 @@ func TestTrustAdmins(t *testing.T) {
 	}
 	if err := v.TrustAdmins([]string{" " + testkeys.BobFingerprint + " ", ""}); err != nil {
 		t.Errorf("TrustAdmins of a good fingerprint: %v", err)
+	}
+}
+
+// An admin who joined after a rotation cannot open the generations
+// before it: a removal's exposure report names them as unchecked
+// rather than leaving them out.
+func TestTeamRemoveUnchecked(t *testing.T) {
+	t.Parallel()
+	lt := newLabTeam(t)
+	a := lt.alice
+	lt.addBob(scopes.TierDev)
+	a.ok(a.open().RotateEnvironment(lt.ctx, "development"))
+	carolID := labKey(t, testkeys.Carol())
+	a.ok(a.open().TeamAdd(lt.ctx, carolID.Public(), []scopes.Tier{scopes.TierDev}, true, false))
+	carol := lt.host("carol", carolID)
+	carol.join()
+	rep, err := carol.open().TeamRemove(lt.ctx, testkeys.BobFingerprint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Unchecked) == 0 || !strings.HasPrefix(rep.Unchecked[0], "development (the key written at commit ") {
+		t.Errorf("unchecked %v, want development's first generation", rep.Unchecked)
+	}
+	want := []scopes.Exposure{{Env: "development", Item: "myapp/.env", Keys: []string{"DATABASE_URL", "API_TOKEN"}}}
+	if !exposuresEqual(rep.Exposed, want) {
+		t.Errorf("exposed %+v, want %+v", rep.Exposed, want)
 	}
 }
