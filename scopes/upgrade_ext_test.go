@@ -254,6 +254,9 @@ func TestVerifyFormat1Problems(t *testing.T) {
 		{"environment.toml made invalid", func(l *lab) []gitstore.Change {
 			return []gitstore.Change{{Path: prodMeta, Data: []byte("name = \"staging\"\n")}}
 		}, prodMeta, "not a valid environment.toml", true},
+		{"environment.toml removed", func(l *lab) []gitstore.Change {
+			return []gitstore.Change{{Path: prodMeta, Delete: true}}
+		}, prodMeta, "missing", true},
 		{"manifest edited by hand", func(l *lab) []gitstore.Change {
 			return []gitstore.Change{{Path: "team/members.toml", Data: append(l.file(l.tip(), "team/members.toml"), "\n# edited\n"...)}}
 		}, "team/members.toml", "not signed by an admin of the previous version", true},
@@ -284,7 +287,7 @@ func TestVerifyFormat1Problems(t *testing.T) {
 			was := l.tip()
 			changes := tt.attack(l)
 			bad := l.attack(changes...)
-			if tt.undo {
+			if tt.undo { // as it was, so that the tip loads
 				l.attack(gitstore.Change{Path: changes[0].Path, Data: l.file(was, changes[0].Path)})
 			}
 			a := l.hostNow("alice", testkeys.Alice())
