@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -337,6 +338,22 @@ func TestRepairNothingToDo(t *testing.T) {
 		t.Errorf("repair --follow of an accepted tip: %v", err)
 	}
 	lt.unchanged(tip)
+	// A remote whose tip no pinned admin signed is not followed.
+	data := lt.file(tip, "team/members.toml")
+	bad := lt.attack(gitstore.Change{Path: "team/members.toml", Data: append(data, "\n# edited\n"...)})
+	var te *scopes.TrustError
+	if _, err := lt.alice.open().RepairFollow(lt.ctx); !errors.As(err, &te) || te.Commit != bad.String() {
+		t.Errorf("repair --follow of a forged tip: %v, want a TrustError naming %s", err, bad)
+	}
+	lt.unchanged(bad)
+	// A remote with no branch has nothing to follow.
+	cmd := exec.Command("git", "--git-dir", lt.remote, "update-ref", "-d", "refs/heads/"+labBranch)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if _, err := lt.alice.open().RepairFollow(lt.ctx); !errors.Is(err, scopes.ErrNothingToRepair) || !strings.Contains(err.Error(), "the remote has no") {
+		t.Errorf("repair --follow of a remote with no branch: %v", err)
+	}
 	// A machine with no store, and one that accepted nothing yet.
 	none := lt.host("none", labKey(t, testkeys.Carol()))
 	if _, err := none.open().Repair(lt.ctx); !errors.Is(err, scopes.ErrNoStore) {
