@@ -220,7 +220,9 @@ func (v *Vault) RepairFollow(ctx context.Context) (_ *FollowResult, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if !behindMarks(cur, accepted) {
+	// The accepted tip itself is no state to follow: sealing it forward
+	// would only commit serials nothing needed.
+	if target == base || !behindMarks(cur, accepted) {
 		return nil, fmt.Errorf("this machine accepts the remote's tip %.12s as it is (configsync pull follows it): %w", target, ErrNothingToRepair)
 	}
 	local, err := s.Tip(ctx)
