@@ -22,15 +22,14 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/configsync/configsync/internal/names"
 )
 
 // DefaultBranch is the store branch used when store.branch is not set.
@@ -261,48 +260,22 @@ func (t Track) validate() (string, error) {
 	default:
 		return "type", invalid(`must be "env" or "file"`)
 	}
-	if err := checkRelPath(t.Path); err != nil {
-		return "path", err
+	if err := names.ItemPath(t.Path); err != nil {
+		return "path", invalid(err.Error())
 	}
 	return "", nil
 }
 
 func invalid(reason string) error { return fmt.Errorf("%w: %s", ErrInvalidValue, reason) }
 
-// checkName accepts a project name: not empty, no path separators, no
-// control characters, not "." or "..".
+// checkName accepts a project name: the rule scopes applies before a
+// push (names.Name), so a configsync.toml never names a project that push
+// then refuses.
 func checkName(s string) error {
-	if s == "" || s == "." || s == ".." || strings.ContainsAny(s, `/\`) || HasControl(s) {
-		return invalid(`must be a non-empty name without "/", "\" or control characters`)
+	if err := names.Name(s); err != nil {
+		return invalid(err.Error())
 	}
 	return nil
-}
-
-// checkRelPath accepts a slash path relative to a directory that stays
-// inside it.
-func checkRelPath(p string) error {
-	if p == "" || path.IsAbs(p) || strings.Contains(p, `\`) || HasControl(p) {
-		return invalid("must be a relative slash path")
-	}
-	for _, el := range strings.Split(p, "/") {
-		if el == ".." {
-			return invalid(`must not contain ".."`)
-		}
-	}
-	return nil
-}
-
-// HasControl reports control characters, invisible format characters
-// (bidirectional overrides, zero-width joiners: they make a name print as
-// another) and invalid UTF-8: the one rule for every name and path that
-// configsync reads from a file or the store (scopes uses it too).
-func HasControl(s string) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
-			return true
-		}
-	}
-	return false
 }
 
 // readFile returns nil, nil for a missing file and wraps other errors in a

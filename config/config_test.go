@@ -130,6 +130,16 @@ path = ".npmrc"
 			errIs:   ErrInvalidValue, line: 5, key: "track[0].path",
 		},
 		{
+			name:    "track file path into .git",
+			content: "[[track]]\nproject = \"a\"\ndir = \"/a\"\ntype = \"file\"\npath = \".git/config\"\n",
+			errIs:   ErrInvalidValue, line: 5, key: "track[0].path",
+		},
+		{
+			name:    "track project push would refuse",
+			content: "[[track]]\nproject = \"my app\"\ndir = \"/a\"\ntype = \"env\"\n",
+			errIs:   ErrInvalidValue, line: 2, key: "track[0].project",
+		},
+		{
 			name:    "track missing field points at its table",
 			content: "[[track]]\nproject = \"a\"\ntype = \"env\"\n",
 			errIs:   ErrInvalidValue, line: 1, key: "track[0].dir",
