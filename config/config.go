@@ -412,10 +412,25 @@ func WriteFileAtomic(path string, data []byte) error {
 	return WriteFileIn(root, filepath.Base(path), data)
 }
 
+// WriteFileAtomicMode is WriteFileAtomic for a file that is no secret
+// and needs another mode (a git hook, 0755).
+func WriteFileAtomicMode(path string, data []byte, perm fs.FileMode) error {
+	root, err := os.OpenRoot(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	return writeFileIn(root, filepath.Base(path), data, perm)
+}
+
 // WriteFileIn is WriteFileAtomic for rel inside root, every step through
 // root: nothing lands outside it, even through a symlink that appeared
 // meanwhile. rel's directory must exist.
-func WriteFileIn(root *os.Root, rel string, data []byte) (err error) {
+func WriteFileIn(root *os.Root, rel string, data []byte) error {
+	return writeFileIn(root, rel, data, 0o600)
+}
+
+func writeFileIn(root *os.Root, rel string, data []byte, perm fs.FileMode) (err error) {
 	parent := filepath.Dir(rel)
 	tmp := filepath.Join(parent, filepath.Base(rel)+TempMarker+strconv.FormatUint(rand.Uint64(), 36))
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -428,7 +443,7 @@ func WriteFileIn(root *os.Root, rel string, data []byte) (err error) {
 			root.Remove(tmp)
 		}
 	}()
-	if err := f.Chmod(0o600); err != nil {
+	if err := f.Chmod(perm); err != nil { // whatever the umask
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
