@@ -1,10 +1,14 @@
 // Package config owns configsync's local files and the project file.
 //
-// Local files live under $CONFIGSYNC_HOME: config.toml (the [Local]
-// settings of this machine: active environment, store location, pinned
-// admins, secrets provider, hook settings and tracked items) and the lock
-// file that serialises configsync invocations ([Lock]). The project file is
-// configsync.toml at the root of a tracked project ([Project]).
+// Local files live under $CONFIGSYNC_HOME, which [Home] owns: it names
+// every file there, creates the directory 0700 and reads the local
+// secret keys. Among them: config.toml (the [Local] settings of this
+// machine: active environment, store location, pinned admins, secrets
+// provider, hook settings and tracked items) and the lock file that
+// serialises configsync invocations ([Lock]). The project file is
+// configsync.toml at the root of a tracked project ([Project]). Every
+// file is written through one atomic writer ([WriteFileAtomic]); names
+// are checked by the rules of internal/names.
 //
 // Decoding is strict: an unknown key, a value of the wrong type or a value
 // that fails validation is a [*FileError] naming the file, the line when it
