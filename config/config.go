@@ -183,8 +183,9 @@ func LoadLocalUnchecked(path string) (*Local, error) {
 }
 
 // Save validates l and writes it to path atomically: a temporary file in the
-// same directory (created with mode 0700 if missing) with mode 0600, synced,
-// then renamed over path.
+// same directory (created with mode 0700 if missing, tightened to it if
+// others may enter it: [Home.Make]) with mode 0600, synced, then renamed
+// over path.
 func (l *Local) Save(path string) error {
 	if key, err := l.validate(); err != nil {
 		return &FileError{File: path, Key: key, Err: err}
@@ -196,7 +197,7 @@ func (l *Local) Save(path string) error {
 	if err := enc.Encode(l); err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := Home(filepath.Dir(path)).Make(); err != nil {
 		return err
 	}
 	return WriteFileAtomic(path, buf.Bytes())

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -267,5 +268,22 @@ func TestDefaults(t *testing.T) {
 	l = Local{Store: Store{Branch: "b"}, Secrets: Secrets{Provider: "bitwarden"}, Hooks: HooksConfig{MinLength: 5}}
 	if l.Branch() != "b" || l.Provider() != "bitwarden" || l.MinLength() != 5 {
 		t.Errorf("set values: %q %q %d", l.Branch(), l.Provider(), l.MinLength())
+	}
+}
+
+// Saving into a home others may enter takes their access away first.
+func TestSaveTightensHome(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix modes")
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&Local{Environment: "development"}).Save(filepath.Join(dir, LocalFile)); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("home mode %v, %v; want 0700", fi.Mode().Perm(), err)
 	}
 }
