@@ -180,5 +180,11 @@ func createOnce(dir, name string, data []byte) error {
 		// replaces a key created in the same instant.
 		err = root.Rename(tmp, name)
 	}
+	if err == nil {
+		if d, derr := root.Open("."); derr == nil {
+			d.Sync() // best effort: make the new name durable
+			d.Close()
+		}
+	}
 	return err
 }
