@@ -24,15 +24,16 @@ const errgroup = "golang.org/x/sync/errgroup"
 var allowed = map[string][]string{
 	"envfile":           {},
 	"providers":         {},
+	"internal/names":    {}, // name rules: a leaf, so config and scopes share them
 	"internal/testkeys": {},
 	"internal/fakecli":  {},
 	"internal/gittest":  {"golang.org/x/crypto/ssh"}, // test servers (git daemon, http-backend, ssh)
-	"config":            {"github.com/BurntSushi/toml"},
+	"config":            {module + "internal/names", "github.com/BurntSushi/toml"},
 	"keyring":           {"github.com/ProtonMail/go-crypto/"},
 	"gitstore":          {"github.com/go-git/go-git/v5"},
 	"hooks":             {module + "envfile", module + "config", "github.com/go-git/go-git/v5", errgroup},
 	"importers":         {module + "envfile", module + "keyring", "github.com/decred/dcrd/dcrec/secp256k1/"},
-	"scopes":            {module + "keyring", module + "gitstore", module + "envfile", module + "config", module + "providers", errgroup},
+	"scopes":            {module + "internal/names", module + "keyring", module + "gitstore", module + "envfile", module + "config", module + "providers", errgroup},
 	"cmd/configsync": {
 		module + "scopes", module + "hooks", module + "keyring", module + "gitstore", module + "envfile",
 		module + "config", module + "providers", module + "importers",

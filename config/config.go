@@ -1,10 +1,14 @@
 // Package config owns configsync's local files and the project file.
 //
-// Local files live under $CONFIGSYNC_HOME: config.toml (the [Local]
-// settings of this machine: active environment, store location, pinned
-// admins, secrets provider, hook settings and tracked items) and the lock
-// file that serialises configsync invocations ([Lock]). The project file is
-// configsync.toml at the root of a tracked project ([Project]).
+// Local files live under $CONFIGSYNC_HOME, which [Home] owns: it names
+// every file there, creates the directory 0700 and reads the local
+// secret keys. Among them: config.toml (the [Local] settings of this
+// machine: active environment, store location, pinned admins, secrets
+// provider, hook settings and tracked items) and the lock file that
+// serialises configsync invocations ([Lock]). The project file is
+// configsync.toml at the root of a tracked project ([Project]). Every
+// file is written through one atomic writer ([WriteFileAtomic]); names
+// are checked by the rules of internal/names.
 //
 // Decoding is strict: an unknown key, a value of the wrong type or a value
 // that fails validation is a [*FileError] naming the file, the line when it
@@ -22,15 +26,14 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/configsync/configsync/internal/names"
 )
 
 // DefaultBranch is the store branch used when store.branch is not set.
@@ -189,8 +192,9 @@ func loadFile(path string, v any, validate func() (string, error)) error {
 }
 
 // Save validates l and writes it to path atomically: a temporary file in the
-// same directory (created with mode 0700 if missing) with mode 0600, synced,
-// then renamed over path.
+// same directory (created with mode 0700 if missing, tightened to it if
+// others may enter it: [Home.Make]) with mode 0600, synced, then renamed
+// over path.
 func (l *Local) Save(path string) error {
 	if key, err := l.validate(); err != nil {
 		return &FileError{File: path, Key: key, Err: err}
@@ -202,7 +206,7 @@ func (l *Local) Save(path string) error {
 	if err := enc.Encode(l); err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := Home(filepath.Dir(path)).Make(); err != nil {
 		return err
 	}
 	return WriteFileAtomic(path, buf.Bytes())
@@ -270,48 +274,22 @@ func (t Track) validate() (string, error) {
 	default:
 		return "type", invalid(`must be "env" or "file"`)
 	}
-	if err := checkRelPath(t.Path); err != nil {
-		return "path", err
+	if err := names.ItemPath(t.Path); err != nil {
+		return "path", invalid(err.Error())
 	}
 	return "", nil
 }
 
 func invalid(reason string) error { return fmt.Errorf("%w: %s", ErrInvalidValue, reason) }
 
-// checkName accepts a project name: not empty, no path separators, no
-// control characters, not "." or "..".
+// checkName accepts a project name: the rule scopes applies before a
+// push (names.Name), so a configsync.toml never names a project that push
+// then refuses.
 func checkName(s string) error {
-	if s == "" || s == "." || s == ".." || strings.ContainsAny(s, `/\`) || HasControl(s) {
-		return invalid(`must be a non-empty name without "/", "\" or control characters`)
+	if err := names.Name(s); err != nil {
+		return invalid(err.Error())
 	}
 	return nil
-}
-
-// checkRelPath accepts a slash path relative to a directory that stays
-// inside it.
-func checkRelPath(p string) error {
-	if p == "" || path.IsAbs(p) || strings.Contains(p, `\`) || HasControl(p) {
-		return invalid("must be a relative slash path")
-	}
-	for _, el := range strings.Split(p, "/") {
-		if el == ".." {
-			return invalid(`must not contain ".."`)
-		}
-	}
-	return nil
-}
-
-// HasControl reports control characters, invisible format characters
-// (bidirectional overrides, zero-width joiners: they make a name print as
-// another) and invalid UTF-8: the one rule for every name and path that
-// configsync reads from a file or the store (scopes uses it too).
-func HasControl(s string) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
-			return true
-		}
-	}
-	return false
 }
 
 // readFile returns nil, nil for a missing file and wraps other errors in a
@@ -448,10 +426,25 @@ func WriteFileAtomic(path string, data []byte) error {
 	return WriteFileIn(root, filepath.Base(path), data)
 }
 
+// WriteFileAtomicMode is WriteFileAtomic for a file that is no secret
+// and needs another mode (a git hook, 0755).
+func WriteFileAtomicMode(path string, data []byte, perm fs.FileMode) error {
+	root, err := os.OpenRoot(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	return writeFileIn(root, filepath.Base(path), data, perm)
+}
+
 // WriteFileIn is WriteFileAtomic for rel inside root, every step through
 // root: nothing lands outside it, even through a symlink that appeared
 // meanwhile. rel's directory must exist.
-func WriteFileIn(root *os.Root, rel string, data []byte) (err error) {
+func WriteFileIn(root *os.Root, rel string, data []byte) error {
+	return writeFileIn(root, rel, data, 0o600)
+}
+
+func writeFileIn(root *os.Root, rel string, data []byte, perm fs.FileMode) (err error) {
 	parent := filepath.Dir(rel)
 	tmp := filepath.Join(parent, filepath.Base(rel)+TempMarker+strconv.FormatUint(rand.Uint64(), 36))
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -464,7 +457,7 @@ func WriteFileIn(root *os.Root, rel string, data []byte) (err error) {
 			root.Remove(tmp)
 		}
 	}()
-	if err := f.Chmod(0o600); err != nil {
+	if err := f.Chmod(perm); err != nil { // whatever the umask
 		return err
 	}
 	if _, err := f.Write(data); err != nil {

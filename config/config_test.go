@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -128,6 +129,16 @@ path = ".npmrc"
 			name:    "track file path escapes",
 			content: "[[track]]\nproject = \"a\"\ndir = \"/a\"\ntype = \"file\"\npath = \"../b\"\n",
 			errIs:   ErrInvalidValue, line: 5, key: "track[0].path",
+		},
+		{
+			name:    "track file path into .git",
+			content: "[[track]]\nproject = \"a\"\ndir = \"/a\"\ntype = \"file\"\npath = \".git/config\"\n",
+			errIs:   ErrInvalidValue, line: 5, key: "track[0].path",
+		},
+		{
+			name:    "track project push would refuse",
+			content: "[[track]]\nproject = \"my app\"\ndir = \"/a\"\ntype = \"env\"\n",
+			errIs:   ErrInvalidValue, line: 2, key: "track[0].project",
 		},
 		{
 			name:    "track missing field points at its table",
@@ -257,5 +268,22 @@ func TestDefaults(t *testing.T) {
 	l = Local{Store: Store{Branch: "b"}, Secrets: Secrets{Provider: "bitwarden"}, Hooks: HooksConfig{MinLength: 5}}
 	if l.Branch() != "b" || l.Provider() != "bitwarden" || l.MinLength() != 5 {
 		t.Errorf("set values: %q %q %d", l.Branch(), l.Provider(), l.MinLength())
+	}
+}
+
+// Saving into a home others may enter takes their access away first.
+func TestSaveTightensHome(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix modes")
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&Local{Environment: "development"}).Save(filepath.Join(dir, LocalFile)); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("home mode %v, %v; want 0700", fi.Mode().Perm(), err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/configsync/configsync/internal/names"
 )
 
 // KeyInfo describes one key of `configsync config`.
@@ -225,19 +227,12 @@ func (l *Local) List() []KeyValue {
 	return list
 }
 
+// checkEnvironment applies the rule of environment names (names.Name).
 func checkEnvironment(v string) error {
-	ok := v != "" && len(v) <= 64 && isAlnum(v[0])
-	for i := 1; ok && i < len(v); i++ {
-		ok = isAlnum(v[i]) || strings.IndexByte("._-", v[i]) >= 0
-	}
-	if !ok {
-		return invalid("must be up to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+	if err := names.Name(v); err != nil {
+		return invalid(err.Error())
 	}
 	return nil
-}
-
-func isAlnum(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 func checkRemote(v string) error {
@@ -248,7 +243,7 @@ func checkRemote(v string) error {
 }
 
 func checkRepo(v string) error {
-	if !filepath.IsAbs(v) || HasControl(v) {
+	if !filepath.IsAbs(v) || names.HasControl(v) {
 		return invalid("must be an absolute path")
 	}
 	return nil
@@ -262,7 +257,7 @@ func checkBranch(v string) error {
 	bad := v == "@" || v == "HEAD" || strings.HasPrefix(v, "-") ||
 		strings.HasPrefix(v, "/") || strings.HasSuffix(v, "/") || strings.HasSuffix(v, ".") ||
 		strings.Contains(v, "..") || strings.Contains(v, "//") || strings.Contains(v, "@{") ||
-		strings.ContainsAny(v, " ~^:?*[\\") || HasControl(v)
+		strings.ContainsAny(v, " ~^:?*[\\") || names.HasControl(v)
 	for _, part := range strings.Split(v, "/") {
 		bad = bad || strings.HasPrefix(part, ".") || strings.HasSuffix(part, ".lock")
 	}
@@ -281,7 +276,7 @@ func checkProvider(v string) error {
 }
 
 func checkText(v string) error {
-	if HasControl(v) {
+	if names.HasControl(v) {
 		return invalid("must not contain control characters")
 	}
 	return nil
@@ -311,11 +306,7 @@ func checkBool(v string) error {
 
 func checkAdmins(v string) error {
 	for _, fpr := range strings.Split(v, ",") {
-		ok := len(fpr) == 40 || len(fpr) == 64
-		for i := 0; ok && i < len(fpr); i++ {
-			ok = '0' <= fpr[i] && fpr[i] <= '9' || 'A' <= fpr[i] && fpr[i] <= 'F'
-		}
-		if !ok {
+		if !names.IsFingerprint(fpr) {
 			return invalid("fingerprints must be 40 or 64 upper-case hex digits")
 		}
 	}

@@ -16,7 +16,7 @@ func TestSetGetUnset(t *testing.T) {
 		deflt   string
 		inField func(l *Local) string
 	}{
-		{"environment", "qa-eu.2", []string{"-dev", ".dev", "a/b", "a b", strings.Repeat("a", 65)}, "",
+		{"environment", "qa-eu.2", []string{"-dev", ".dev", "a/b", "a b", "a..b", strings.Repeat("a", 65)}, "",
 			func(l *Local) string { return l.Environment }},
 		{"store.remote", "git@github.com:acme/secrets.git", []string{"--upload-pack=evil", "a b", "a\nb"}, "",
 			func(l *Local) string { return l.Store.Remote }},

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+
+	"github.com/configsync/configsync/internal/names"
 )
 
 // ProjectFile is the name of the project file at a project's root.
@@ -81,8 +83,8 @@ func (p *Project) validate() (string, error) {
 		}
 	}
 	for i, pattern := range p.Hooks.Allow {
-		if err := checkRelPath(pattern); err != nil {
-			return fmt.Sprintf("hooks.allow[%d]", i), err
+		if err := names.RelPath(pattern); err != nil {
+			return fmt.Sprintf("hooks.allow[%d]", i), invalid(err.Error())
 		}
 		if _, err := path.Match(pattern, ""); err != nil {
 			return fmt.Sprintf("hooks.allow[%d]", i), invalid("malformed glob")

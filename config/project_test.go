@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -39,6 +40,10 @@ func TestLoadProject(t *testing.T) {
 		// refused it while configsync.toml accepted it (one rule now).
 		{name: "name with a bidi override", content: "project = \"app\u202egpj\"\n", errIs: ErrInvalidValue, line: 1, key: "project"},
 		{name: "name with a zero-width joiner", content: "project = \"my\u200dapp\"\n", errIs: ErrInvalidValue, line: 1, key: "project"},
+		// A name push refuses is refused here too (names.Name).
+		{name: "name with a space", content: "project = \"my app\"\n", errIs: ErrInvalidValue, line: 1, key: "project"},
+		{name: "name with dots", content: "project = \"a..b\"\n", errIs: ErrInvalidValue, line: 1, key: "project"},
+		{name: "name too long", content: "project = \"" + strings.Repeat("a", 65) + "\"\n", errIs: ErrInvalidValue, line: 1, key: "project"},
 		{name: "bad glob", content: "[hooks]\nallow = [\".env\", \"[x\"]\n", errIs: ErrInvalidValue, line: 2, key: "hooks.allow[1]"},
 		{name: "escaping glob", content: "[hooks]\nallow = [\"../.env\"]\n", errIs: ErrInvalidValue, line: 2, key: "hooks.allow[0]"},
 	}

@@ -3,7 +3,6 @@ package hooks
 import (
 	"bytes"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -16,7 +15,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 
@@ -49,9 +47,9 @@ var (
 	// Delete the index and refresh it (push or pull rebuilds it).
 	ErrIndexCorrupt = errors.New("leak index is corrupt or was written with another key")
 
-	// ErrInsecureKeyFile means the index key file is readable or writable
-	// by other users than its owner.
-	ErrInsecureKeyFile = errors.New("leak index key file is accessible to other users")
+	// ErrInsecureKeyFile means the index key file is a symlink, or
+	// readable or writable by other users than its owner.
+	ErrInsecureKeyFile = config.ErrInsecureKey
 )
 
 // Secret is one secret value of a tracked item, handed to Index.Replace.
@@ -159,89 +157,19 @@ func newIndex(path string, key []byte) *Index {
 	return ix
 }
 
+// loadOrCreateKey reads the index key, creating it when missing, through
+// config.Home.Key: the one rule for configsync's local key files.
 func loadOrCreateKey(keyPath string) ([]byte, error) {
-	key, err := readKey(keyPath)
-	if !errors.Is(err, fs.ErrNotExist) {
-		return key, err
-	}
-	dir := filepath.Dir(keyPath)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create leak index key: %w", err)
-	}
-	key = make([]byte, KeySize)
-	if _, err := rand.Read(key); err != nil {
-		return nil, fmt.Errorf("create leak index key: %w", err)
-	}
-	tmp, err := writeTemp(dir, ".leak-key-*", key)
-	if err != nil {
-		return nil, fmt.Errorf("create leak index key: %w", err)
-	}
-	defer os.Remove(tmp)
-	// Link refuses to replace a key another process created meanwhile.
-	if err := os.Link(tmp, keyPath); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return readKey(keyPath)
-		}
-		if err := os.Rename(tmp, keyPath); err != nil {
-			return nil, fmt.Errorf("create leak index key: %w", err)
-		}
-	}
-	syncDir(dir)
-	return key, nil
-}
-
-func readKey(keyPath string) ([]byte, error) {
-	f, err := os.Open(keyPath)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("read leak index key: %w", err)
-	}
-	if runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%s has mode %04o, want 0600: %w", keyPath, st.Mode().Perm(), ErrInsecureKeyFile)
-	}
-	key, err := io.ReadAll(io.LimitReader(f, KeySize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read leak index key: %w", err)
-	}
-	if len(key) != KeySize {
+	key, err := config.Home(filepath.Dir(keyPath)).Key(filepath.Base(keyPath), KeySize)
+	switch {
+	case errors.Is(err, config.ErrDamagedKey):
 		return nil, fmt.Errorf("leak index key %s is not %d bytes: %w", keyPath, KeySize, ErrIndexCorrupt)
+	case errors.Is(err, config.ErrInsecureKey):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("leak index key: %w", err)
 	}
 	return key, nil
-}
-
-// writeTemp writes data to a new 0600 temp file in dir and fsyncs it.
-func writeTemp(dir, pattern string, data []byte) (string, error) {
-	f, err := os.CreateTemp(dir, pattern)
-	if err != nil {
-		return "", err
-	}
-	name := f.Name()
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(name)
-		return "", err
-	}
-	return name, nil
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // best effort: not every file system syncs directories
-		d.Close()
-	}
 }
 
 // Replace replaces every entry of source (an item name such as
@@ -325,22 +253,15 @@ func (ix *Index) Len() int {
 	return n
 }
 
-// Save writes the index to its file atomically (temp file, fsync, rename),
+// Save writes the index to its file atomically (config.WriteFileAtomic),
 // mode 0600, creating its directory (0700) if needed.
 func (ix *Index) Save() error {
-	dir := filepath.Dir(ix.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(ix.path), 0o700); err != nil {
 		return fmt.Errorf("save leak index: %w", err)
 	}
-	tmp, err := writeTemp(dir, ".leak-index-*", ix.encode())
-	if err != nil {
+	if err := config.WriteFileAtomic(ix.path, ix.encode()); err != nil {
 		return fmt.Errorf("save leak index: %w", err)
 	}
-	if err := os.Rename(tmp, ix.path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("save leak index: %w", err)
-	}
-	syncDir(dir)
 	return nil
 }
 

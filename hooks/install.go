@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	gitconfig "github.com/go-git/go-git/v5/plumbing/format/config"
+
+	"github.com/configsync/configsync/config"
 )
 
 // HookName is the git hook configsync installs.
@@ -107,7 +109,7 @@ func Install(repoDir string, opts InstallOptions) (*HookInfo, error) {
 		chainExists = true
 		fallthrough
 	default:
-		if err := writeHook(dir, info.Hook, script); err != nil {
+		if err := writeHook(info.Hook, script); err != nil {
 			return nil, fmt.Errorf("install hook: %w", err)
 		}
 	}
@@ -305,20 +307,8 @@ func exists(path string) bool {
 	return err == nil
 }
 
-func writeHook(dir, path string, script []byte) error {
-	tmp, err := writeTemp(dir, ".pre-commit-*", script)
-	if err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+func writeHook(path string, script []byte) error {
+	return config.WriteFileAtomicMode(path, script, 0o755)
 }
 
 // hookScript returns the POSIX sh pre-commit hook that runs

@@ -19,7 +19,7 @@ import (
 
 // backupDir holds, under $CONFIGSYNC_HOME, the local versions pull
 // overwrote or removed: <ID> (the content) and <ID>.json (where it was).
-const backupDir = "backups"
+const backupDir = config.BackupDir
 
 // Backup is a copy of a local file kept before configsync replaced it.
 type Backup struct {

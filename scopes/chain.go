@@ -10,6 +10,7 @@ import (
 
 	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/internal/names"
 	"github.com/configsync/configsync/keyring"
 )
 
@@ -95,7 +96,7 @@ func stateOfTree(commit gitstore.Hash, author string, tree *gitstore.Tree, known
 	st.manSig, _ = tree.Read(membersSigPath) // a missing signature is refused by the rules
 	st.manHash = digest(st.manData)
 	for _, m := range st.man.Members {
-		if !isFingerprint(m.Fingerprint) {
+		if !names.IsFingerprint(m.Fingerprint) {
 			return nil, refuse("%s: member %q has no valid fingerprint", membersPath, m.Name)
 		}
 		keyPath := keysDir + "/" + m.Fingerprint + ".asc"

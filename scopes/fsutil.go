@@ -2,27 +2,15 @@ package scopes
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/configsync/configsync/config"
 )
 
-// makeHome creates $CONFIGSYNC_HOME mode 0700, and takes group and other
-// access away from an existing one before configsync writes in it (it
-// holds the identity, the store and the sync state).
-func makeHome(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	st, err := os.Stat(dir)
-	if err != nil {
-		return err
-	}
-	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		return os.Chmod(dir, perm&0o700)
-	}
-	return nil
-}
+// makeHome creates $CONFIGSYNC_HOME mode 0700, or tightens it
+// (config.Home.Make).
+func makeHome(dir string) error { return config.Home(dir).Make() }
 
 // homeRelative shows p as "~/…" when it is under home.
 func homeRelative(home, p string) string {

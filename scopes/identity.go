@@ -3,14 +3,13 @@ package scopes
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/keyring"
 )
 
 // IdentityPath is where the identity lives under $CONFIGSYNC_HOME.
-func IdentityPath(home string) string { return filepath.Join(home, identityFile) }
+func IdentityPath(home string) string { return config.Home(home).Identity() }
 
 // GenerateIdentity makes a new identity and saves it (mode 0600),
 // passphrase-protected when passphrase is non-empty. It refuses to replace

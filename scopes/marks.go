@@ -16,7 +16,7 @@ import (
 )
 
 // marksFile holds this machine's high-water marks for its store.
-const marksFile = "trust.json"
+const marksFile = config.MarksFile
 
 // marks are what this machine last accepted of its store (DESIGN.md §2a):
 // the commit it verified last and the state there. A state lower than

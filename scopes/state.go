@@ -2,7 +2,6 @@ package scopes
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -50,24 +49,12 @@ type envState struct {
 
 func (v *Vault) loadState() (*syncState, error) {
 	st := &syncState{Files: map[string]*fileState{}, path: filepath.Join(v.opts.Home, stateFile)}
-	keyPath := filepath.Join(v.opts.Home, stateKeyFile)
-	key, err := os.ReadFile(keyPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		key = make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return nil, err
-		}
-		if err := makeHome(v.opts.Home); err != nil {
-			return nil, err
-		}
-		if err := config.WriteFileAtomic(keyPath, key); err != nil {
-			return nil, err
-		}
-	} else if err != nil {
-		return nil, err
+	key, err := config.Home(v.opts.Home).Key(stateKeyFile, 32)
+	if errors.Is(err, config.ErrDamagedKey) {
+		return nil, fmt.Errorf("%s is damaged: remove it (configsync then treats every file as not yet synced)", filepath.Join(v.opts.Home, stateKeyFile))
 	}
-	if len(key) != 32 {
-		return nil, fmt.Errorf("%s is damaged: remove it (configsync then treats every file as not yet synced)", keyPath)
+	if err != nil {
+		return nil, err
 	}
 	st.key = key
 	data, err := os.ReadFile(st.path)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/internal/names"
 	"github.com/configsync/configsync/keyring"
 )
 
@@ -465,7 +466,7 @@ func (v *Vault) TrustAdmins(fprs []string) error {
 		if f == "" {
 			continue
 		}
-		if !isFingerprint(f) {
+		if !names.IsFingerprint(f) {
 			return fmt.Errorf("admin fingerprint %q is not a key fingerprint (40 or 64 hex digits, see configsync team list)", f)
 		}
 		pins = append(pins, f)
@@ -474,13 +475,6 @@ func (v *Vault) TrustAdmins(fprs []string) error {
 		v.cfg.Trust.Admins = pins
 	}
 	return nil
-}
-
-func isFingerprint(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	return strings.Trim(s, "0123456789ABCDEF") == ""
 }
 
 // admin is the identity and its membership, which must be an admin's.

@@ -67,14 +67,13 @@ type Vault struct {
 	halfDir string
 }
 
-// Files under $CONFIGSYNC_HOME.
+// Files under $CONFIGSYNC_HOME, named by config.Home.
 const (
-	configFile   = "config.toml"
-	identityFile = "identity.asc"
-	storeDirName = "store.git"
-	stateFile    = "state.json"
-	stateKeyFile = "state.key"
-	lockFile     = "lock"
+	configFile   = config.LocalFile
+	storeDirName = config.StoreDir
+	stateFile    = config.StateFile
+	stateKeyFile = config.StateKeyFile
+	lockFile     = config.LockFile
 )
 
 // Open loads the local configuration and, when there is one, the store.

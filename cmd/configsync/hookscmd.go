@@ -126,7 +126,8 @@ type silentError struct{ error }
 // guardOptions loads the leak index and the tracked paths.
 func (a *app) guardOptions(ctx context.Context) (hooks.Options, error) {
 	var opts hooks.Options
-	ix, err := hooks.OpenIndex(filepath.Join(a.home, leakIndexFile), filepath.Join(a.home, leakKeyFile))
+	home := config.Home(a.home)
+	ix, err := hooks.OpenIndex(home.LeakIndex(), home.LeakKey())
 	if err != nil {
 		return opts, err
 	}
@@ -145,13 +146,13 @@ func (a *app) guardOptions(ctx context.Context) (hooks.Options, error) {
 	return opts, nil
 }
 
-// minLength is hooks.min_length from the local config.
+// minLength is hooks.min_length from the local config the command's
+// vault read (config.toml is read once).
 func (a *app) minLength() int {
-	cfg, err := config.LoadLocal(filepath.Join(a.home, "config.toml"))
-	if err != nil {
+	if a.vault == nil {
 		return config.DefaultMinLength
 	}
-	return cfg.MinLength()
+	return a.vault.Config().MinLength()
 }
 
 // hookOptions says what the hook runs: "configsync" when PATH finds this

@@ -3,30 +3,25 @@ package main
 import (
 	"errors"
 	"os"
-	"path/filepath"
 
+	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/hooks"
 	"github.com/configsync/configsync/scopes"
-)
-
-// Leak index files under $CONFIGSYNC_HOME.
-const (
-	leakIndexFile = "leak.idx"
-	leakKeyFile   = "leak.key"
 )
 
 // refreshLeakIndex records the values of items just pushed or pulled, as
 // keyed hashes, for the pre-commit guard. A failure here only warns: the
 // push or pull itself succeeded.
 func (a *app) refreshLeakIndex(env string, items []scopes.ItemResult) {
-	indexPath := filepath.Join(a.home, leakIndexFile)
-	ix, err := hooks.OpenIndex(indexPath, filepath.Join(a.home, leakKeyFile))
+	home := config.Home(a.home)
+	indexPath := home.LeakIndex()
+	ix, err := hooks.OpenIndex(indexPath, home.LeakKey())
 	if errors.Is(err, hooks.ErrIndexCorrupt) {
 		// Damaged, or written by another version: start afresh; every
 		// push and pull adds its items back.
 		a.info("warning: the leak index %s was unreadable and is rebuilt from this %s on", indexPath, a.cmd.name)
 		if err = os.Remove(indexPath); err == nil {
-			ix, err = hooks.OpenIndex(indexPath, filepath.Join(a.home, leakKeyFile))
+			ix, err = hooks.OpenIndex(indexPath, home.LeakKey())
 		}
 	}
 	if err != nil {

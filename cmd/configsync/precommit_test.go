@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/hooks"
 )
 
@@ -81,7 +82,7 @@ func TestPreCommitFramework(t *testing.T) {
 
 	// This machine's leak index holds one known value.
 	const secret = "sk_live_pc9Kq2Wv7Lx4Tz8Nb3Rd"
-	ix, err := hooks.OpenIndex(filepath.Join(csHome, leakIndexFile), filepath.Join(csHome, leakKeyFile))
+	ix, err := hooks.OpenIndex(config.Home(csHome).LeakIndex(), config.Home(csHome).LeakKey())
 	if err != nil {
 		t.Fatal(err)
 	}
