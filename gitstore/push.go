@@ -36,48 +36,84 @@ func (s *Store) sendPack(ctx context.Context, url string, auth transport.AuthMet
 	if err != nil {
 		return err
 	}
-	ep, err := transport.NewEndpoint(url)
-	if err != nil {
-		return err
-	}
-	cli, err := client.NewClient(ep)
-	if err != nil {
-		return err
-	}
-	sess, err := cli.NewReceivePackSession(ep, auth)
+	sess, ar, err := openReceivePack(ctx, url, auth)
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
-	ar, err := sess.AdvertisedReferencesContext(ctx)
-	if err != nil {
-		return err // an empty repository is advertised, not an error, to receive-pack
-	}
-	refs, err := ar.AllReferences()
+	remote, err := s.remoteBase(ctx, ar, local)
 	if err != nil {
 		return err
+	}
+	objs, err := s.newObjects(ctx, remote, local)
+	if err != nil {
+		return err
+	}
+	req, remoteMsg := s.updateRequest(ar, remote, local)
+	if err := receivePack(ctx, sess, req, remoteMsg, objs); err != nil {
+		return err
+	}
+	// The remote-tracking ref follows, as after a fetch.
+	if err := s.st.SetReference(plumbing.NewHashReference(s.trackingRef(), toPlumbing(local))); err != nil {
+		return fmt.Errorf("gitstore: update %s: %w", s.trackingRef(), err)
+	}
+	return nil
+}
+
+// openReceivePack opens a receive-pack session to url and reads the
+// references the remote advertises. The caller closes the session.
+func openReceivePack(ctx context.Context, url string, auth transport.AuthMethod) (transport.ReceivePackSession, *packp.AdvRefs, error) {
+	ep, err := transport.NewEndpoint(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	cli, err := client.NewClient(ep)
+	if err != nil {
+		return nil, nil, err
+	}
+	sess, err := cli.NewReceivePackSession(ep, auth)
+	if err != nil {
+		return nil, nil, err
+	}
+	ar, err := sess.AdvertisedReferencesContext(ctx)
+	if err != nil {
+		sess.Close()
+		return nil, nil, err // an empty repository is advertised, not an error, to receive-pack
+	}
+	return sess, ar, nil
+}
+
+// remoteBase is the remote's tip of the branch (zero when it has none),
+// checked to be an ancestor of local: git.NoErrAlreadyUpToDate when it is
+// local, a non-fast-forward error when the remote has commits local lacks.
+func (s *Store) remoteBase(ctx context.Context, ar *packp.AdvRefs, local Hash) (Hash, error) {
+	refs, err := ar.AllReferences()
+	if err != nil {
+		return Hash{}, err
 	}
 	var remote Hash
 	if r, err := refs.Reference(s.ref); err == nil {
 		remote = fromPlumbing(r.Hash())
 	}
 	if remote == local {
-		return git.NoErrAlreadyUpToDate
+		return Hash{}, git.NoErrAlreadyUpToDate
 	}
 	if !remote.IsZero() {
 		ok, err := s.IsAncestor(ctx, remote, local)
 		if err != nil {
-			return err
+			return Hash{}, err
 		}
 		if !ok {
-			return fmt.Errorf("non-fast-forward update: %s (fetch first)", s.ref)
+			return Hash{}, fmt.Errorf("non-fast-forward update: %s (fetch first)", s.ref)
 		}
 	}
-	objs, err := s.newObjects(ctx, remote, local)
-	if err != nil {
-		return err
-	}
+	return remote, nil
+}
 
+// updateRequest asks the remote to move the branch from remote to local,
+// with the side band on when the remote offers it. The returned writer
+// keeps the end of what the remote says.
+func (s *Store) updateRequest(ar *packp.AdvRefs, remote, local Hash) (*packp.ReferenceUpdateRequest, *tailWriter) {
 	req := packp.NewReferenceUpdateRequestFromCapabilities(ar.Capabilities)
 	req.Commands = []*packp.Command{{Name: s.ref, Old: toPlumbing(remote), New: toPlumbing(local)}}
 	// The side band carries the remote's messages, progress and errors
@@ -96,6 +132,12 @@ func (s *Store) sendPack(ctx context.Context, url string, auth transport.AuthMet
 	case ar.Capabilities.Supports(capability.Sideband):
 		_ = req.Capabilities.Set(capability.Sideband)
 	}
+	return req, remoteMsg
+}
+
+// receivePack sends req with a pack of objs, written as the remote reads
+// it. A refusal carries the remote's last error messages.
+func receivePack(ctx context.Context, sess transport.ReceivePackSession, req *packp.ReferenceUpdateRequest, remoteMsg *tailWriter, objs []plumbing.EncodedObject) error {
 	pr, pw := io.Pipe()
 	req.Packfile = pr
 	done := make(chan error, 1)
@@ -104,8 +146,8 @@ func (s *Store) sendPack(ctx context.Context, url string, auth transport.AuthMet
 		pw.CloseWithError(err)
 		done <- err
 	}()
-	_, err = sess.ReceivePack(ctx, req) // a refused command is an error too
-	pr.Close()                          // unblocks writePack if the remote stopped reading
+	_, err := sess.ReceivePack(ctx, req) // a refused command is an error too
+	pr.Close()                           // unblocks writePack if the remote stopped reading
 	werr := <-done
 	if err != nil {
 		if why := remoteMsg.errors(); why != "" {
@@ -115,10 +157,6 @@ func (s *Store) sendPack(ctx context.Context, url string, auth transport.AuthMet
 	}
 	if werr != nil && !errors.Is(werr, io.ErrClosedPipe) {
 		return werr
-	}
-	// The remote-tracking ref follows, as after a fetch.
-	if err := s.st.SetReference(plumbing.NewHashReference(s.trackingRef(), toPlumbing(local))); err != nil {
-		return fmt.Errorf("gitstore: update %s: %w", s.trackingRef(), err)
 	}
 	return nil
 }
