@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/configsync/configsync/config"
 )
 
 // KeySize is the size in bytes of the leak index's local random key.
