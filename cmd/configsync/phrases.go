@@ -17,14 +17,7 @@ func plural(n int, one, many string) string {
 
 // kindsPhrase is ".env files", "files" or ".env files and files".
 func kindsPhrase(items []scopes.ItemResult) string {
-	env, file := 0, 0
-	for _, it := range items {
-		if it.Type == scopes.TypeEnv {
-			env++
-		} else {
-			file++
-		}
-	}
+	env, file := countKinds(items)
 	switch {
 	case file == 0:
 		return ".env files"
@@ -36,14 +29,7 @@ func kindsPhrase(items []scopes.ItemResult) string {
 
 // countPhrase is "1 env file", "2 env files", "1 file", or both.
 func countPhrase(items []scopes.ItemResult) string {
-	env, file := 0, 0
-	for _, it := range items {
-		if it.Type == scopes.TypeEnv {
-			env++
-		} else {
-			file++
-		}
-	}
+	env, file := countKinds(items)
 	var parts []string
 	if env > 0 || file == 0 {
 		parts = append(parts, fmt.Sprintf("%d env %s", env, plural(env, "file", "files")))
@@ -80,4 +66,16 @@ func age(now, t time.Time) string {
 	}
 	days := int(d.Hours() / 24)
 	return fmt.Sprintf("%d days ago (%s)", days, t.UTC().Format("2006-01-02 15:04Z"))
+}
+
+// countKinds counts the .env items and the file items among items.
+func countKinds(items []scopes.ItemResult) (env, file int) {
+	for _, it := range items {
+		if it.Type == scopes.TypeEnv {
+			env++
+		} else {
+			file++
+		}
+	}
+	return env, file
 }
