@@ -212,7 +212,25 @@ func ReadPublicKey(data []byte) (*PublicKey, error) {
 	if err := checkEntity(e); err != nil {
 		return nil, err
 	}
+	if !hasSecret(e) {
+		// Already the public part: a copy would verify every
+		// self-signature again (half the cost of reading a member key).
+		return &PublicKey{entity: e, ids: keyIDs(e)}, nil
+	}
 	return publicOf(e)
+}
+
+// hasSecret reports whether e carries any secret (sub)key packet.
+func hasSecret(e *openpgp.Entity) bool {
+	if e.PrivateKey != nil {
+		return true
+	}
+	for _, sk := range e.Subkeys {
+		if sk.PrivateKey != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // readEntity decodes armor if present and reads exactly one key.
