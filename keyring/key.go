@@ -205,6 +205,9 @@ func keyIDs(e *openpgp.Entity) []string {
 // accepted and reduced to its public part (it is never unlocked). The
 // acceptance rules are those of [ReadPrivateKey].
 func ReadPublicKey(data []byte) (*PublicKey, error) {
+	if p := readKeys.get(data); p != nil {
+		return p, nil
+	}
 	e, err := readEntity(data)
 	if err != nil {
 		return nil, err
@@ -215,7 +218,9 @@ func ReadPublicKey(data []byte) (*PublicKey, error) {
 	if !hasSecret(e) {
 		// Already the public part: a copy would verify every
 		// self-signature again (half the cost of reading a member key).
-		return &PublicKey{entity: e, ids: keyIDs(e)}, nil
+		p := &PublicKey{entity: e, ids: keyIDs(e)}
+		readKeys.put(data, p)
+		return p, nil
 	}
 	return publicOf(e)
 }
