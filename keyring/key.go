@@ -203,7 +203,8 @@ func keyIDs(e *openpgp.Entity) []string {
 
 // ReadPublicKey reads one armored or binary public key. A secret key is
 // accepted and reduced to its public part (it is never unlocked). The
-// acceptance rules are those of [ReadPrivateKey].
+// acceptance rules are those of [ReadPrivateKey]. The same bytes of a
+// public key read again give the same key, checked once (keycache.go).
 func ReadPublicKey(data []byte) (*PublicKey, error) {
 	if p := readKeys.get(data); p != nil {
 		return p, nil
