@@ -119,3 +119,31 @@ func BenchmarkPushOneOf10000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTreeReadLoose reads the tree and blobs of a small store whose
+// objects are loose (commits of fewer than packThreshold objects, as
+// inject reads after a few pushes), from a freshly opened Store each time.
+func BenchmarkTreeReadLoose(b *testing.B) {
+	ctx := context.Background()
+	s, dir := newBare(b)
+	var tip Hash
+	for i := range 10 {
+		tip = mustCommit(b, s, tip, "one", Change{Path: itemPath(i), Data: randomBytes(b, 2048)})
+	}
+	for b.Loop() {
+		s, err := Open(dir, DefaultBranch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tree, err := s.Tree(ctx, tip)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, f := range tree.Files("") {
+			if _, err := tree.Read(f.Path); err != nil {
+				b.Fatal(err)
+			}
+		}
+		s.Close()
+	}
+}

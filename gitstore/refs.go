@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -87,16 +86,21 @@ func writeRef(f *os.File, content, refPath string) error {
 }
 
 // EncodedObject implements storer.EncodedObjectStorer: a loose object
-// from go-git, a packed one through packReader (packread.go), which does
-// not load every pack index whole; go-git again for anything else.
+// read directly (loose.go), a packed one through packReader
+// (packread.go), which does not load every pack index whole; go-git for
+// anything else (alternates, a delta whose base is in another pack).
 func (r *renameRefs) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
-	hex := h.String()
-	if _, err := r.Filesystem().Stat(path.Join("objects", hex[:2], hex[2:])); err == nil || r.packs == nil {
+	if r.packs == nil {
 		return r.goGitObject(t, h)
 	}
-	obj, ok, err := r.packs.get(h)
-	if err != nil || !ok {
-		return r.goGitObject(t, h)
+	obj, ok, err := r.packs.loose(r, h)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if obj, ok, err = r.packs.get(h); err != nil || !ok {
+			return r.goGitObject(t, h)
+		}
 	}
 	if t != plumbing.AnyObject && obj.Type() != t {
 		return nil, plumbing.ErrObjectNotFound

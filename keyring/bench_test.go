@@ -67,3 +67,29 @@ func BenchmarkArmorProtectedV4(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadPrivateKey is the identity's and an environment key's cost
+// on every command: parse, check the self-signatures, split off the
+// public part.
+func BenchmarkReadPrivateKey(b *testing.B) {
+	data := testkeys.Alice()
+	for b.Loop() {
+		if _, err := ReadPrivateKey(data, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadPublicKey is a member key's cost: every command reads the
+// keys of the team's members.
+func BenchmarkReadPublicKey(b *testing.B) {
+	data, err := load(b).alice.Public().Armor()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := ReadPublicKey(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

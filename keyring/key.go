@@ -172,20 +172,37 @@ func newPrivateKey(e *openpgp.Entity) (*PrivateKey, error) {
 }
 
 // publicOf returns e's public part as a separate entity, so a PublicKey
-// never carries secret material.
+// never carries secret material: copies of the public key packets, with
+// e's own signatures. Those are shared, so that the ones checkEntity
+// verified on e are not verified again on the copy (it was half the cost
+// of reading a private key); the copy is checked all the same.
 func publicOf(e *openpgp.Entity) (*PublicKey, error) {
-	var buf bytes.Buffer
-	if err := e.Serialize(&buf); err != nil {
-		return nil, fmt.Errorf("keyring: serialize public key: %w", err)
+	pe := &openpgp.Entity{
+		PrimaryKey:       publicPacket(e.PrimaryKey),
+		Identities:       make(map[string]*openpgp.Identity, len(e.Identities)),
+		Revocations:      e.Revocations,
+		DirectSignatures: e.DirectSignatures,
 	}
-	pe, err := openpgp.ReadEntity(packet.NewReader(&buf))
-	if err != nil {
-		return nil, fmt.Errorf("keyring: re-read public key: %w", err)
+	for name, id := range e.Identities {
+		c := *id
+		c.Primary = pe
+		pe.Identities[name] = &c
+	}
+	for _, sk := range e.Subkeys {
+		pe.Subkeys = append(pe.Subkeys, openpgp.Subkey{Primary: pe, PublicKey: publicPacket(sk.PublicKey),
+			Bindings: sk.Bindings, Revocations: sk.Revocations})
 	}
 	if err := checkEntity(pe); err != nil {
 		return nil, err
 	}
 	return &PublicKey{entity: pe, ids: keyIDs(pe)}, nil
+}
+
+// publicPacket copies a public key packet: a secret key's points into
+// the secret packet, which the copy must not keep alive.
+func publicPacket(pk *packet.PublicKey) *packet.PublicKey {
+	c := *pk
+	return &c
 }
 
 func keyIDs(e *openpgp.Entity) []string {
@@ -202,8 +219,12 @@ func keyIDs(e *openpgp.Entity) []string {
 
 // ReadPublicKey reads one armored or binary public key. A secret key is
 // accepted and reduced to its public part (it is never unlocked). The
-// acceptance rules are those of [ReadPrivateKey].
+// acceptance rules are those of [ReadPrivateKey]. The same bytes of a
+// public key read again give the same key, checked once (keycache.go).
 func ReadPublicKey(data []byte) (*PublicKey, error) {
+	if p := readKeys.get(data); p != nil {
+		return p, nil
+	}
 	e, err := readEntity(data)
 	if err != nil {
 		return nil, err
@@ -211,7 +232,27 @@ func ReadPublicKey(data []byte) (*PublicKey, error) {
 	if err := checkEntity(e); err != nil {
 		return nil, err
 	}
+	if !hasSecret(e) {
+		// Already the public part: a copy would verify every
+		// self-signature again (half the cost of reading a member key).
+		p := &PublicKey{entity: e, ids: keyIDs(e)}
+		readKeys.put(data, p)
+		return p, nil
+	}
 	return publicOf(e)
+}
+
+// hasSecret reports whether e carries any secret (sub)key packet.
+func hasSecret(e *openpgp.Entity) bool {
+	if e.PrivateKey != nil {
+		return true
+	}
+	for _, sk := range e.Subkeys {
+		if sk.PrivateKey != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // readEntity decodes armor if present and reads exactly one key.

@@ -179,26 +179,6 @@ func readTarget(dir, rel, display, shownDir string) ([]byte, error) {
 	return root.ReadFile(rel)
 }
 
-// writeTarget writes data at rel inside dir, atomically
-// (config.WriteFileIn), every step through os.Root: nothing lands outside
-// dir even if a symlink appeared since readTarget looked.
-func writeTarget(dir, rel string, data []byte) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
-	rel = filepath.FromSlash(rel)
-	parent := filepath.Dir(rel)
-	if err := root.MkdirAll(parent, 0o700); err != nil {
-		return err
-	}
-	return config.WriteFileIn(root, rel, data)
-}
-
 // placeable adds, for each stored item of a project that is not tracked
 // here but has its recorded directory, the item as pull would track it,
 // so status compares it like a tracked one.

@@ -158,17 +158,8 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 	}
 	v.removeStaleTemps(plan, p.dirs)
 	// Each write is atomic and fsynced (temp file, fsync, rename); several
-	// run at once so that the fsyncs overlap.
-	if err := parallel(len(plan), writeWorkers, func(i int) error {
-		r := plan[i]
-		if !r.write {
-			return nil
-		}
-		if err := writeTarget(p.dirs[r.it.Project].Dir, r.it.Path, r.data); err != nil {
-			return &ItemError{Path: r.display, Err: err}
-		}
-		return nil
-	}); err != nil {
+	// run at once so that the fsyncs overlap (pullwrite.go).
+	if err := writeRestored(plan, p.dirs); err != nil {
 		return nil, err
 	}
 	for _, r := range plan {

@@ -1,0 +1,176 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// batchTree makes dirs directories d0… under a temp dir, each with an
+// old version of files files, and returns the root and the batch that
+// replaces (and, for f = files, adds) them.
+func batchTree(t testing.TB, dirs, files int) (string, *os.Root, []AtomicFile) {
+	t.Helper()
+	dir := t.TempDir()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	var batch []AtomicFile
+	for d := range dirs {
+		if err := os.Mkdir(filepath.Join(dir, fmt.Sprint("d", d)), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for f := range files + 1 {
+			rel := filepath.Join(fmt.Sprint("d", d), fmt.Sprint(".env.", f))
+			if f < files {
+				if err := os.WriteFile(filepath.Join(dir, rel), []byte("old"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			batch = append(batch, AtomicFile{Root: root, Rel: rel, Data: []byte("new " + rel)})
+		}
+	}
+	return dir, root, batch
+}
+
+// countSyncs counts the directory syncs while the test runs.
+func countSyncs(t *testing.T) map[string]int {
+	synced := map[string]int{}
+	var mu sync.Mutex
+	old := syncDir
+	syncDir = func(root *os.Root, dir string) {
+		mu.Lock()
+		synced[dir]++
+		mu.Unlock()
+		old(root, dir)
+	}
+	t.Cleanup(func() { syncDir = old })
+	return synced
+}
+
+// noTemps fails if a temp file is left anywhere under dir.
+func noTemps(t *testing.T, dir string) {
+	t.Helper()
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && IsTempName(d.Name()) {
+			t.Errorf("temp file left: %s", p)
+		}
+		return nil
+	})
+}
+
+// TestWriteFilesIn: every file is replaced or created with mode 0600,
+// no temp file is left, and each directory is synced once, not once per
+// file.
+func TestWriteFilesIn(t *testing.T) {
+	dir, _, batch := batchTree(t, 3, 4)
+	synced := countSyncs(t)
+	if i, err := WriteFilesIn(batch, 4); err != nil {
+		t.Fatalf("file %d: %v", i, err)
+	}
+	for _, f := range batch {
+		data, err := os.ReadFile(filepath.Join(dir, f.Rel))
+		if err != nil || string(data) != string(f.Data) {
+			t.Fatalf("%s: %q, %v", f.Rel, data, err)
+		}
+		if fi, _ := os.Stat(filepath.Join(dir, f.Rel)); fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", f.Rel, fi.Mode().Perm())
+		}
+	}
+	noTemps(t, dir)
+	if len(synced) != 3 {
+		t.Errorf("synced %v, want each of the 3 directories", synced)
+	}
+	for d, n := range synced {
+		if n != 1 {
+			t.Errorf("directory %s synced %d times, want once", d, n)
+		}
+	}
+}
+
+// TestWriteFilesInRefused: a file that cannot be written (its directory
+// is missing, it is a directory, it is outside the root) leaves every
+// file as it was and no temp file, and is named by its index.
+func TestWriteFilesInRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		bad  func(dir string, f *AtomicFile)
+	}{
+		{"directory missing", func(dir string, f *AtomicFile) { f.Rel = filepath.Join("gone", ".env") }},
+		{"outside the root", func(dir string, f *AtomicFile) { f.Rel = filepath.Join("..", "escape") }},
+		{"through a symlink out", func(dir string, f *AtomicFile) {
+			if err := os.Symlink(t.TempDir(), filepath.Join(dir, "link")); err != nil {
+				t.Fatal(err)
+			}
+			f.Rel = filepath.Join("link", ".env")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, _, batch := batchTree(t, 2, 3)
+			const bad = 5
+			tt.bad(dir, &batch[bad])
+			i, err := WriteFilesIn(batch, 4)
+			if err == nil || i != bad {
+				t.Fatalf("got file %d, %v; want file %d refused", i, err, bad)
+			}
+			for j, f := range batch {
+				if j == bad {
+					continue
+				}
+				data, err := os.ReadFile(filepath.Join(dir, f.Rel))
+				if strings.HasSuffix(f.Rel, ".3") {
+					if err == nil {
+						t.Errorf("%s was created", f.Rel)
+					}
+					continue
+				}
+				if string(data) != "old" {
+					t.Errorf("%s: %q, want it left as it was", f.Rel, data)
+				}
+			}
+			noTemps(t, dir)
+		})
+	}
+}
+
+// BenchmarkWriteFiles1000 writes pull's 1,000 files in 50 directories:
+// each with WriteFileIn (32 at a time, as pull did) against one
+// WriteFilesIn, which syncs each directory once.
+func BenchmarkWriteFiles1000(b *testing.B) {
+	_, _, batch := batchTree(b, 50, 19) // 50 × 20 files
+	b.Run("each", func(b *testing.B) {
+		for b.Loop() {
+			work := make(chan AtomicFile)
+			var wg sync.WaitGroup
+			for range 32 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for f := range work {
+						if err := WriteFileIn(f.Root, f.Rel, f.Data); err != nil {
+							b.Error(err)
+						}
+					}
+				}()
+			}
+			for _, f := range batch {
+				work <- f
+			}
+			close(work)
+			wg.Wait()
+		}
+	})
+	b.Run("batch", func(b *testing.B) {
+		for b.Loop() {
+			if i, err := WriteFilesIn(batch, 32); err != nil {
+				b.Fatal(i, err)
+			}
+		}
+	})
+}

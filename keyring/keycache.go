@@ -1,0 +1,39 @@
+package keyring
+
+import (
+	"crypto/sha256"
+	"sync"
+)
+
+// A command reads the same member keys several times: the state at the
+// tip, the state it was accepted from, the new state it commits and
+// checks. readKeys keeps, for this process, each public key read by
+// the SHA-256 of the bytes it was read from: the same bytes give the
+// same key, checked once; other bytes (a changed key file) are read and
+// checked anew. Only public keys are kept (never a key read from a
+// secret key's file), and never a refusal. A PublicKey is immutable and
+// safe to share.
+var readKeys = keyCache{max: 4096}
+
+type keyCache struct {
+	mu  sync.Mutex
+	m   map[[sha256.Size]byte]*PublicKey
+	max int // entries, then it starts over
+}
+
+func (c *keyCache) get(data []byte) *PublicKey {
+	sum := sha256.Sum256(data)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[sum]
+}
+
+func (c *keyCache) put(data []byte, p *PublicKey) {
+	sum := sha256.Sum256(data)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= c.max {
+		c.m = map[[sha256.Size]byte]*PublicKey{}
+	}
+	c.m[sum] = p
+}
