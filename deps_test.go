@@ -28,7 +28,7 @@ var allowed = map[string][]string{
 	"internal/testkeys": {},
 	"internal/fakecli":  {},
 	"internal/gittest":  {"golang.org/x/crypto/ssh"}, // test servers (git daemon, http-backend, ssh)
-	"config":            {module + "internal/names", "github.com/BurntSushi/toml"},
+	"config":            {module + "internal/names", "github.com/BurntSushi/toml", errgroup},
 	"keyring":           {"github.com/ProtonMail/go-crypto/"},
 	"gitstore":          {"github.com/go-git/go-git/v5"},
 	"hooks":             {module + "envfile", module + "config", "github.com/go-git/go-git/v5", errgroup},

@@ -5,7 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // AtomicFile is one file of WriteFilesIn: Rel inside Root.
@@ -27,22 +28,15 @@ type AtomicFile struct {
 func WriteFilesIn(files []AtomicFile, workers int) (failed int, err error) {
 	temps := make([]string, len(files))
 	errs := make([]error, len(files))
-	var wg sync.WaitGroup
-	work := make(chan int)
-	for range min(max(workers, 1), len(files)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				temps[i], errs[i] = writeTemp(files[i].Root, files[i].Rel, files[i].Data)
-			}
-		}()
+	var g errgroup.Group
+	g.SetLimit(max(workers, 1))
+	for i, f := range files {
+		g.Go(func() error {
+			temps[i], errs[i] = writeTemp(f.Root, f.Rel, f.Data, 0o600)
+			return nil
+		})
 	}
-	for i := range files {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	_ = g.Wait() // never fails: errors go to errs, so the lowest index wins
 	removeTemps := func(from int) {
 		for i := from; i < len(files); i++ {
 			if temps[i] != "" {
@@ -98,9 +92,9 @@ var syncDir = func(root *os.Root, dir string) {
 }
 
 // writeTemp writes data to a new temp file beside rel (named with
-// TempMarker), mode 0600, and fsyncs it; it returns the temp's name
+// TempMarker), mode perm whatever the umask, and fsyncs it; it returns the temp's name
 // inside root. A temp that could not be written whole is removed.
-func writeTemp(root *os.Root, rel string, data []byte) (tmp string, err error) {
+func writeTemp(root *os.Root, rel string, data []byte, perm os.FileMode) (tmp string, err error) {
 	tmp = filepath.Join(filepath.Dir(rel), filepath.Base(rel)+TempMarker+strconv.FormatUint(rand.Uint64(), 36))
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -113,7 +107,7 @@ func writeTemp(root *os.Root, rel string, data []byte) (tmp string, err error) {
 			tmp = ""
 		}
 	}()
-	if err := f.Chmod(0o600); err != nil {
+	if err := f.Chmod(perm); err != nil {
 		return tmp, err
 	}
 	if _, err := f.Write(data); err != nil {

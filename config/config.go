@@ -24,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -444,37 +443,15 @@ func WriteFileIn(root *os.Root, rel string, data []byte) error {
 	return writeFileIn(root, rel, data, 0o600)
 }
 
-func writeFileIn(root *os.Root, rel string, data []byte, perm fs.FileMode) (err error) {
-	parent := filepath.Dir(rel)
-	tmp := filepath.Join(parent, filepath.Base(rel)+TempMarker+strconv.FormatUint(rand.Uint64(), 36))
-	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+func writeFileIn(root *os.Root, rel string, data []byte, perm fs.FileMode) error {
+	tmp, err := writeTemp(root, rel, data, perm)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			root.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(perm); err != nil { // whatever the umask
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
 	if err := root.Rename(tmp, rel); err != nil {
+		root.Remove(tmp)
 		return err
 	}
-	if d, err := root.Open(parent); err == nil {
-		d.Sync() // best effort: make the rename durable
-		d.Close()
-	}
+	syncDir(root, filepath.Dir(rel)) // make the rename durable
 	return nil
 }
