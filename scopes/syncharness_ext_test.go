@@ -286,6 +286,11 @@ func syncSnapshot(t *testing.T, dir string) map[string]string {
 			out[p] = info.Mode().String()
 			return nil
 		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(p)
+			out[p] = "link " + target
+			return err
+		}
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return err
