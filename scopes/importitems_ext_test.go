@@ -12,6 +12,7 @@ import (
 )
 
 func TestImportProject(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "webapp")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
@@ -41,6 +42,7 @@ func TestImportProject(t *testing.T) {
 }
 
 func TestPlanImport(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "webapp")
 	env := scopes.ImportItem{Path: ".env", Type: scopes.TypeEnv, Data: []byte("A=1\nB=2\n")}
 	file := scopes.ImportItem{Path: "certs/key.pem", Type: scopes.TypeFile, Data: []byte("PEM")}
@@ -74,6 +76,7 @@ func TestPlanImport(t *testing.T) {
 // TestImport: imported items land in the store in one commit, and pull
 // on another machine puts them where they came from.
 func TestImport(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := newSyncTeam(t)
 	a := st.alice
@@ -124,6 +127,7 @@ func TestImport(t *testing.T) {
 
 // TestImportRefusals: nothing reaches the store.
 func TestImportRefusals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := newSyncTeam(t)
 	a := st.alice
@@ -154,6 +158,7 @@ func TestImportRefusals(t *testing.T) {
 			return err != nil && strings.Contains(err.Error(), ".git")
 		}},
 	}
+	// The cases share the store: not parallel.
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tip := st.tip(t)

@@ -47,6 +47,7 @@ func placesTeam(t *testing.T) *syncTeam {
 }
 
 func TestPullPlaces(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := placesTeam(t)
 	b := st.bob
@@ -117,6 +118,7 @@ func TestPullPlaces(t *testing.T) {
 // TestPullDest restores one project into another directory, tracking
 // nothing.
 func TestPullDest(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := placesTeam(t)
 	dest := filepath.Join(t.TempDir(), "copy")
@@ -135,6 +137,7 @@ func TestPullDest(t *testing.T) {
 // TestPullPlaceRefusals: pull never writes through a symlink that leaves
 // the project, nor over a directory, and writes nothing when it refuses.
 func TestPullPlaceRefusals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cases := []struct {
 		name  string
@@ -191,6 +194,7 @@ func TestPullPlaceRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			st := placesTeam(t)
 			b := st.bob
 			outside := t.TempDir()

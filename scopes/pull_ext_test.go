@@ -39,6 +39,7 @@ func (st *syncTeam) alicePushes(t *testing.T, body string) {
 }
 
 func TestPullMergesDisjointEdits(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := syncedTeam(t)
 	st.alicePushes(t, "A=10\nB=2\n")
@@ -82,6 +83,7 @@ func TestPullMergesDisjointEdits(t *testing.T) {
 // TestPullSettles covers what pull does with a file changed on both
 // sides, or only here, for each way of settling it.
 func TestPullSettles(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cases := []struct {
 		name    string
@@ -107,6 +109,7 @@ func TestPullSettles(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			st := syncedTeam(t)
 			if c.store != "" {
 				st.alicePushes(t, c.store)
@@ -136,6 +139,7 @@ func TestPullSettles(t *testing.T) {
 // TestPullRefusals: each refusal names what is wrong, holds no value,
 // and leaves every file as it was.
 func TestPullRefusals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	noChoice := func(string, []scopes.KeyConflict) map[string]scopes.Side { return nil }
 	cases := []struct {
@@ -183,6 +187,7 @@ func TestPullRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			st := syncedTeam(t)
 			if c.store != "" {
 				st.alicePushes(t, c.store)
@@ -206,6 +211,7 @@ func TestPullRefusals(t *testing.T) {
 // removed on Bob's machine when he did not edit it; an edit needs Ours
 // (kept, push puts it back) or Theirs (removed, backed up).
 func TestPullDeletedInStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cases := []struct {
 		name    string
@@ -222,6 +228,7 @@ func TestPullDeletedInStore(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			st := newSyncTeam(t)
 			st.alice.write(".env", "A=1\n")
 			st.alice.write(".env.local", "L=1\n")

@@ -16,6 +16,7 @@ import (
 // to another key; push merges both, writes the merge to his file too,
 // and Alice's next pull brings his key.
 func TestPushMergesStoreChange(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := syncedTeam(t)
 	st.alicePushes(t, "A=10\nB=2\n")
@@ -41,6 +42,7 @@ func TestPushMergesStoreChange(t *testing.T) {
 // pull; an item whose local copy already equals the store's is taken as
 // synced.
 func TestPushLeavesNewerStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := syncedTeam(t)
 	st.alicePushes(t, "A=10\nB=2\n")
@@ -69,6 +71,7 @@ func TestPushLeavesNewerStore(t *testing.T) {
 // TestPushRefusals: each refused push leaves the remote and the files as
 // they were and names no value.
 func TestPushRefusals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cases := []struct {
 		name  string
@@ -120,6 +123,7 @@ func TestPushRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			st := syncedTeam(t)
 			if c.fresh {
 				st = newSyncTeam(t)
@@ -145,6 +149,7 @@ func TestPushRefusals(t *testing.T) {
 // TestPushProtected: a protected environment changes only with consent,
 // asked with the keys that change.
 func TestPushProtected(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := newSyncTeam(t)
 	a := st.alice
@@ -192,6 +197,7 @@ func TestPushProtected(t *testing.T) {
 // TestPushReAdd: an item another member deleted goes back only with
 // ReAdd.
 func TestPushReAdd(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := syncedTeam(t)
 	st.alice.write(".env.local", "L=1\n")
@@ -216,6 +222,7 @@ func TestPushReAdd(t *testing.T) {
 }
 
 func TestPushWarns(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := newSyncTeam(t)
 	st.alice.write(".env", "A=1\nA=2\n")

@@ -8,6 +8,7 @@ import (
 )
 
 func TestSyncTeamRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := newSyncTeam(t)
 	st.alice.write(".env", "A=1\nSECRET=alpha-secret\n")

@@ -14,6 +14,7 @@ import (
 )
 
 func TestItemTypeAndFilter(t *testing.T) {
+	t.Parallel()
 	for path, want := range map[string]string{
 		".env": scopes.TypeEnv, "config/.env.local": scopes.TypeEnv, ".env.production": scopes.TypeEnv,
 		"secrets/key.pem": scopes.TypeFile, "credentials.json": scopes.TypeFile,
@@ -58,6 +59,7 @@ func trackMachine(t *testing.T) *syncMachine {
 }
 
 func TestTrackAndUntrack(t *testing.T) {
+	t.Parallel()
 	m := trackMachine(t)
 	res, err := m.open().AddEnv(m.dir, "")
 	if err != nil {
@@ -138,6 +140,7 @@ func TestTrackAndUntrack(t *testing.T) {
 
 // TestTrackRefusals: each refusal leaves config.toml as it was.
 func TestTrackRefusals(t *testing.T) {
+	t.Parallel()
 	type step func(m *syncMachine, v syncSession) error
 	other := func(m *syncMachine) string { return filepath.Join(m.opts.UserHome, "git", "other") }
 	cases := []struct {
@@ -232,6 +235,7 @@ func TestTrackRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			m := trackMachine(t)
 			if c.setup != nil {
 				if err := c.setup(m, m.open()); err != nil {
