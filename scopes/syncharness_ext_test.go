@@ -45,6 +45,8 @@ type syncSession interface {
 	DeleteEnvironment(ctx context.Context, name string, confirm func(scopes.Environment, int) bool) error
 	Environments(ctx context.Context) ([]scopes.Environment, error)
 	ProviderName() (string, error)
+	RotateEnvironment(ctx context.Context, name string) (*scopes.RotationReport, error)
+	Verify(ctx context.Context, full bool) (*scopes.VerifyReport, error)
 	TeamAdd(ctx context.Context, pub *keyring.PublicKey, tiers []scopes.Tier, admin, ci bool) (scopes.Member, error)
 }
 
