@@ -350,3 +350,8 @@ func syncNoSecret(t *testing.T, err error, values ...string) {
 		}
 	}
 }
+
+// removeFile removes a file of the project directory.
+func removeFile(m *syncMachine, name string) error {
+	return os.Remove(filepath.Join(m.dir, filepath.FromSlash(name)))
+}
