@@ -234,3 +234,32 @@ func TestPushWarns(t *testing.T) {
 		t.Fatalf("push of a duplicate key warned nothing: %+v", res)
 	}
 }
+
+// TestPushConcurrent: two members push at once; the one that loses the
+// race fetches, merges and retries, and both changes land.
+func TestPushConcurrent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := syncedTeam(t)
+	st.alice.write(".env", "A=10\nB=2\n")
+	st.bob.write(".env", "A=1\nB=20\n")
+	errs := make(chan error, 2)
+	for _, m := range []*syncMachine{st.alice, st.bob} {
+		v := m.open()
+		go func() {
+			_, err := v.Push(ctx, scopes.PushOptions{})
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range []*syncMachine{st.alice, st.bob} {
+		syncDone(t)(m.open().Pull(ctx, scopes.PullOptions{}))
+		if got := m.read(".env"); got != "A=10\nB=20\n" {
+			t.Fatalf(".env = %q after both pushes", got)
+		}
+	}
+}
