@@ -26,7 +26,6 @@ import (
 type syncSession interface {
 	Config() *config.Local
 	SaveConfig() error
-	Remote() string
 	Init(ctx context.Context, o scopes.InitOptions) (*scopes.InitResult, error)
 	Push(ctx context.Context, o scopes.PushOptions) (*scopes.PushResult, error)
 	Pull(ctx context.Context, o scopes.PullOptions) (*scopes.PullResult, error)
