@@ -89,7 +89,7 @@ func (snap *snapshot) isBound(env string) bool {
 }
 
 // history reads the snapshot's history once.
-func (v *Vault) history(ctx context.Context, snap *snapshot) (*history, error) {
+func (v *Session) history(ctx context.Context, snap *snapshot) (*history, error) {
 	snap.trust.mu.Lock()
 	defer snap.trust.mu.Unlock()
 	if !snap.trust.once {
@@ -106,7 +106,7 @@ func (v *Vault) history(ctx context.Context, snap *snapshot) (*history, error) {
 // holds the environment's tier now, or who held it at the commit that
 // wrote this version (looked up in history only then), and bound to this
 // environment, project and path.
-func (v *Vault) openVerified(snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem, ct []byte) ([]byte, error) {
+func (v *Session) openVerified(snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem, ct []byte) ([]byte, error) {
 	name := it.Project + "/" + it.Path
 	plain, _, binding, err := keyring.DecryptBound(ct, []*keyring.PrivateKey{key}, snap.signers(env.Tier), v.opts.Now())
 	var unknown *keyring.UnknownSignerError
@@ -143,7 +143,7 @@ func (v *Vault) openVerified(snap *snapshot, env Environment, key *keyring.Priva
 
 // openByPastSigner accepts an item whose signer is not a member of the
 // tier now only if the signer held the tier at the commit that wrote it.
-func (v *Vault) openByPastSigner(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem, ct []byte, keyID string) ([]byte, string, error) {
+func (v *Session) openByPastSigner(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem, ct []byte, keyID string) ([]byte, string, error) {
 	name := it.Project + "/" + it.Path
 	h, err := v.history(ctx, snap)
 	if err != nil {
@@ -192,7 +192,7 @@ func (snap *snapshot) checkBinding(env Environment, project, path, got string) e
 // metadata, matching its fingerprint and, when strict, encrypted to
 // nobody but the members holding the tier. Rotation is not strict: it is
 // the cure for a key readable by someone else.
-func (v *Vault) unwrapEnvKey(snap *snapshot, env Environment, id *keyring.PrivateKey, strict bool) (*keyring.PrivateKey, error) {
+func (v *Session) unwrapEnvKey(snap *snapshot, env Environment, id *keyring.PrivateKey, strict bool) (*keyring.PrivateKey, error) {
 	wrapped, err := snap.tree.Read(envDir(env.Name) + "/" + envPrivateKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("environment %q has no key: %w", env.Name, ErrNotStore)
@@ -229,7 +229,7 @@ func (v *Vault) unwrapEnvKey(snap *snapshot, env Environment, id *keyring.Privat
 // openEnvKeyData decrypts a wrapped environment key and checks its
 // signer and binding; it returns the serialized key, the binding and the
 // signer.
-func (v *Vault) openEnvKeyData(snap *snapshot, env Environment, id *keyring.PrivateKey, wrapped []byte) ([]byte, string, *keyring.PublicKey, error) {
+func (v *Session) openEnvKeyData(snap *snapshot, env Environment, id *keyring.PrivateKey, wrapped []byte) ([]byte, string, *keyring.PublicKey, error) {
 	plain, signer, binding, err := keyring.DecryptBound(wrapped, []*keyring.PrivateKey{id}, snap.signers(env.Tier), v.opts.Now())
 	var unknown *keyring.UnknownSignerError
 	switch {

@@ -63,7 +63,7 @@ func (d *doctor) run(ctx context.Context) (*InitResult, error) {
 	} else {
 		d.ok("config", path)
 	}
-	v := &Vault{opts: d.opts, cfg: cfg, providers: &providerSet{open: d.opts.Providers}}
+	v := &Session{opts: d.opts, cfg: cfg, providers: &providerSet{open: d.opts.Providers}}
 	if v.opts.Now == nil {
 		v.opts.Now = time.Now
 	}
@@ -105,7 +105,7 @@ func (d *doctor) checkHome(home string) bool {
 // halfInit is a store made by an init that was stopped before it
 // finished (it saves the configuration last): it is finished as init
 // would, from the remote the half-made store names.
-func (d *doctor) halfInit(ctx context.Context, v *Vault, dir string) (*InitResult, error) {
+func (d *doctor) halfInit(ctx context.Context, v *Session, dir string) (*InitResult, error) {
 	if !d.fix {
 		d.bad("init", "init did not finish: "+dir+" exists but nothing was accepted from it", "run configsync doctor --fix (or configsync init again)")
 		return nil, nil
@@ -130,7 +130,7 @@ func (d *doctor) halfInit(ctx context.Context, v *Vault, dir string) (*InitResul
 // finishInit removes the store a stopped init left (this machine never
 // accepted anything from it) and runs init again, from the remote it
 // names unless o gives one.
-func (v *Vault) finishInit(ctx context.Context, o InitOptions) (*InitResult, error) {
+func (v *Session) finishInit(ctx context.Context, o InitOptions) (*InitResult, error) {
 	dir := filepath.Join(v.opts.Home, storeDirName)
 	if o.Remote == "" && o.Repo == "" {
 		s, err := gitstore.Open(dir, v.cfg.Branch())
@@ -165,13 +165,13 @@ func (v *Vault) finishInit(ctx context.Context, o InitOptions) (*InitResult, err
 
 // HalfInit reports whether init was stopped before it finished here: the
 // store exists, the configuration that init saves last does not pin it.
-func (v *Vault) HalfInit() bool {
+func (v *Session) HalfInit() bool {
 	return v.halfDir != "" || v.cfg.Store.Repo == "" && !v.ephemeral && v.store != nil && len(v.cfg.Trust.Admins) == 0
 }
 
 // checkStore opens the store and reads its branch and every object of
 // its tip; with fix, a damaged store is rebuilt from the remote.
-func (d *doctor) checkStore(ctx context.Context, v *Vault, dir string) bool {
+func (d *doctor) checkStore(ctx context.Context, v *Session, dir string) bool {
 	where := dir
 	if v.cfg.Store.Repo != "" {
 		where = v.cfg.Store.Repo
@@ -203,7 +203,7 @@ func (d *doctor) checkStore(ctx context.Context, v *Vault, dir string) bool {
 
 // openAndRead opens the store at dir into v and reads it; it returns
 // what is wrong, "" for nothing.
-func (v *Vault) openAndRead(ctx context.Context, dir string) string {
+func (v *Session) openAndRead(ctx context.Context, dir string) string {
 	s, err := gitstore.Open(dir, v.cfg.Branch())
 	if err != nil {
 		return "cannot open " + dir + ": " + oneLine(err)
@@ -238,7 +238,7 @@ func (v *Vault) openAndRead(ctx context.Context, dir string) string {
 // verifies the fetched tip against this machine's marks (trust.json is
 // kept, so an older state is refused as always), and only then swaps it
 // in, keeping the damaged copy beside it. It returns where that went.
-func (v *Vault) rebuild(ctx context.Context, dir string) (string, error) {
+func (v *Session) rebuild(ctx context.Context, dir string) (string, error) {
 	url := v.cfg.Store.Remote
 	if url == "" && v.store != nil {
 		url = v.store.RemoteURL()
@@ -311,7 +311,7 @@ func (v *Vault) rebuild(ctx context.Context, dir string) (string, error) {
 
 // checkTrust loads the store as every command does (marks, refusals,
 // pins) and checks the identity's membership.
-func (d *doctor) checkTrust(ctx context.Context, v *Vault) {
+func (d *doctor) checkTrust(ctx context.Context, v *Session) {
 	snap, err := v.load(ctx)
 	if err != nil {
 		d.bad("trust", oneLine(err), "an admin runs configsync repair (configsync verify lists the commits)")
@@ -339,7 +339,7 @@ func (d *doctor) checkTrust(ctx context.Context, v *Vault) {
 // checkRemote fetches from the remote to see that it answers, then puts
 // the remote-tracking ref back: a doctor never hides a remote moved back
 // from the next command (rewind.go).
-func (d *doctor) checkRemote(ctx context.Context, v *Vault) {
+func (d *doctor) checkRemote(ctx context.Context, v *Session) {
 	s := v.store
 	url := s.RemoteURL()
 	if url == "" {
@@ -399,7 +399,7 @@ func (e *DamagedError) Unwrap() error { return e.Err }
 // damaged names err as damage to this machine's store, for the store's
 // own reads (not a store read for one command, whose reads fail as they
 // are).
-func (v *Vault) damaged(err error) error {
+func (v *Session) damaged(err error) error {
 	if err == nil || v.ephemeral || v.store == nil {
 		return err
 	}

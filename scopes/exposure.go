@@ -76,7 +76,7 @@ func historyEnvironments(h *history) []string {
 // read in envs: every item version encrypted to a generation of the
 // environment key wrapped for one of them. id must be able to open those
 // generations; the ones it cannot are listed in rep.Unchecked.
-func (v *Vault) exposure(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, envs []string, lost func(string) bool, known *nameCache, rep *RotationReport) error {
+func (v *Session) exposure(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, envs []string, lost func(string) bool, known *nameCache, rep *RotationReport) error {
 	h, err := v.history(ctx, snap)
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ func IdentityPath(home string) string { return filepath.Join(home, identityFile)
 // GenerateIdentity makes a new identity and saves it (mode 0600),
 // passphrase-protected when passphrase is non-empty. It refuses to replace
 // an existing identity.
-func (v *Vault) GenerateIdentity(name, email string, passphrase []byte) (*keyring.PrivateKey, error) {
+func (v *Session) GenerateIdentity(name, email string, passphrase []byte) (*keyring.PrivateKey, error) {
 	key, err := keyring.Generate(name, email, v.opts.Now())
 	if err != nil {
 		return nil, err
@@ -28,7 +28,7 @@ func (v *Vault) GenerateIdentity(name, email string, passphrase []byte) (*keyrin
 }
 
 // ImportIdentity saves an existing private key as the identity.
-func (v *Vault) ImportIdentity(key *keyring.PrivateKey, passphrase []byte) error {
+func (v *Session) ImportIdentity(key *keyring.PrivateKey, passphrase []byte) error {
 	if err := v.saveIdentity(key, passphrase); err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (v *Vault) ImportIdentity(key *keyring.PrivateKey, passphrase []byte) error
 	return nil
 }
 
-func (v *Vault) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error {
+func (v *Session) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error {
 	path := IdentityPath(v.opts.Home)
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("%w at %s", ErrIdentityExists, path)

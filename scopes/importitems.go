@@ -81,7 +81,7 @@ func checkImportItem(project, dir string, it ImportItem, seen map[string]bool) (
 // tip. It tracks nothing and records no sync state: the files on disk
 // are still the other tool's (encrypted), and a later push or pull must
 // not take them for local edits of these items.
-func (v *Vault) Import(ctx context.Context, o ImportOptions) (*PushResult, error) {
+func (v *Session) Import(ctx context.Context, o ImportOptions) (*PushResult, error) {
 	envName, err := v.activeEnv(o.Env)
 	if err != nil {
 		return nil, err
@@ -108,7 +108,7 @@ func (v *Vault) Import(ctx context.Context, o ImportOptions) (*PushResult, error
 
 // importOnce is pushOnce for items in memory: the same plan, encryption,
 // provider hand-off and commit, against the current tip.
-func (v *Vault) importOnce(ctx context.Context, o ImportOptions, envName, project string) (*PushResult, error) {
+func (v *Session) importOnce(ctx context.Context, o ImportOptions, envName, project string) (*PushResult, error) {
 	snap, err := v.loadSynced(ctx)
 	if err != nil {
 		return nil, err
@@ -203,7 +203,7 @@ func (a *pushAttempt) planImport(ctx context.Context, p *pending) error {
 // importRecord sets the project record's directory to where the items
 // came from when the project is not tracked on this machine (push's
 // record takes the tracked directory), so that pull elsewhere finds it.
-func (v *Vault) importRecord(snap *snapshot, env, project, dir string, todo []*pending, changes []gitstore.Change) error {
+func (v *Session) importRecord(snap *snapshot, env, project, dir string, todo []*pending, changes []gitstore.Change) error {
 	if v.projectDirOf(project) != "" {
 		return nil
 	}

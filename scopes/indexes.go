@@ -14,7 +14,7 @@ import (
 
 // verifyTip makes sure this machine accepted tip (format 2), verifying
 // the commits since the last one it accepted.
-func (v *Vault) verifyTip(ctx context.Context, tip gitstore.Hash) error {
+func (v *Session) verifyTip(ctx context.Context, tip gitstore.Hash) error {
 	if v.ephemeral || v.verified == tip {
 		return nil
 	}
@@ -48,7 +48,7 @@ func (e *UnpinnedError) Error() string {
 }
 
 // requirePins refuses a store read for one command with no pins.
-func (v *Vault) requirePins() error {
+func (v *Session) requirePins() error {
 	if v.ephemeral && len(v.cfg.Trust.Admins) == 0 {
 		return &UnpinnedError{}
 	}
@@ -56,7 +56,7 @@ func (v *Vault) requirePins() error {
 }
 
 // loadChained fills a snapshot of a format 2 store from its signed state.
-func (v *Vault) loadChained(snap *snapshot) error {
+func (v *Session) loadChained(snap *snapshot) error {
 	st, err := stateOfTree(snap.tip, "", snap.tree, nil)
 	if err != nil {
 		return err

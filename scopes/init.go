@@ -44,7 +44,7 @@ type InitResult struct {
 }
 
 // Init creates or joins a store and, if needed, the identity.
-func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
+func (v *Session) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
 	if v.HalfInit() {
 		// A stopped init left its store; nothing was accepted from it.
 		o.again = true
@@ -177,7 +177,7 @@ func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
 // createStore writes the first commit: format, a manifest with the
 // identity as the only member (admin, every tier). It creates no
 // environment: the brief's next step is env create development.
-func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *InitResult) error {
+func (v *Session) createStore(ctx context.Context, id *keyring.PrivateKey, res *InitResult) error {
 	pub := id.Public()
 	me := Member{Fingerprint: pub.Fingerprint(), Name: pub.Name(), Email: pub.Email(), Tiers: Tiers, Admin: true}
 	if me.Name == "" {
@@ -205,7 +205,7 @@ func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *In
 // join trusts the admins of an existing store: those the user pinned,
 // else on first use, as the user confirms on a terminal (ssh's
 // accept-new without one).
-func (v *Vault) join(ctx context.Context, tip gitstore.Hash, id *keyring.PrivateKey, res *InitResult, o InitOptions) error {
+func (v *Session) join(ctx context.Context, tip gitstore.Hash, id *keyring.PrivateKey, res *InitResult, o InitOptions) error {
 	v.cfg.Trust.Admins = nil
 	if err := v.TrustAdmins(o.Trust); err != nil {
 		return err
@@ -253,7 +253,7 @@ const joinDepth = 50
 // that read all of it (verify --full, a removal's exposure report,
 // upgrade, a log longer than what a join fetched): a store joined
 // shallow fetches the rest from its remote once.
-func (v *Vault) fullHistory(ctx context.Context) error {
+func (v *Session) fullHistory(ctx context.Context) error {
 	if v.ephemeral || v.store == nil || v.store.RemoteURL() == "" {
 		return nil
 	}

@@ -58,7 +58,7 @@ func modeSource(file string) string {
 // directories (the tracked one, else the one it was pushed from if it
 // exists here, and --dest). file is the configsync.toml, as shown, or ""
 // for the machine's config.
-func (v *Vault) injectOnly(project, recDir, dest string) (on bool, file string, err error) {
+func (v *Session) injectOnly(project, recDir, dest string) (on bool, file string, err error) {
 	if v.cfg.InjectAsEnv {
 		return true, "", nil
 	}
@@ -77,7 +77,7 @@ func (v *Vault) injectOnly(project, recDir, dest string) (on bool, file string, 
 // injectModeDirs are the directories whose configsync.toml can put a
 // project in inject_as_env mode: its directory on this machine, as pull
 // places it, and --dest.
-func (v *Vault) injectModeDirs(project, recDir, dest string) []string {
+func (v *Session) injectModeDirs(project, recDir, dest string) []string {
 	var dirs []string
 	if dest != "" {
 		if abs, err := filepath.Abs(dest); err == nil {
@@ -92,7 +92,7 @@ func (v *Vault) injectModeDirs(project, recDir, dest string) []string {
 
 // localProjectDir is the project's directory on this machine: the tracked
 // one, else the home-relative one it was pushed from if it exists here.
-func (v *Vault) localProjectDir(project, recDir string) string {
+func (v *Session) localProjectDir(project, recDir string) string {
 	if d := v.projectDirOf(project); d != "" {
 		return d
 	}
@@ -109,7 +109,7 @@ func (v *Vault) localProjectDir(project, recDir string) string {
 // skipInjectOnly drops the env items of projects in inject_as_env mode
 // from what pull restores, and reports them: nothing of theirs is read,
 // decrypted or written. File items are not affected.
-func (v *Vault) skipInjectOnly(stored []storedItem, dest string) ([]storedItem, []InjectOnly, error) {
+func (v *Session) skipInjectOnly(stored []storedItem, dest string) ([]storedItem, []InjectOnly, error) {
 	var kept []storedItem
 	var skipped []InjectOnly
 	mode := map[string]int{} // project -> index in skipped, -1: not in the mode
@@ -145,7 +145,7 @@ func (v *Vault) skipInjectOnly(stored []storedItem, dest string) ([]storedItem, 
 // the mode keeps env items off this disk, and status tells the user to
 // delete leftover plaintext. A configsync.toml that cannot be read
 // counts as the mode, so that an error never deletes anything.
-func (v *Vault) absentByMode(s storedItem) bool {
+func (v *Session) absentByMode(s storedItem) bool {
 	if s.Type != TypeEnv {
 		return false
 	}
@@ -156,7 +156,7 @@ func (v *Vault) absentByMode(s storedItem) bool {
 // markInjectOnly adds the inject_as_env mode to a status report: which
 // projects are in it, what pull skips, and the plaintext dotenv files
 // still on disk there (which the mode is meant to do away with).
-func (v *Vault) markInjectOnly(rep *StatusReport, stored []storedItem) error {
+func (v *Session) markInjectOnly(rep *StatusReport, stored []storedItem) error {
 	recDir := map[string]string{}
 	for _, s := range stored {
 		recDir[s.Project] = s.Dir
@@ -193,7 +193,7 @@ func (v *Vault) markInjectOnly(rep *StatusReport, stored []storedItem) error {
 
 // plaintextOf lists the dotenv files (templates aside) present in the
 // project's directory on this machine, as shown.
-func (v *Vault) plaintextOf(project, recDir string) ([]string, error) {
+func (v *Session) plaintextOf(project, recDir string) ([]string, error) {
 	dir := v.localProjectDir(project, recDir)
 	if dir == "" || dir == v.opts.UserHome {
 		return nil, nil // the home directory itself is no project to walk
@@ -214,7 +214,7 @@ func (v *Vault) plaintextOf(project, recDir string) ([]string, error) {
 
 // refuseInjectOnly refuses to write the variables of project to a file
 // when it is in inject_as_env mode here, before anything is decrypted.
-func (v *Vault) refuseInjectOnly(project string, items map[string]storedItem) error {
+func (v *Session) refuseInjectOnly(project string, items map[string]storedItem) error {
 	recDir := ""
 	for _, s := range items {
 		recDir = s.Dir

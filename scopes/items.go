@@ -99,7 +99,7 @@ func (snap *snapshot) projectRecord(env, project string) (*projectRecord, error)
 // decryptItem decrypts an item and checks that a member holding the
 // environment's tier signed it, for this place (binding.go); an item
 // whose content lives in a provider is read from there (provider.go).
-func (v *Vault) decryptItem(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem) ([]byte, error) {
+func (v *Session) decryptItem(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem) ([]byte, error) {
 	ct, err := v.store.ReadBlob(ctx, it.Blob)
 	if err != nil {
 		return nil, err
@@ -114,7 +114,7 @@ func (v *Vault) decryptItem(ctx context.Context, snap *snapshot, env Environment
 // openItem is decryptItem's crypto half, for ciphertext already read from
 // the store; it is safe to call from several goroutines. A provider
 // item comes back as its pointer.
-func (v *Vault) openItem(snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem, ct []byte) ([]byte, error) {
+func (v *Session) openItem(snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem, ct []byte) ([]byte, error) {
 	if err := snap.checkIndexed(env.Name, indexKey(it.Project, it.Path), ct); err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func keyNames(cs []envfile.Change) []string {
 }
 
 // display shows a project file as the user knows it: "~/git/myapp/.env".
-func (v *Vault) display(dir, item string) string {
+func (v *Session) display(dir, item string) string {
 	return homeRelative(v.opts.UserHome, filepath.Join(dir, filepath.FromSlash(item)))
 }
 

@@ -37,7 +37,7 @@ type LogEntry struct {
 // Log lists the store's history, newest first, optionally for one
 // environment; n <= 0 means all. Nothing is decrypted: key names come
 // from the commit messages, which never hold values.
-func (v *Vault) Log(ctx context.Context, env string, n int) ([]LogEntry, error) {
+func (v *Session) Log(ctx context.Context, env string, n int) ([]LogEntry, error) {
 	snap, err := v.load(ctx)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func logEntry(e gitstore.LogEntry, env string) (LogEntry, bool) {
 // logChained is Log for a format 2 store: it reads only as far back as
 // it needs, and names whoever signed what each commit changed (the
 // manifest, else an index), never the author the commit claims.
-func (v *Vault) logChained(ctx context.Context, snap *snapshot, env string, n int) ([]LogEntry, error) {
+func (v *Session) logChained(ctx context.Context, snap *snapshot, env string, n int) ([]LogEntry, error) {
 	var refused []string
 	if m, err := v.loadMarks(); err == nil && !v.ephemeral {
 		refused = m.Skipped
@@ -154,7 +154,7 @@ func (v *Vault) logChained(ctx context.Context, snap *snapshot, env string, n in
 
 // commitSigner finds the member who signed what a commit changed: its
 // manifest, else the first index it changed.
-func (v *Vault) commitSigner(ctx context.Context, snap *snapshot, e gitstore.LogEntry) (Member, bool) {
+func (v *Session) commitSigner(ctx context.Context, snap *snapshot, e gitstore.LogEntry) (Member, bool) {
 	var signed []string
 	for _, p := range e.Changed {
 		if p == membersPath || p == membersSigPath {
@@ -200,7 +200,7 @@ func (v *Vault) commitSigner(ctx context.Context, snap *snapshot, e gitstore.Log
 
 // isFormat1 reports whether commit is a format 1 state (before the
 // upgrade).
-func (v *Vault) isFormat1(ctx context.Context, commit gitstore.Hash) bool {
+func (v *Session) isFormat1(ctx context.Context, commit gitstore.Hash) bool {
 	tree, err := v.store.Tree(ctx, commit)
 	if err != nil {
 		return false

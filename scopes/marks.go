@@ -95,7 +95,7 @@ func checkMarks(st *chainState, m *marks, signer string) error {
 }
 
 // loadMarks reads the marks; none yet is an empty set.
-func (v *Vault) loadMarks() (*marks, error) {
+func (v *Session) loadMarks() (*marks, error) {
 	if v.marks != nil {
 		return v.marks, nil
 	}
@@ -115,7 +115,7 @@ func (v *Vault) loadMarks() (*marks, error) {
 	return m, nil
 }
 
-func (v *Vault) saveMarks(m *marks) error {
+func (v *Session) saveMarks(m *marks) error {
 	data, err := json.MarshalIndent(m, "", " ")
 	if err != nil {
 		return err
@@ -126,7 +126,7 @@ func (v *Vault) saveMarks(m *marks) error {
 
 // pinnedKeys are the keys of st's members whose fingerprints this
 // machine pins; with no pins, a first use trusts the state's own admins.
-func (v *Vault) pinnedKeys(st *chainState) []*keyring.PublicKey {
+func (v *Session) pinnedKeys(st *chainState) []*keyring.PublicKey {
 	pins := v.cfg.Trust.Admins
 	if len(pins) == 0 {
 		return st.admins()
@@ -153,7 +153,7 @@ type Skipped struct {
 // it), and moves the marks to tip when tip's state is accepted. It
 // returns the state at tip, nil for a format 1 store, whose rules are
 // the old ones (vault.go).
-func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []Skipped, error) {
+func (v *Session) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []Skipped, error) {
 	m, err := v.loadMarks()
 	if err != nil {
 		return nil, nil, err
@@ -237,7 +237,7 @@ func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []
 
 // refuse records that tip was refused, so that every command says so
 // until a later tip is accepted, and returns err.
-func (v *Vault) refuse(m *marks, tip gitstore.Hash, err error) error {
+func (v *Session) refuse(m *marks, tip gitstore.Hash, err error) error {
 	if v.ephemeral || m == nil {
 		return err
 	}
@@ -270,7 +270,7 @@ func (e *RefusedError) Error() string {
 // own admins (a walk from the root). Earlier format 1 commits are passed
 // over. It returns the last state accepted and the commits refused, in
 // order.
-func (v *Vault) walkChain(ctx context.Context, prev *chainState, entries []gitstore.LogEntry, format1 func(gitstore.LogEntry)) (*chainState, []*TrustError, error) {
+func (v *Session) walkChain(ctx context.Context, prev *chainState, entries []gitstore.LogEntry, format1 func(gitstore.LogEntry)) (*chainState, []*TrustError, error) {
 	read := func(h gitstore.Hash) ([]byte, error) { return v.store.ReadBlob(ctx, h) }
 	now := v.opts.Now()
 	known := map[gitstore.Hash]*keyring.PublicKey{} // member keys parsed once per walk
@@ -321,7 +321,7 @@ func entryAuthor(e gitstore.LogEntry) string {
 
 // authorOf is the author commit claims, "" when it cannot be read (the
 // refusal then names the commit alone).
-func (v *Vault) authorOf(ctx context.Context, commit gitstore.Hash) string {
+func (v *Session) authorOf(ctx context.Context, commit gitstore.Hash) string {
 	entries, err := v.store.Log(ctx, commit, 1)
 	if err != nil || len(entries) == 0 {
 		return ""

@@ -16,7 +16,7 @@ import (
 // from the version both started from (baseBlob, the store blob at this
 // machine's last sync). It returns the merged bytes, or the keys in
 // conflict.
-func (v *Vault) mergeItem(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string, ours, theirs []byte) ([]byte, []string, error) {
+func (v *Session) mergeItem(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string, ours, theirs []byte) ([]byte, []string, error) {
 	base, err := v.readBase(ctx, snap, env, id, key, baseBlob)
 	if err != nil {
 		return nil, nil, err
@@ -41,7 +41,7 @@ func (v *Vault) mergeItem(ctx context.Context, snap *snapshot, env Environment, 
 // readBase decrypts the store blob this machine last synced: the version
 // both sides of a merge started from. It is nil for a provider item,
 // whose pointer does not keep that version.
-func (v *Vault) readBase(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string) ([]byte, error) {
+func (v *Session) readBase(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string) ([]byte, error) {
 	h, err := gitstore.ParseHash(baseBlob)
 	if err != nil {
 		return nil, err
@@ -64,7 +64,7 @@ func (v *Vault) readBase(ctx context.Context, snap *snapshot, env Environment, i
 // decryptBase decrypts an older version of an item: with the current
 // environment key, else with an earlier key generation found in history
 // (the environment was rotated since).
-func (v *Vault) decryptBase(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, ct []byte) ([]byte, error) {
+func (v *Session) decryptBase(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, ct []byte) ([]byte, error) {
 	// Any member who held the tier then may have written it.
 	var signers []*keyring.PublicKey
 	for _, k := range snap.keys {

@@ -30,7 +30,7 @@ type place struct {
 // and is a place pull may write to. ok is false when the project has no
 // place here; refused then says why its recorded directory is not one
 // ("" when it is only missing).
-func (v *Vault) placeProject(project, recorded string) (p place, refused string, ok bool) {
+func (v *Session) placeProject(project, recorded string) (p place, refused string, ok bool) {
 	if d := v.projectDirOf(project); d != "" {
 		return place{Dir: d}, "", true
 	}
@@ -88,7 +88,7 @@ func hiddenParent(itemPath string) string {
 
 // trackedFile: this machine tracks exactly this file of the project
 // (add file), so the user expects pull to write it wherever it is.
-func (v *Vault) trackedFile(project, dir, itemPath string) bool {
+func (v *Session) trackedFile(project, dir, itemPath string) bool {
 	return slices.Contains(v.cfg.Track, config.Track{Project: project, Dir: dir, Type: TypeFile, Path: itemPath})
 }
 
@@ -105,7 +105,7 @@ const (
 // landing decides for one item placed in dir whose local copy exists or
 // not. A file item counts as had when this machine wrote or pushed it
 // before, or tracks it by name.
-func (v *Vault) landing(st *syncState, dir string, s storedItem, exists bool) outcome {
+func (v *Session) landing(st *syncState, dir string, s storedItem, exists bool) outcome {
 	if v.trackedFile(s.Project, dir, s.Path) {
 		return landWrite
 	}
@@ -202,7 +202,7 @@ func writeTarget(dir, rel string, data []byte) error {
 // placeable adds, for each stored item of a project that is not tracked
 // here but has its recorded directory, the item as pull would track it,
 // so status compares it like a tracked one.
-func (v *Vault) placeable(tracked []TrackedItem, stored []storedItem) []TrackedItem {
+func (v *Session) placeable(tracked []TrackedItem, stored []storedItem) []TrackedItem {
 	out := tracked
 	for _, s := range stored {
 		p, _, ok := v.placeProject(s.Project, s.Dir)
@@ -220,7 +220,7 @@ func (v *Vault) placeable(tracked []TrackedItem, stored []storedItem) []TrackedI
 // trackRestored tracks the projects that pull restored into the
 // directory they were pushed from, so status, diff and push work on this
 // machine at once: the directory's env files, and each file item.
-func (v *Vault) trackRestored(places map[string]place, restored []*restore) error {
+func (v *Session) trackRestored(places map[string]place, restored []*restore) error {
 	changed := false
 	add := func(t config.Track) {
 		if !slices.Contains(v.cfg.Track, t) {

@@ -28,7 +28,7 @@ type progress struct {
 
 // newProgress returns a progress for total items, or nil when there is no
 // progress writer or too few items.
-func (v *Vault) newProgress(label string, total int) *progress {
+func (v *Session) newProgress(label string, total int) *progress {
 	if v.opts.Progress == nil || total < progressMin {
 		return nil
 	}

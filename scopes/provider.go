@@ -182,7 +182,7 @@ func (ps *providerSet) items(ctx context.Context, b Backend, env string, refresh
 // resolve returns item it's content: data itself, or for a pointer the
 // content it points to, checked against the pointer's digest. A pointer
 // names the document of its own place only, as push writes it.
-func (v *Vault) resolve(ctx context.Context, env string, it storedItem, data []byte) ([]byte, error) {
+func (v *Session) resolve(ctx context.Context, env string, it storedItem, data []byte) ([]byte, error) {
 	if !isPointer(data) {
 		return data, nil
 	}
@@ -218,7 +218,7 @@ func (v *Vault) resolve(ctx context.Context, env string, it storedItem, data []b
 
 // ProviderName names the vault that pushes send item contents to (`1Password
 // vault "Engineering"`), "" when they stay in the store.
-func (v *Vault) ProviderName() (string, error) {
+func (v *Session) ProviderName() (string, error) {
 	b, _, _, err := v.pushBackend()
 	if b == nil || err != nil {
 		return "", err
@@ -227,7 +227,7 @@ func (v *Vault) ProviderName() (string, error) {
 }
 
 // pushBackend is the provider new pushes go to; nil for git.
-func (v *Vault) pushBackend() (Backend, string, string, error) {
+func (v *Session) pushBackend() (Backend, string, string, error) {
 	kind := v.cfg.Secrets.Provider
 	var location string
 	switch kind {
@@ -246,7 +246,7 @@ func (v *Vault) pushBackend() (Backend, string, string, error) {
 // provider and puts a pointer in its place for the store. undo puts back
 // what it replaced, as far as it can: the content push read from the
 // store, or no document for an item the store did not hold.
-func (v *Vault) sendToProvider(ctx context.Context, b Backend, kind, location, env string, todo []*pending) (undo func(), err error) {
+func (v *Session) sendToProvider(ctx context.Context, b Backend, kind, location, env string, todo []*pending) (undo func(), err error) {
 	var undos []func()
 	undo = func() {
 		// A fresh context: the push's own may be what was cancelled.
@@ -315,7 +315,7 @@ func (p *pointer) state() *docState {
 // synced, those whose document is gone or was written by someone else
 // since: their content, which the store vouches for, is written again.
 // A store with no provider items runs nothing.
-func (v *Vault) rewrites(ctx context.Context, env string, unchanged []*pending) ([]*pending, error) {
+func (v *Session) rewrites(ctx context.Context, env string, unchanged []*pending) ([]*pending, error) {
 	var out []*pending
 	for _, p := range unchanged {
 		b, err := v.providers.backend(p.lastDoc.Provider, p.lastDoc.Location)
@@ -335,7 +335,7 @@ func (v *Vault) rewrites(ctx context.Context, env string, unchanged []*pending) 
 }
 
 // deleteCreated deletes a document push created, found by its title.
-func (v *Vault) deleteCreated(ctx context.Context, b Backend, env, title string) {
+func (v *Session) deleteCreated(ctx context.Context, b Backend, env, title string) {
 	ctx = context.WithoutCancel(ctx)
 	items, err := v.providers.items(ctx, b, env, true)
 	if it, ok := items[title]; err == nil && ok {
@@ -345,7 +345,7 @@ func (v *Vault) deleteCreated(ctx context.Context, b Backend, env, title string)
 
 // deleteFromProvider removes the documents of items a push deleted from
 // the store, for those whose content lived in a provider.
-func (v *Vault) deleteFromProvider(ctx context.Context, snap *snapshot, env Environment, unwrap func() (*keyring.PrivateKey, error), deleted []storedItem) error {
+func (v *Session) deleteFromProvider(ctx context.Context, snap *snapshot, env Environment, unwrap func() (*keyring.PrivateKey, error), deleted []storedItem) error {
 	for _, d := range deleted {
 		key, err := unwrap()
 		if err != nil {
@@ -370,7 +370,7 @@ func (v *Vault) deleteFromProvider(ctx context.Context, snap *snapshot, env Envi
 	return nil
 }
 
-func (v *Vault) deleteDocument(ctx context.Context, env string, p *pointer) error {
+func (v *Session) deleteDocument(ctx context.Context, env string, p *pointer) error {
 	b, err := v.providers.backend(p.Provider, p.Location)
 	if err != nil {
 		return err
@@ -389,7 +389,7 @@ func (v *Vault) deleteDocument(ctx context.Context, env string, p *pointer) erro
 // against the digests their signed pointers carry: a document edited or
 // removed in the vault is a problem; a vault that cannot be read (signed
 // out) is a warning, its documents unchecked.
-func (v *Vault) verifyDocuments(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, rep *VerifyReport) error {
+func (v *Session) verifyDocuments(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, rep *VerifyReport) error {
 	stored, err := snap.storedItems(env.Name, "", "")
 	if err != nil || len(stored) == 0 {
 		return nil // the walk reported a bad store entry
@@ -440,7 +440,7 @@ func (v *Vault) verifyDocuments(ctx context.Context, snap *snapshot, env Environ
 
 // vaultName names the vault of a document, "" if it cannot be opened
 // (resolve reports why).
-func (v *Vault) vaultName(d *docState) string {
+func (v *Session) vaultName(d *docState) string {
 	b, err := v.providers.backend(d.Provider, d.Location)
 	if err != nil {
 		return ""

@@ -94,7 +94,7 @@ type restore struct {
 // what both sides changed needs Ours, Theirs, Force or Choose, else
 // nothing is written. A tracked file whose item another member deleted
 // is removed. Whatever local edit pull overwrites is kept in a backup.
-func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
+func (v *Session) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 	if err := ValidateFilter(o.Filter); err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ type pullPlan struct {
 
 // planRestores decrypts the items and decides, for each, what pull
 // writes, merges, keeps, or refuses. Nothing is written here.
-func (v *Vault) planRestores(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, st *syncState, stored []storedItem, o PullOptions, res *PullResult) (*pullPlan, error) {
+func (v *Session) planRestores(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, st *syncState, stored []storedItem, o PullOptions, res *PullResult) (*pullPlan, error) {
 	dirs, skipped, err := v.placeProjects(env.Name, stored, o.Dest)
 	if err != nil {
 		return nil, err
@@ -297,7 +297,7 @@ func (v *Vault) planRestores(ctx context.Context, snap *snapshot, env Environmen
 // settle decides what pull does with a file edited here since the last
 // sync that the store's version would replace: take the store's (the
 // edit backed up), keep it, merge it, or refuse (added to p).
-func (v *Vault) settle(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, st *syncState, o PullOptions, r *restore, current []byte, p *pullPlan) error {
+func (v *Session) settle(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, st *syncState, o PullOptions, r *restore, current []byte, p *pullPlan) error {
 	last, synced := st.Files[r.abs].lastSync(env.Name)
 	theirs := r.data
 	switch {
@@ -370,7 +370,7 @@ func (o PullOptions) chooser(display string) func([]KeyConflict) map[string]Side
 
 // keepBackups saves every local edit pull is about to overwrite or
 // remove, before anything is written.
-func (v *Vault) keepBackups(plan []*restore, removals []*removal, res *PullResult) error {
+func (v *Session) keepBackups(plan []*restore, removals []*removal, res *PullResult) error {
 	for _, r := range plan {
 		if r.backup == nil || !r.write {
 			continue
@@ -410,7 +410,7 @@ type removal struct {
 // planRemovals finds the tracked files whose item another member
 // deleted: removed when unchanged since the last sync (or with Force or
 // Theirs), kept with Ours; edited ones are returned as conflicts.
-func (v *Vault) planRemovals(st *syncState, env Environment, all []storedItem, o PullOptions) ([]*removal, []KeyChange, error) {
+func (v *Session) planRemovals(st *syncState, env Environment, all []storedItem, o PullOptions) ([]*removal, []KeyChange, error) {
 	if o.Dest != "" {
 		return nil, nil, nil // the tracked files are not where pull writes
 	}
@@ -453,7 +453,7 @@ func (v *Vault) planRemovals(st *syncState, env Environment, all []storedItem, o
 
 // removeDeleted removes the files planRemovals chose and forgets their
 // last sync: push then neither deletes again nor refuses what was kept.
-func (v *Vault) removeDeleted(st *syncState, env string, removals []*removal, res *PullResult) error {
+func (v *Session) removeDeleted(st *syncState, env string, removals []*removal, res *PullResult) error {
 	for _, d := range removals {
 		if d.remove {
 			if err := os.Remove(d.abs); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -485,7 +485,7 @@ func readFile(path string) ([]byte, error) {
 // --dest, else the tracked directory, else the directory it was pushed
 // from if it exists here; other projects are skipped. A recorded
 // directory is checked before use.
-func (v *Vault) placeProjects(env string, stored []storedItem, dest string) (map[string]place, []SkippedProject, error) {
+func (v *Session) placeProjects(env string, stored []storedItem, dest string) (map[string]place, []SkippedProject, error) {
 	var projects []string
 	recDir := map[string]string{}
 	count := map[string]int{}

@@ -98,7 +98,7 @@ type pending struct {
 
 // Push encrypts the tracked items that changed and commits them to the
 // environment in one commit, then pushes it to the remote.
-func (v *Vault) Push(ctx context.Context, o PushOptions) (*PushResult, error) {
+func (v *Session) Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	if err := ValidateFilter(o.Filter); err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func backoff(ctx context.Context, attempt int) error {
 }
 
 // pushOnce plans, encrypts, commits and pushes against the current tip.
-func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*PushResult, error) {
+func (v *Session) pushOnce(ctx context.Context, o PushOptions, envName string) (*PushResult, error) {
 	snap, err := v.loadSynced(ctx)
 	if err != nil {
 		return nil, err
@@ -247,7 +247,7 @@ func (a *pushAttempt) seal(ctx context.Context, confirm func(Environment, []Item
 
 // storedForPush lists the environment's items that push may write or
 // delete: those of the projects tracked on this machine.
-func (v *Vault) storedForPush(snap *snapshot, env Environment, items []TrackedItem, o PushOptions) ([]storedItem, error) {
+func (v *Session) storedForPush(snap *snapshot, env Environment, items []TrackedItem, o PushOptions) ([]storedItem, error) {
 	trackedProject := map[string]bool{}
 	for _, it := range items {
 		trackedProject[it.Project] = true
@@ -263,7 +263,7 @@ func (v *Vault) storedForPush(snap *snapshot, env Environment, items []TrackedIt
 // pushLeftover pushes a local tip the remote does not have: the commit of
 // a command killed before its push (sync keeps local commits that are
 // ahead of the remote). A non-fast-forward is retried by Push.
-func (v *Vault) pushLeftover(ctx context.Context, tip gitstore.Hash) error {
+func (v *Session) pushLeftover(ctx context.Context, tip gitstore.Hash) error {
 	if v.ephemeral || v.store.RemoteURL() == "" {
 		return nil
 	}
@@ -312,7 +312,7 @@ func encryptEach(todo []*pending, env string, to *keyring.PublicKey, signer *key
 }
 
 // envPublicKey reads and checks the environment's public key.
-func (v *Vault) envPublicKey(snap *snapshot, env Environment) (*keyring.PublicKey, error) {
+func (v *Session) envPublicKey(snap *snapshot, env Environment) (*keyring.PublicKey, error) {
 	data, err := snap.tree.Read(envDir(env.Name) + "/" + envPublicKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("environment %q has no public key: %w", env.Name, ErrNotStore)
@@ -339,7 +339,7 @@ func (v *Vault) envPublicKey(snap *snapshot, env Environment) (*keyring.PublicKe
 
 // projectRecordChange updates project.toml: the home-relative directory
 // and the type of every item.
-func (v *Vault) projectRecordChange(snap *snapshot, env, project string, todo []*pending, deletions []storedItem) (gitstore.Change, error) {
+func (v *Session) projectRecordChange(snap *snapshot, env, project string, todo []*pending, deletions []storedItem) (gitstore.Change, error) {
 	rec, err := snap.projectRecord(env, project)
 	if err != nil {
 		return gitstore.Change{}, err

@@ -16,7 +16,7 @@ import (
 
 // pushAttempt is one attempt of a push, against one tip of the store.
 type pushAttempt struct {
-	v      *Vault
+	v      *Session
 	snap   *snapshot
 	env    Environment
 	id     *keyring.PrivateKey

@@ -25,7 +25,7 @@ var ErrNothingToRepair = errors.New("nothing to repair")
 // commit by an admin whose tree is the accepted one, so that every
 // machine's incremental check passes over the refused commits and
 // accepts it. History keeps the refused commits, named in the message.
-func (v *Vault) Repair(ctx context.Context) (_ *RepairResult, err error) {
+func (v *Session) Repair(ctx context.Context) (_ *RepairResult, err error) {
 	s, err := v.requireStore()
 	if err != nil {
 		return nil, err
@@ -161,7 +161,7 @@ type FollowResult struct {
 // accepted. Machines that never saw the dropped commits check each step;
 // machines that did accept the tip against their marks; all of them
 // follow, and no serial ever goes down.
-func (v *Vault) RepairFollow(ctx context.Context) (_ *FollowResult, err error) {
+func (v *Session) RepairFollow(ctx context.Context) (_ *FollowResult, err error) {
 	s, err := v.requireStore()
 	if err != nil {
 		return nil, err
@@ -262,7 +262,7 @@ func (v *Vault) RepairFollow(ctx context.Context) (_ *FollowResult, err error) {
 }
 
 // putBack moves the local branch from at back to where it was.
-func (v *Vault) putBack(ctx context.Context, s *gitstore.Store, at, was gitstore.Hash) {
+func (v *Session) putBack(ctx context.Context, s *gitstore.Store, at, was gitstore.Hash) {
 	_ = s.SetTip(ctx, at, was)
 }
 
@@ -294,7 +294,7 @@ func indexBehind(cur, accepted *chainState, e Environment) bool {
 // and the next serial of each index still behind the accepted state,
 // the contents unchanged. A key generation the remote lost cannot be
 // sealed forward: that takes a rotation.
-func (v *Vault) sealForward(cur, accepted *chainState, id *keyring.PrivateKey, me Member) ([]gitstore.Change, error) {
+func (v *Session) sealForward(cur, accepted *chainState, id *keyring.PrivateKey, me Member) ([]gitstore.Change, error) {
 	var changes []gitstore.Change
 	for _, e := range cur.man.Environments {
 		if ae, ok := accepted.env(e.Name); ok && ae.Created.Equal(e.Created) && ae.KeyGeneration > e.KeyGeneration {
@@ -333,7 +333,7 @@ func (v *Vault) sealForward(cur, accepted *chainState, id *keyring.PrivateKey, m
 // returned func puts it back when *err is set, so that a refused repair
 // leaves the record of what this machine last fetched as it was (a
 // remote moved back is then still found by the next command).
-func (v *Vault) keepRemoteTip(ctx context.Context) (func(*error), error) {
+func (v *Session) keepRemoteTip(ctx context.Context) (func(*error), error) {
 	before, err := v.store.RemoteTip(ctx)
 	if err != nil {
 		return nil, err

@@ -19,7 +19,7 @@ type rewind struct {
 
 // rewound compares the remote's tip now with the one fetched before
 // (zero: none yet); nil when the remote only moved forward.
-func (v *Vault) rewound(ctx context.Context, before, now gitstore.Hash) (*rewind, error) {
+func (v *Session) rewound(ctx context.Context, before, now gitstore.Hash) (*rewind, error) {
 	if before.IsZero() || now.IsZero() || before == now {
 		return nil, nil
 	}
@@ -103,7 +103,7 @@ func (e *RewoundError) Error() string {
 // trust rules, which refuse a state below the marks and name the commit.
 // Otherwise (moved back only) it refuses and puts the remote-tracking ref back,
 // so that every later fetch finds the same move until an admin decides.
-func (v *Vault) followRewind(ctx context.Context, rw *rewind, local gitstore.Hash) error {
+func (v *Session) followRewind(ctx context.Context, rw *rewind, local gitstore.Hash) error {
 	if len(rw.dropped) == 0 {
 		return nil
 	}
@@ -145,7 +145,7 @@ func (v *Vault) followRewind(ctx context.Context, rw *rewind, local gitstore.Has
 // sealedForward reports whether the state at tip passes the pinned
 // admins and stands above every serial this machine accepted (what
 // configsync repair --follow writes): following it is no rollback.
-func (v *Vault) sealedForward(ctx context.Context, tip gitstore.Hash) bool {
+func (v *Session) sealedForward(ctx context.Context, tip gitstore.Hash) bool {
 	m, err := v.loadMarks()
 	if err != nil || m.Commit == "" {
 		return false

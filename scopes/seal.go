@@ -18,7 +18,7 @@ import (
 
 // manifestFiles writes team/members.toml (the next serial after snap's,
 // chained to it), its signature by admin, and the member keys.
-func (v *Vault) manifestFiles(snap *snapshot, members []Member, envs []Environment, keys map[string]*keyring.PublicKey, admin *keyring.PrivateKey) ([]gitstore.Change, error) {
+func (v *Session) manifestFiles(snap *snapshot, members []Member, envs []Environment, keys map[string]*keyring.PublicKey, admin *keyring.PrivateKey) ([]gitstore.Change, error) {
 	m := manifest{Serial: 1, Members: members, Environments: sortedEnvs(envs)}
 	if snap != nil && snap.chain != nil {
 		m.Serial, m.Previous = snap.chain.man.Serial+1, snap.chain.manHash
@@ -47,7 +47,7 @@ func (v *Vault) manifestFiles(snap *snapshot, members []Member, envs []Environme
 
 // seal adds to changes the index of every environment whose items, key
 // generation or existence they change, signed by the identity.
-func (v *Vault) seal(ctx context.Context, snap *snapshot, changes []gitstore.Change) ([]gitstore.Change, error) {
+func (v *Session) seal(ctx context.Context, snap *snapshot, changes []gitstore.Change) ([]gitstore.Change, error) {
 	envs := snap.envsAfter(changes)
 	if envs == nil {
 		return changes, nil

@@ -38,7 +38,7 @@ func staleTarget(name string, bases map[string]bool) bool {
 // where this pull is about to write: plaintext temp files beside the
 // items, temp files in $CONFIGSYNC_HOME and the store's temp packs. Only
 // files older than this process go.
-func (v *Vault) removeStaleTemps(plan []*restore, dirs map[string]place) {
+func (v *Session) removeStaleTemps(plan []*restore, dirs map[string]place) {
 	config.RemoveStaleTemps(v.opts.Home, processStart)
 	if v.store != nil && !v.ephemeral && v.cfg.Store.Repo == "" {
 		v.store.RemoveStaleTempPacks(v.opts.Now().Add(-stalePackAge))

@@ -48,7 +48,7 @@ type envState struct {
 	Created string `json:"created,omitempty"`
 }
 
-func (v *Vault) loadState() (*syncState, error) {
+func (v *Session) loadState() (*syncState, error) {
 	st := &syncState{Files: map[string]*fileState{}, path: filepath.Join(v.opts.Home, stateFile)}
 	keyPath := filepath.Join(v.opts.Home, stateKeyFile)
 	key, err := os.ReadFile(keyPath)

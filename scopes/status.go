@@ -57,7 +57,7 @@ type StatusReport struct {
 }
 
 // Status compares the tracked items with the store's copy of env.
-func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusReport, error) {
+func (v *Session) Status(ctx context.Context, envName, project string) (*StatusReport, error) {
 	envName, err := v.activeEnv(envName)
 	if err != nil {
 		return nil, err
@@ -175,7 +175,7 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 
 // predictMerge says whether pull merges an env item changed on both
 // sides (pull.go, settle), and else which keys are in conflict.
-func (v *Vault) predictMerge(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string, is *ItemStatus) error {
+func (v *Session) predictMerge(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string, is *ItemStatus) error {
 	base, err := v.readBase(ctx, snap, env, id, key, baseBlob)
 	if err != nil || base == nil {
 		return err

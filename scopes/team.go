@@ -12,7 +12,7 @@ import (
 )
 
 // Members lists the team manifest.
-func (v *Vault) Members(ctx context.Context) ([]Member, error) {
+func (v *Session) Members(ctx context.Context) ([]Member, error) {
 	snap, err := v.load(ctx)
 	if err != nil {
 		return nil, err
@@ -21,7 +21,7 @@ func (v *Vault) Members(ctx context.Context) ([]Member, error) {
 }
 
 // Me is the identity's member entry.
-func (v *Vault) Me(ctx context.Context) (Member, error) {
+func (v *Session) Me(ctx context.Context) (Member, error) {
 	snap, err := v.load(ctx)
 	if err != nil {
 		return Member{}, err
@@ -38,7 +38,7 @@ func (e *MemberError) Error() string { return e.Who + ": " + e.Reason }
 // TeamAdd adds a member key with the given tiers. The environment keys of
 // those tiers are re-wrapped for the new member; no item is touched. A
 // second key with the email of a member is that person's other device.
-func (v *Vault) TeamAdd(ctx context.Context, pub *keyring.PublicKey, tiers []Tier, admin, ci bool) (Member, error) {
+func (v *Session) TeamAdd(ctx context.Context, pub *keyring.PublicKey, tiers []Tier, admin, ci bool) (Member, error) {
 	var added Member
 	_, err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, []Member, string, error) {
 		if m, ok := snap.member(pub.Fingerprint()); ok {
@@ -56,7 +56,7 @@ func (v *Vault) TeamAdd(ctx context.Context, pub *keyring.PublicKey, tiers []Tie
 
 // TeamGrant gives a member more tiers (re-wrapping those environments'
 // keys). An email names every key of that person.
-func (v *Vault) TeamGrant(ctx context.Context, who string, tiers []Tier) (Member, error) {
+func (v *Session) TeamGrant(ctx context.Context, who string, tiers []Tier) (Member, error) {
 	var changed Member
 	_, err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, []Member, string, error) {
 		idx, err := snap.find(who)
@@ -110,7 +110,7 @@ type Exposure struct {
 
 // TeamRevoke takes tiers from a member (every key of an email) and
 // rotates every environment of those tiers.
-func (v *Vault) TeamRevoke(ctx context.Context, who string, tiers []Tier) (*RotationReport, error) {
+func (v *Session) TeamRevoke(ctx context.Context, who string, tiers []Tier) (*RotationReport, error) {
 	rep := &RotationReport{}
 	_, err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, []Member, string, error) {
 		idx, err := snap.find(who)
@@ -141,7 +141,7 @@ func (v *Vault) TeamRevoke(ctx context.Context, who string, tiers []Tier) (*Rota
 // TeamRemove removes a member — by fingerprint one key, by email every
 // key (device) of that person — and rotates every environment it could
 // read.
-func (v *Vault) TeamRemove(ctx context.Context, who string) (*RotationReport, error) {
+func (v *Session) TeamRemove(ctx context.Context, who string) (*RotationReport, error) {
 	rep := &RotationReport{}
 	_, err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, []Member, string, error) {
 		idx, err := snap.find(who)
@@ -168,7 +168,7 @@ func (v *Vault) TeamRemove(ctx context.Context, who string) (*RotationReport, er
 // RotateEnvironment makes a new key generation for env, re-encrypts its
 // items, and reports what former readers of its keys — keys that could
 // open some generation but are not readers now — could read.
-func (v *Vault) RotateEnvironment(ctx context.Context, name string) (*RotationReport, error) {
+func (v *Session) RotateEnvironment(ctx context.Context, name string) (*RotationReport, error) {
 	unlock, err := v.lock(ctx)
 	if err != nil {
 		return nil, err
@@ -237,7 +237,7 @@ func (snap *snapshot) find(who string) ([]int, error) {
 // member list and the keys losing access; environments whose set of
 // readers grew are re-wrapped, those whose readers shrank are rotated
 // into rep, with the exposure of the keys that lost access.
-func (v *Vault) changeTeam(ctx context.Context, edit func(*snapshot, Member) ([]Member, []Member, string, error), rep *RotationReport) (gitstore.Hash, error) {
+func (v *Session) changeTeam(ctx context.Context, edit func(*snapshot, Member) ([]Member, []Member, string, error), rep *RotationReport) (gitstore.Hash, error) {
 	unlock, err := v.lock(ctx)
 	if err != nil {
 		return gitstore.Hash{}, err
@@ -315,7 +315,7 @@ func (v *Vault) changeTeam(ctx context.Context, edit func(*snapshot, Member) ([]
 // touched). The key is checked first; a GnuPG v4 reader cannot open the
 // SEIPDv2 message, and then the key is encrypted again in the mode all
 // accept, keeping its binding.
-func (v *Vault) rewrap(snap *snapshot, env Environment, id *keyring.PrivateKey, after []string) (gitstore.Change, error) {
+func (v *Session) rewrap(snap *snapshot, env Environment, id *keyring.PrivateKey, after []string) (gitstore.Change, error) {
 	if _, err := v.envKey(snap, env, id); err != nil {
 		return gitstore.Change{}, err
 	}
@@ -341,7 +341,7 @@ func (v *Vault) rewrap(snap *snapshot, env Environment, id *keyring.PrivateKey, 
 // reportLosing fills rep's exposure for the keys that lose access: for a
 // removal every environment in history, for a revocation the rotated
 // ones.
-func (v *Vault) reportLosing(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, losing []Member, removed bool, rep *RotationReport, known *nameCache) error {
+func (v *Session) reportLosing(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, losing []Member, removed bool, rep *RotationReport, known *nameCache) error {
 	var keys []*keyring.PublicKey
 	for _, m := range losing {
 		keys = append(keys, snap.keys[m.Fingerprint])
@@ -379,7 +379,7 @@ func uniq(s []string) []string {
 // rotate makes the next key generation of env for members and
 // re-encrypts its items, signed by id and bound to their places. The key
 // names of what it decrypted go into known, for the exposure report.
-func (v *Vault) rotate(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, members []Member, keys map[string]*keyring.PublicKey, known *nameCache) ([]gitstore.Change, Environment, error) {
+func (v *Session) rotate(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, members []Member, keys map[string]*keyring.PublicKey, known *nameCache) ([]gitstore.Change, Environment, error) {
 	oldKey, err := v.unwrapEnvKey(snap, env, id, false)
 	if err != nil {
 		return nil, Environment{}, err
@@ -444,7 +444,7 @@ func lostAny(before, after []string) bool {
 
 // reencrypt decrypts a wrapped environment key and encrypts it again to
 // to, signed by id, with the binding it had.
-func (v *Vault) reencrypt(snap *snapshot, env Environment, wrapped []byte, id *keyring.PrivateKey, to []*keyring.PublicKey) ([]byte, error) {
+func (v *Session) reencrypt(snap *snapshot, env Environment, wrapped []byte, id *keyring.PrivateKey, to []*keyring.PublicKey) ([]byte, error) {
 	plain, binding, _, err := v.openEnvKeyData(snap, env, id, wrapped)
 	if err != nil {
 		return nil, err
@@ -458,7 +458,7 @@ func (v *Vault) reencrypt(snap *snapshot, env Environment, wrapped []byte, id *k
 // that has none (a CI read with no local config, CONFIGSYNC_ADMINS): the
 // manifest is then accepted only when one of them signed it, or a chain
 // of admin signatures in the history leads to it from them.
-func (v *Vault) TrustAdmins(fprs []string) error {
+func (v *Session) TrustAdmins(fprs []string) error {
 	var pins []string
 	for _, f := range fprs {
 		f = strings.ToUpper(strings.TrimSpace(f))
@@ -484,7 +484,7 @@ func isFingerprint(s string) bool {
 }
 
 // admin is the identity and its membership, which must be an admin's.
-func (v *Vault) admin(snap *snapshot) (*keyring.PrivateKey, Member, error) {
+func (v *Session) admin(snap *snapshot) (*keyring.PrivateKey, Member, error) {
 	id, me, err := v.me(snap)
 	if err != nil {
 		return nil, Member{}, err

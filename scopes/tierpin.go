@@ -24,7 +24,7 @@ func tierRank(t Tier) int { return slices.Index(Tiers, t) }
 
 // tierPins reads the pinned tiers without creating anything (inject and
 // export read them, and write nothing).
-func (v *Vault) tierPins() map[string]Tier {
+func (v *Session) tierPins() map[string]Tier {
 	if v.pins != nil {
 		return v.pins
 	}
@@ -44,7 +44,7 @@ func (v *Vault) tierPins() map[string]Tier {
 
 // checkTierPin refuses an environment whose tier is lower than the one
 // this machine pinned, unless an admin wrapped its key.
-func (v *Vault) checkTierPin(snap *snapshot, env Environment, signer *keyring.PublicKey) error {
+func (v *Session) checkTierPin(snap *snapshot, env Environment, signer *keyring.PublicKey) error {
 	pinned, ok := v.tierPins()[env.Name]
 	if !ok || tierRank(env.Tier) >= tierRank(pinned) {
 		return nil
@@ -79,7 +79,7 @@ func (e *TierLoweredError) Error() string {
 }
 
 // accept notes that env's key passed checkTierPin in this command.
-func (v *Vault) accept(env Environment) {
+func (v *Session) accept(env Environment) {
 	v.tierPins()[env.Name] = env.Tier
 	if v.accepted == nil {
 		v.accepted = map[string]Tier{}
@@ -89,7 +89,7 @@ func (v *Vault) accept(env Environment) {
 
 // saveState saves the sync state with the tiers this command accepted
 // pinned. Only commands that write state pin: inject and export do not.
-func (v *Vault) saveState(st *syncState) error {
+func (v *Session) saveState(st *syncState) error {
 	for name, t := range v.accepted {
 		if st.Tiers == nil {
 			st.Tiers = map[string]Tier{}

@@ -24,7 +24,7 @@ type UpgradeResult struct {
 // place, is signed again by the admin, so that the current manifest alone
 // vouches for everything. Nothing is lost: contents, keys and readers
 // stay as they are, and items stay standard OpenPGP messages.
-func (v *Vault) Upgrade(ctx context.Context) (*UpgradeResult, error) {
+func (v *Session) Upgrade(ctx context.Context) (*UpgradeResult, error) {
 	unlock, err := v.lock(ctx)
 	if err != nil {
 		return nil, err
@@ -93,7 +93,7 @@ var ErrUpgradeRefused = errors.New("upgrade refused")
 // resign signs again, as id, the items of env that format 2 would not
 // accept as they are: signed by someone who is not a member of the tier
 // now, or with no place named.
-func (v *Vault) resign(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey) ([]gitstore.Change, int, error) {
+func (v *Session) resign(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey) ([]gitstore.Change, int, error) {
 	key, err := v.envKey(snap, env, id)
 	if err != nil {
 		return nil, 0, err
@@ -144,7 +144,7 @@ func (e *PutBackError) Error() string {
 
 // checkNoPutBack refuses when the last change of any path (team files
 // included) was made under a put-back manifest (see putBack).
-func (v *Vault) checkNoPutBack(ctx context.Context, snap *snapshot) error {
+func (v *Session) checkNoPutBack(ctx context.Context, snap *snapshot) error {
 	h, err := v.history(ctx, snap)
 	if err != nil {
 		return err

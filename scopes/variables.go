@@ -26,7 +26,7 @@ type VariablesOptions struct {
 // Variables decrypts a project's env items of one environment, merges
 // them in dotenv order (.env, .env.<env>, .env.local, .env.<env>.local;
 // later wins) and expands them. Nothing is written anywhere.
-func (v *Vault) Variables(ctx context.Context, o VariablesOptions) (Environment, []envfile.Var, error) {
+func (v *Session) Variables(ctx context.Context, o VariablesOptions) (Environment, []envfile.Var, error) {
 	envName, err := v.activeEnv(o.Env)
 	if err != nil {
 		return Environment{}, nil, err

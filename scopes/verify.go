@@ -53,7 +53,7 @@ type VerifyReport struct {
 // A format 2 store is verified by its chain (verifychain.go): what this
 // machine has not accepted yet, or with full every commit from the root,
 // then the tip as a whole.
-func (v *Vault) Verify(ctx context.Context, full bool) (*VerifyReport, error) {
+func (v *Session) Verify(ctx context.Context, full bool) (*VerifyReport, error) {
 	s, err := v.requireStore()
 	if err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ type openedKey struct {
 
 // walker checks the history one commit at a time, oldest first.
 type walker struct {
-	v        *Vault
+	v        *Session
 	id       *keyring.PrivateKey
 	h        *history
 	rep      *VerifyReport
@@ -401,7 +401,7 @@ func (w *walker) who(id string) string {
 }
 
 // verifyChain walks the manifest's versions oldest first.
-func (v *Vault) verifyChain(ctx context.Context, entries []gitstore.LogEntry, rep *VerifyReport) {
+func (v *Session) verifyChain(ctx context.Context, entries []gitstore.LogEntry, rep *VerifyReport) {
 	var prevAdmins []*keyring.PublicKey
 	pinnedSigned := len(v.cfg.Trust.Admins) == 0
 	for i := len(entries) - 1; i >= 0; i-- {

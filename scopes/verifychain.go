@@ -15,7 +15,7 @@ import (
 // tip as a whole — its manifest signed by a pinned admin, every index,
 // and every item this identity can read (signature, place, index
 // digest).
-func (v *Vault) verifyChained(ctx context.Context, tip gitstore.Hash, full bool, rep *VerifyReport) error {
+func (v *Session) verifyChained(ctx context.Context, tip gitstore.Hash, full bool, rep *VerifyReport) error {
 	m, err := v.loadMarks()
 	if err != nil {
 		return err
@@ -71,7 +71,7 @@ func (v *Vault) verifyChained(ctx context.Context, tip gitstore.Hash, full bool,
 
 // verifyTipState checks the tip as a whole and every item this identity
 // can read.
-func (v *Vault) verifyTipState(ctx context.Context, st *chainState, rep *VerifyReport) error {
+func (v *Session) verifyTipState(ctx context.Context, st *chainState, rep *VerifyReport) error {
 	rep.Manifests++
 	if _, err := checkState(st, v.pinnedKeys(st), v.opts.Now()); err != nil {
 		var te *TrustError
@@ -108,7 +108,7 @@ func (v *Vault) verifyTipState(ctx context.Context, st *chainState, rep *VerifyR
 }
 
 // verifyItems decrypts every item of env at the tip and checks it.
-func (v *Vault) verifyItems(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, rep *VerifyReport) {
+func (v *Session) verifyItems(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, rep *VerifyReport) {
 	stored, err := snap.storedItems(env.Name, "", "")
 	if err != nil {
 		rep.Problems = append(rep.Problems, Problem{Commit: snap.tip.String(), Path: envItemsDir(env.Name), Reason: err.Error()})

@@ -146,7 +146,7 @@ func importFiles(paths []string) ([]string, string, error) {
 
 // envFromNames is NAME when every file is .env.NAME (as dotenvx names
 // them) and environment NAME exists; "" (the active one) otherwise.
-func (a *app) envFromNames(ctx context.Context, v *scopes.Vault, files []string) string {
+func (a *app) envFromNames(ctx context.Context, v *scopes.Session, files []string) string {
 	name := ""
 	for _, f := range files {
 		n, ok := strings.CutPrefix(strings.TrimSuffix(filepath.Base(f), importers.GitSecretExt), ".env.")
@@ -276,7 +276,7 @@ func sopsItemPath(rel string) string {
 }
 
 // showImportPlan is --dry-run: each item and its key names, no values.
-func (a *app) showImportPlan(v *scopes.Vault, o scopes.ImportOptions, format string) error {
+func (a *app) showImportPlan(v *scopes.Session, o scopes.ImportOptions, format string) error {
 	items, err := scopes.PlanImport(o)
 	if err != nil {
 		return err

@@ -16,7 +16,7 @@ import (
 	"github.com/configsync/configsync/keyring"
 )
 
-// Options are what a Vault needs from the outside world; cmd/configsync
+// Options are what a Session needs from the outside world; cmd/configsync
 // fills them from flags and the process environment.
 type Options struct {
 	Home     string           // $CONFIGSYNC_HOME
@@ -47,9 +47,9 @@ type Options struct {
 	Notify func(line string)
 }
 
-// Vault is this machine's view of a store: local config, the store
+// Session is this machine's view of a store: local config, the store
 // repository and the identity.
-type Vault struct {
+type Session struct {
 	opts  Options
 	cfg   *config.Local
 	store *gitstore.Store
@@ -78,7 +78,7 @@ const (
 )
 
 // Open loads the local configuration and, when there is one, the store.
-func Open(ctx context.Context, opts Options) (*Vault, error) {
+func Open(ctx context.Context, opts Options) (*Session, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -86,7 +86,7 @@ func Open(ctx context.Context, opts Options) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{opts: opts, cfg: cfg, providers: &providerSet{open: opts.Providers}}
+	v := &Session{opts: opts, cfg: cfg, providers: &providerSet{open: opts.Providers}}
 	switch {
 	case opts.Remote != "":
 		s, err := gitstore.Memory(ctx, opts.Remote, cfg.Branch(), opts.GitAuth, opts.Progress)
@@ -137,18 +137,18 @@ func Open(ctx context.Context, opts Options) (*Vault, error) {
 }
 
 // Config is the local configuration; SaveConfig writes it back.
-func (v *Vault) Config() *config.Local { return v.cfg }
+func (v *Session) Config() *config.Local { return v.cfg }
 
 // SaveConfig writes the local configuration atomically.
-func (v *Vault) SaveConfig() error {
+func (v *Session) SaveConfig() error {
 	return v.cfg.Save(filepath.Join(v.opts.Home, configFile))
 }
 
 // HasStore reports whether a store is configured or given.
-func (v *Vault) HasStore() bool { return v.store != nil }
+func (v *Session) HasStore() bool { return v.store != nil }
 
 // StoreLocation describes where the store lives, for status.
-func (v *Vault) StoreLocation() string {
+func (v *Session) StoreLocation() string {
 	switch {
 	case v.opts.Remote != "":
 		return v.opts.Remote
@@ -161,14 +161,14 @@ func (v *Vault) StoreLocation() string {
 }
 
 // Remote is the store's remote URL, "" for none.
-func (v *Vault) Remote() string {
+func (v *Session) Remote() string {
 	if v.store == nil || v.ephemeral {
 		return ""
 	}
 	return v.store.RemoteURL()
 }
 
-func (v *Vault) requireStore() (*gitstore.Store, error) {
+func (v *Session) requireStore() (*gitstore.Store, error) {
 	if v.store == nil {
 		return nil, ErrNoStore
 	}
@@ -176,7 +176,7 @@ func (v *Vault) requireStore() (*gitstore.Store, error) {
 }
 
 // identity loads the private key once.
-func (v *Vault) identity() (*keyring.PrivateKey, error) {
+func (v *Session) identity() (*keyring.PrivateKey, error) {
 	if v.id != nil {
 		return v.id, nil
 	}
@@ -192,7 +192,7 @@ func (v *Vault) identity() (*keyring.PrivateKey, error) {
 }
 
 // lock serialises configsync invocations that write on this machine.
-func (v *Vault) lock(ctx context.Context) (func() error, error) {
+func (v *Session) lock(ctx context.Context) (func() error, error) {
 	if err := makeHome(v.opts.Home); err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func (v *Vault) lock(ctx context.Context) (func() error, error) {
 }
 
 // notify tells the user something on the side (Options.Notify).
-func (v *Vault) notify(format string, args ...any) {
+func (v *Session) notify(format string, args ...any) {
 	if v.opts.Notify != nil {
 		v.opts.Notify(fmt.Sprintf(format, args...))
 	}
@@ -228,7 +228,7 @@ func (v *Vault) notify(format string, args ...any) {
 
 // sync brings the local store branch up to date with its remote: fetch,
 // then fast-forward. Ephemeral stores were fetched when opened.
-func (v *Vault) sync(ctx context.Context) error {
+func (v *Session) sync(ctx context.Context) error {
 	if v.ephemeral || v.store.RemoteURL() == "" {
 		return nil
 	}
@@ -335,7 +335,7 @@ type snapshot struct {
 }
 
 // load reads and verifies the store at its tip.
-func (v *Vault) load(ctx context.Context) (*snapshot, error) {
+func (v *Session) load(ctx context.Context) (*snapshot, error) {
 	s, err := v.requireStore()
 	if err != nil {
 		return nil, err
@@ -367,7 +367,7 @@ func (v *Vault) load(ctx context.Context) (*snapshot, error) {
 	return snap, v.pinAdmins(snap)
 }
 
-func (v *Vault) loadAt(ctx context.Context, tip gitstore.Hash) (*snapshot, error) {
+func (v *Session) loadAt(ctx context.Context, tip gitstore.Hash) (*snapshot, error) {
 	tree, err := v.store.Tree(ctx, tip)
 	if err != nil {
 		return nil, err
@@ -394,7 +394,7 @@ func (v *Vault) loadAt(ctx context.Context, tip gitstore.Hash) (*snapshot, error
 // loadManifest reads the team and checks that a trusted admin signed it:
 // a pinned admin, or an admin that a chain of manifest versions, each
 // signed by an admin trusted at that point, leads to from the pins.
-func (v *Vault) loadManifest(ctx context.Context, snap *snapshot) error {
+func (v *Session) loadManifest(ctx context.Context, snap *snapshot) error {
 	data, err := snap.tree.Read(membersPath)
 	if err != nil {
 		return fmt.Errorf("%s is missing: %w", membersPath, ErrNotStore)
@@ -452,7 +452,7 @@ func (v *Vault) loadManifest(ctx context.Context, snap *snapshot) error {
 // the pinned admins: a version signed by a trusted admin is accepted and
 // its admins become the trusted set. It reports whether the version at
 // tip was accepted.
-func (v *Vault) chainTrusts(ctx context.Context, tip gitstore.Hash) (bool, error) {
+func (v *Session) chainTrusts(ctx context.Context, tip gitstore.Hash) (bool, error) {
 	entries, err := v.store.Log(ctx, tip, 0)
 	if err != nil {
 		return false, err
@@ -482,14 +482,14 @@ func (v *Vault) chainTrusts(ctx context.Context, tip gitstore.Hash) (bool, error
 
 // trusts reports whether fpr is a pinned admin. (With no pins at all,
 // loadManifest checks the chain from the first manifest instead.)
-func (v *Vault) trusts(fpr string) bool {
+func (v *Session) trusts(fpr string) bool {
 	pins := v.cfg.Trust.Admins
 	return len(pins) == 0 || slices.Contains(pins, fpr)
 }
 
 // pinAdmins makes the pins the admins of an accepted manifest: admins it
 // added become trusted, admins it removed stop being trusted.
-func (v *Vault) pinAdmins(snap *snapshot) error {
+func (v *Session) pinAdmins(snap *snapshot) error {
 	if v.ephemeral || len(v.cfg.Trust.Admins) == 0 {
 		return nil
 	}
@@ -579,7 +579,7 @@ func (snap *snapshot) signers(t Tier) []*keyring.PublicKey {
 }
 
 // me is the identity and its membership.
-func (v *Vault) me(snap *snapshot) (*keyring.PrivateKey, Member, error) {
+func (v *Session) me(snap *snapshot) (*keyring.PrivateKey, Member, error) {
 	id, err := v.identity()
 	if err != nil {
 		return nil, Member{}, err
@@ -592,7 +592,7 @@ func (v *Vault) me(snap *snapshot) (*keyring.PrivateKey, Member, error) {
 }
 
 // access checks that the identity may use env and returns them.
-func (v *Vault) access(snap *snapshot, envName string) (*keyring.PrivateKey, Member, Environment, error) {
+func (v *Session) access(snap *snapshot, envName string) (*keyring.PrivateKey, Member, Environment, error) {
 	env, err := snap.env(envName)
 	if err != nil {
 		return nil, Member{}, Environment{}, err
@@ -609,12 +609,12 @@ func (v *Vault) access(snap *snapshot, envName string) (*keyring.PrivateKey, Mem
 
 // envKey unwraps the environment's private key with the identity and
 // checks it (binding.go).
-func (v *Vault) envKey(snap *snapshot, env Environment, id *keyring.PrivateKey) (*keyring.PrivateKey, error) {
+func (v *Session) envKey(snap *snapshot, env Environment, id *keyring.PrivateKey) (*keyring.PrivateKey, error) {
 	return v.unwrapEnvKey(snap, env, id, true)
 }
 
 // activeEnv resolves the environment to use: given, else active.
-func (v *Vault) activeEnv(given string) (string, error) {
+func (v *Session) activeEnv(given string) (string, error) {
 	if given != "" {
 		return given, nil
 	}
@@ -625,13 +625,13 @@ func (v *Vault) activeEnv(given string) (string, error) {
 }
 
 // author is the commit signature for the member.
-func (v *Vault) author(m Member) gitstore.Signature {
+func (v *Session) author(m Member) gitstore.Signature {
 	return gitstore.Signature{Name: m.Name, Email: m.Email, When: v.opts.Now()}
 }
 
 // commit writes changes on top of snap and pushes to the remote; when the
 // push fails the local branch is put back, so a refusal loses nothing.
-func (v *Vault) commit(ctx context.Context, snap *snapshot, changes []gitstore.Change, m Member, msg string) (gitstore.Hash, error) {
+func (v *Session) commit(ctx context.Context, snap *snapshot, changes []gitstore.Change, m Member, msg string) (gitstore.Hash, error) {
 	parent := gitstore.Hash{}
 	if snap != nil {
 		parent = snap.tip
@@ -693,7 +693,7 @@ type Stale struct {
 }
 
 // loadSynced fetches from the remote, then loads the store.
-func (v *Vault) loadSynced(ctx context.Context) (*snapshot, error) {
+func (v *Session) loadSynced(ctx context.Context) (*snapshot, error) {
 	if _, err := v.requireStore(); err != nil {
 		return nil, err
 	}
@@ -705,7 +705,7 @@ func (v *Vault) loadSynced(ctx context.Context) (*snapshot, error) {
 
 // loadSyncedOrLocal is loadSynced, except that an unreachable remote
 // falls back to the local copy, reported in the returned *Stale.
-func (v *Vault) loadSyncedOrLocal(ctx context.Context) (*snapshot, *Stale, error) {
+func (v *Session) loadSyncedOrLocal(ctx context.Context) (*snapshot, *Stale, error) {
 	if _, err := v.requireStore(); err != nil {
 		return nil, nil, err
 	}
