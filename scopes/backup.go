@@ -43,15 +43,15 @@ func (e *NoBackupError) Error() string {
 
 // backup keeps data, the local content of abs, before pull replaces it.
 // The ID says only when: names of files and logs never hold values.
-func (v *Session) backup(abs, display, reason string, data []byte) (Backup, error) {
-	dir := filepath.Join(v.opts.Home, backupDir)
+func (lc *local) backup(abs, display, reason string, data []byte) (Backup, error) {
+	dir := filepath.Join(lc.opts.Home, backupDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Backup{}, err
 	}
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return Backup{}, err
 	}
-	now := v.opts.Now().UTC()
+	now := lc.opts.Now().UTC()
 	b := Backup{Path: abs, Display: display, Time: now, Reason: reason, Size: len(data)}
 	for n := 1; ; n++ {
 		b.ID = now.Format("20060102T150405Z") + "-" + strconv.Itoa(n)

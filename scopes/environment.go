@@ -12,8 +12,8 @@ import (
 
 // newEnvironment makes the store changes that create an environment with
 // its own key pair, the private half wrapped for every member of its tier.
-func (v *Session) newEnvironment(members []Member, keys map[string]*keyring.PublicKey, signer *keyring.PrivateKey, name string, tier Tier, protected bool, generation int, created time.Time) (Environment, []gitstore.Change, *keyring.PrivateKey, error) {
-	key, err := keyring.GenerateEnvironmentKey(name, v.opts.Now())
+func (ma *machine) newEnvironment(members []Member, keys map[string]*keyring.PublicKey, signer *keyring.PrivateKey, name string, tier Tier, protected bool, generation int, created time.Time) (Environment, []gitstore.Change, *keyring.PrivateKey, error) {
+	key, err := keyring.GenerateEnvironmentKey(name, ma.opts.Now())
 	if err != nil {
 		return Environment{}, nil, nil, err
 	}
@@ -21,12 +21,12 @@ func (v *Session) newEnvironment(members []Member, keys map[string]*keyring.Publ
 		Name: name, Tier: tier, Protected: protected,
 		KeyGeneration: generation, KeyFingerprint: key.Fingerprint(), Created: created,
 	}
-	changes, err := v.environmentFiles(env, key, members, keys, signer)
+	changes, err := ma.environmentFiles(env, key, members, keys, signer)
 	return env, changes, key, err
 }
 
 // environmentFiles writes environment.toml and the key pair of env.
-func (v *Session) environmentFiles(env Environment, key *keyring.PrivateKey, members []Member, keys map[string]*keyring.PublicKey, signer *keyring.PrivateKey) ([]gitstore.Change, error) {
+func (ma *machine) environmentFiles(env Environment, key *keyring.PrivateKey, members []Member, keys map[string]*keyring.PublicKey, signer *keyring.PrivateKey) ([]gitstore.Change, error) {
 	pub, err := key.Public().Armor()
 	if err != nil {
 		return nil, err
@@ -45,7 +45,7 @@ func (v *Session) environmentFiles(env Environment, key *keyring.PrivateKey, mem
 	if len(to) == 0 {
 		return nil, fmt.Errorf("no member holds tier %s: add one with configsync team add KEYFILE --tier %s", env.Tier, env.Tier)
 	}
-	wrapped, _, err := keyring.EncryptBound(secret, to, signer, v.opts.Now(), envKeyBinding(env))
+	wrapped, _, err := keyring.EncryptBound(secret, to, signer, ma.opts.Now(), envKeyBinding(env))
 	if err != nil {
 		return nil, err
 	}

@@ -76,8 +76,8 @@ func historyEnvironments(h *history) []string {
 // read in envs: every item version encrypted to a generation of the
 // environment key wrapped for one of them. id must be able to open those
 // generations; the ones it cannot are listed in rep.Unchecked.
-func (v *Session) exposure(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, envs []string, lost func(string) bool, known *nameCache, rep *RotationReport) error {
-	h, err := v.history(ctx, snap)
+func (sa *storeAccess) exposure(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, envs []string, lost func(string) bool, known *nameCache, rep *RotationReport) error {
+	h, err := sa.history(ctx, snap)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (v *Session) exposure(ctx context.Context, snap *snapshot, id *keyring.Priv
 				continue
 			}
 			if tree == nil {
-				if tree, err = v.store.Tree(ctx, e.Hash); err != nil {
+				if tree, err = sa.store.Tree(ctx, e.Hash); err != nil {
 					return err
 				}
 			}
@@ -157,7 +157,7 @@ func (v *Session) exposure(ctx context.Context, snap *snapshot, id *keyring.Priv
 	exposedFpr := map[string]bool{}
 	byFpr := map[string]*keyring.PrivateKey{}
 	for _, kv := range keyVersions {
-		wrapped, err := v.store.ReadBlob(ctx, kv.blob)
+		wrapped, err := sa.store.ReadBlob(ctx, kv.blob)
 		if err != nil {
 			return err
 		}
@@ -170,7 +170,7 @@ func (v *Session) exposure(ctx context.Context, snap *snapshot, id *keyring.Priv
 				lostIDs = append(lostIDs, rid)
 			}
 		}
-		plain, _, _, err := keyring.DecryptBound(wrapped, []*keyring.PrivateKey{id}, signers, v.opts.Now())
+		plain, _, _, err := keyring.DecryptBound(wrapped, []*keyring.PrivateKey{id}, signers, sa.opts.Now())
 		var k *keyring.PrivateKey
 		if err == nil {
 			k, err = keyring.ReadPrivateKey(plain, nil)
@@ -198,7 +198,7 @@ func (v *Session) exposure(ctx context.Context, snap *snapshot, id *keyring.Priv
 		if byFpr[ver.keyFpr] == nil {
 			continue
 		}
-		ct, err := v.store.ReadBlob(ctx, ver.blob)
+		ct, err := sa.store.ReadBlob(ctx, ver.blob)
 		if err != nil {
 			return err
 		}
@@ -207,7 +207,7 @@ func (v *Session) exposure(ctx context.Context, snap *snapshot, id *keyring.Priv
 	err = onCores(len(todo), func(j int) error {
 		i := todo[j]
 		k := byFpr[versions[i].keyFpr]
-		plain, _, err := keyring.Decrypt(cts[i], []*keyring.PrivateKey{k}, signers, v.opts.Now())
+		plain, _, err := keyring.Decrypt(cts[i], []*keyring.PrivateKey{k}, signers, sa.opts.Now())
 		if err != nil {
 			return nil // not written by any member: nothing of the team's
 		}

@@ -36,8 +36,8 @@ func (v *Session) ImportIdentity(key *keyring.PrivateKey, passphrase []byte) err
 	return nil
 }
 
-func (v *Session) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error {
-	path := IdentityPath(v.opts.Home)
+func (lc *local) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error {
+	path := IdentityPath(lc.opts.Home)
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("%w at %s", ErrIdentityExists, path)
 	}
@@ -45,7 +45,7 @@ func (v *Session) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error
 	if err != nil {
 		return err
 	}
-	if err := makeHome(v.opts.Home); err != nil {
+	if err := makeHome(lc.opts.Home); err != nil {
 		return err
 	}
 	return config.WriteFileAtomic(path, armored)

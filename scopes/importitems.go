@@ -108,12 +108,12 @@ func (v *Session) Import(ctx context.Context, o ImportOptions) (*PushResult, err
 
 // importOnce is pushOnce for items in memory: the same plan, encryption,
 // provider hand-off and commit, against the current tip.
-func (v *Session) importOnce(ctx context.Context, o ImportOptions, envName, project string) (*PushResult, error) {
-	snap, err := v.loadSynced(ctx)
+func (sa *storeAccess) importOnce(ctx context.Context, o ImportOptions, envName, project string) (*PushResult, error) {
+	snap, err := sa.loadSynced(ctx)
 	if err != nil {
 		return nil, err
 	}
-	id, m, env, err := v.access(snap, envName)
+	id, m, env, err := sa.access(snap, envName)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func (v *Session) importOnce(ctx context.Context, o ImportOptions, envName, proj
 	if err != nil {
 		return nil, err
 	}
-	a := &pushAttempt{v: v, snap: snap, env: env, id: id, res: &PushResult{Env: env}, stored: map[string]storedItem{}}
+	a := &pushAttempt{v: sa, snap: snap, env: env, id: id, res: &PushResult{Env: env}, stored: map[string]storedItem{}}
 	for _, s := range stored {
 		a.stored[s.Project+"\x00"+s.Path] = s
 	}
@@ -133,7 +133,7 @@ func (v *Session) importOnce(ctx context.Context, o ImportOptions, envName, proj
 		}
 		p := &pending{
 			it:      TrackedItem{Project: project, Dir: o.Dir, Path: it.Path, Type: it.Type},
-			display: v.display(o.Dir, it.Path), data: it.Data, file: r.File,
+			display: sa.display(o.Dir, it.Path), data: it.Data, file: r.File,
 		}
 		if err := a.planImport(ctx, p); err != nil {
 			return nil, err
@@ -160,10 +160,10 @@ func (v *Session) importOnce(ctx context.Context, o ImportOptions, envName, proj
 	if err != nil {
 		return nil, err
 	}
-	if err := v.importRecord(snap, env.Name, project, o.Dir, a.todo, changes); err != nil {
+	if err := sa.importRecord(snap, env.Name, project, o.Dir, a.todo, changes); err != nil {
 		return nil, err
 	}
-	h, err := v.commit(ctx, snap, changes, m, text)
+	h, err := sa.commit(ctx, snap, changes, m, text)
 	if err != nil {
 		return nil, err
 	}
@@ -203,8 +203,8 @@ func (a *pushAttempt) planImport(ctx context.Context, p *pending) error {
 // importRecord sets the project record's directory to where the items
 // came from when the project is not tracked on this machine (push's
 // record takes the tracked directory), so that pull elsewhere finds it.
-func (v *Session) importRecord(snap *snapshot, env, project, dir string, todo []*pending, changes []gitstore.Change) error {
-	if v.projectDirOf(project) != "" {
+func (lc *local) importRecord(snap *snapshot, env, project, dir string, todo []*pending, changes []gitstore.Change) error {
+	if lc.projectDirOf(project) != "" {
 		return nil
 	}
 	rec, err := snap.projectRecord(env, project)
@@ -212,7 +212,7 @@ func (v *Session) importRecord(snap *snapshot, env, project, dir string, todo []
 		return err
 	}
 	rec.Project = project
-	rec.Dir = homeRelative(v.opts.UserHome, dir)
+	rec.Dir = homeRelative(lc.opts.UserHome, dir)
 	for _, p := range todo {
 		rec.Items[p.it.Path] = p.it.Type
 	}

@@ -48,7 +48,10 @@ func (v *Session) Init(ctx context.Context, o InitOptions) (*InitResult, error) 
 	if v.HalfInit() {
 		// A stopped init left its store; nothing was accepted from it.
 		o.again = true
-		return v.finishInit(ctx, o)
+		var err error
+		if o, err = v.clearHalfInit(ctx, o); err != nil {
+			return nil, err
+		}
 	}
 	if v.store != nil && !v.ephemeral {
 		if tip, err := v.store.Tip(ctx); v.cfg.Store.Repo == "" && (err != nil || tip.IsZero()) {
@@ -177,7 +180,7 @@ func (v *Session) Init(ctx context.Context, o InitOptions) (*InitResult, error) 
 // createStore writes the first commit: format, a manifest with the
 // identity as the only member (admin, every tier). It creates no
 // environment: the brief's next step is env create development.
-func (v *Session) createStore(ctx context.Context, id *keyring.PrivateKey, res *InitResult) error {
+func (sa *storeAccess) createStore(ctx context.Context, id *keyring.PrivateKey, res *InitResult) error {
 	pub := id.Public()
 	me := Member{Fingerprint: pub.Fingerprint(), Name: pub.Name(), Email: pub.Email(), Tiers: Tiers, Admin: true}
 	if me.Name == "" {
@@ -185,7 +188,7 @@ func (v *Session) createStore(ctx context.Context, id *keyring.PrivateKey, res *
 	}
 	members := []Member{me}
 	keys := map[string]*keyring.PublicKey{me.Fingerprint: pub}
-	changes, err := v.manifestFiles(nil, members, nil, keys, id)
+	changes, err := sa.manifestFiles(nil, members, nil, keys, id)
 	if err != nil {
 		return err
 	}
@@ -194,10 +197,10 @@ func (v *Session) createStore(ctx context.Context, id *keyring.PrivateKey, res *
 		return err
 	}
 	changes = append(changes, gitstore.Change{Path: formatPath, Data: format})
-	if _, err := v.commit(ctx, nil, changes, me, "init: new store, admin "+me.Label()); err != nil {
+	if _, err := sa.commit(ctx, nil, changes, me, "init: new store, admin "+me.Label()); err != nil {
 		return err
 	}
-	v.cfg.Trust.Admins = []string{me.Fingerprint}
+	sa.cfg.Trust.Admins = []string{me.Fingerprint}
 	res.Created, res.Member = true, &me
 	return nil
 }
@@ -205,12 +208,12 @@ func (v *Session) createStore(ctx context.Context, id *keyring.PrivateKey, res *
 // join trusts the admins of an existing store: those the user pinned,
 // else on first use, as the user confirms on a terminal (ssh's
 // accept-new without one).
-func (v *Session) join(ctx context.Context, tip gitstore.Hash, id *keyring.PrivateKey, res *InitResult, o InitOptions) error {
-	v.cfg.Trust.Admins = nil
-	if err := v.TrustAdmins(o.Trust); err != nil {
+func (sa *storeAccess) join(ctx context.Context, tip gitstore.Hash, id *keyring.PrivateKey, res *InitResult, o InitOptions) error {
+	sa.cfg.Trust.Admins = nil
+	if err := sa.pinAdminsGiven(o.Trust); err != nil {
 		return err
 	}
-	snap, err := v.loadAt(ctx, tip)
+	snap, err := sa.loadAt(ctx, tip)
 	if err != nil {
 		return err
 	}
@@ -223,13 +226,13 @@ func (v *Session) join(ctx context.Context, tip gitstore.Hash, id *keyring.Priva
 	if len(o.Trust) == 0 && o.ConfirmAdmins != nil && !o.ConfirmAdmins(admins) {
 		return ErrAdminsRejected
 	}
-	v.cfg.Trust.Admins = nil
+	sa.cfg.Trust.Admins = nil
 	for _, m := range admins {
-		v.cfg.Trust.Admins = append(v.cfg.Trust.Admins, m.Fingerprint)
+		sa.cfg.Trust.Admins = append(sa.cfg.Trust.Admins, m.Fingerprint)
 		res.Trusted = append(res.Trusted, m)
 	}
 	if snap.format >= 2 {
-		if _, _, err := v.advance(ctx, tip); err != nil {
+		if _, _, err := sa.advance(ctx, tip); err != nil {
 			return err
 		}
 	}
@@ -237,7 +240,7 @@ func (v *Session) join(ctx context.Context, tip gitstore.Hash, id *keyring.Priva
 		res.Member = &m
 		for _, e := range snap.envs {
 			if m.Can(e.Tier) {
-				v.cfg.Environment, res.Environment = e.Name, e.Name
+				sa.cfg.Environment, res.Environment = e.Name, e.Name
 				break
 			}
 		}
@@ -253,16 +256,16 @@ const joinDepth = 50
 // that read all of it (verify --full, a removal's exposure report,
 // upgrade, a log longer than what a join fetched): a store joined
 // shallow fetches the rest from its remote once.
-func (v *Session) fullHistory(ctx context.Context) error {
-	if v.ephemeral || v.store == nil || v.store.RemoteURL() == "" {
+func (ma *machine) fullHistory(ctx context.Context) error {
+	if ma.ephemeral || ma.store == nil || ma.store.RemoteURL() == "" {
 		return nil
 	}
-	shallow, err := v.store.Shallow()
+	shallow, err := ma.store.Shallow()
 	if err != nil || !shallow {
 		return err
 	}
-	if err := v.store.Unshallow(ctx, v.opts.GitAuth); err != nil {
-		return &FetchError{Remote: gitstore.Redact(v.store.RemoteURL()), Err: err}
+	if err := ma.store.Unshallow(ctx, ma.opts.GitAuth); err != nil {
+		return &FetchError{Remote: gitstore.Redact(ma.store.RemoteURL()), Err: err}
 	}
 	return nil
 }

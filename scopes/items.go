@@ -99,26 +99,26 @@ func (snap *snapshot) projectRecord(env, project string) (*projectRecord, error)
 // decryptItem decrypts an item and checks that a member holding the
 // environment's tier signed it, for this place (binding.go); an item
 // whose content lives in a provider is read from there (provider.go).
-func (v *Session) decryptItem(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem) ([]byte, error) {
-	ct, err := v.store.ReadBlob(ctx, it.Blob)
+func (sa *storeAccess) decryptItem(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem) ([]byte, error) {
+	ct, err := sa.store.ReadBlob(ctx, it.Blob)
 	if err != nil {
 		return nil, err
 	}
-	data, err := v.openItem(snap, env, key, it, ct)
+	data, err := sa.openItem(snap, env, key, it, ct)
 	if err != nil {
 		return nil, err
 	}
-	return v.resolve(ctx, env.Name, it, data)
+	return sa.providers.resolve(ctx, env.Name, it, data)
 }
 
 // openItem is decryptItem's crypto half, for ciphertext already read from
 // the store; it is safe to call from several goroutines. A provider
 // item comes back as its pointer.
-func (v *Session) openItem(snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem, ct []byte) ([]byte, error) {
+func (sa *storeAccess) openItem(snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem, ct []byte) ([]byte, error) {
 	if err := snap.checkIndexed(env.Name, indexKey(it.Project, it.Path), ct); err != nil {
 		return nil, err
 	}
-	return v.openVerified(snap, env, key, it, ct)
+	return sa.openVerified(snap, env, key, it, ct)
 }
 
 // readLocal reads a tracked item, refusing symlinks that leave its
@@ -179,8 +179,8 @@ func keyNames(cs []envfile.Change) []string {
 }
 
 // display shows a project file as the user knows it: "~/git/myapp/.env".
-func (v *Session) display(dir, item string) string {
-	return homeRelative(v.opts.UserHome, filepath.Join(dir, filepath.FromSlash(item)))
+func (lc *local) display(dir, item string) string {
+	return homeRelative(lc.opts.UserHome, filepath.Join(dir, filepath.FromSlash(item)))
 }
 
 // describeChanges is the commit message line of one item: key names only.

@@ -30,21 +30,21 @@ type place struct {
 // and is a place pull may write to. ok is false when the project has no
 // place here; refused then says why its recorded directory is not one
 // ("" when it is only missing).
-func (v *Session) placeProject(project, recorded string) (p place, refused string, ok bool) {
-	if d := v.projectDirOf(project); d != "" {
+func (lc *local) placeProject(project, recorded string) (p place, refused string, ok bool) {
+	if d := lc.projectDirOf(project); d != "" {
 		return place{Dir: d}, "", true
 	}
-	if v.opts.UserHome == "" || (recorded != "~" && !strings.HasPrefix(recorded, "~/")) {
+	if lc.opts.UserHome == "" || (recorded != "~" && !strings.HasPrefix(recorded, "~/")) {
 		return place{}, "", false
 	}
 	if why := refusedDir(recorded); why != "" {
 		return place{}, why, false
 	}
-	abs := expandHome(v.opts.UserHome, recorded)
+	abs := expandHome(lc.opts.UserHome, recorded)
 	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
 		return place{}, "", false
 	}
-	if other := v.projectAt(abs); other != "" {
+	if other := lc.projectAt(abs); other != "" {
 		return place{}, fmt.Sprintf("tracked here as project %s", other), false
 	}
 	return place{Dir: abs, Recorded: true}, "", true
@@ -88,8 +88,8 @@ func hiddenParent(itemPath string) string {
 
 // trackedFile: this machine tracks exactly this file of the project
 // (add file), so the user expects pull to write it wherever it is.
-func (v *Session) trackedFile(project, dir, itemPath string) bool {
-	return slices.Contains(v.cfg.Track, config.Track{Project: project, Dir: dir, Type: TypeFile, Path: itemPath})
+func (lc *local) trackedFile(project, dir, itemPath string) bool {
+	return slices.Contains(lc.cfg.Track, config.Track{Project: project, Dir: dir, Type: TypeFile, Path: itemPath})
 }
 
 // outcome says whether pull writes one stored item, or why not.
@@ -105,8 +105,8 @@ const (
 // landing decides for one item placed in dir whose local copy exists or
 // not. A file item counts as had when this machine wrote or pushed it
 // before, or tracks it by name.
-func (v *Session) landing(st *syncState, dir string, s storedItem, exists bool) outcome {
-	if v.trackedFile(s.Project, dir, s.Path) {
+func (lc *local) landing(st *syncState, dir string, s storedItem, exists bool) outcome {
+	if lc.trackedFile(s.Project, dir, s.Path) {
 		return landWrite
 	}
 	if hiddenParent(s.Path) != "" {
@@ -202,10 +202,10 @@ func writeTarget(dir, rel string, data []byte) error {
 // placeable adds, for each stored item of a project that is not tracked
 // here but has its recorded directory, the item as pull would track it,
 // so status compares it like a tracked one.
-func (v *Session) placeable(tracked []TrackedItem, stored []storedItem) []TrackedItem {
+func (lc *local) placeable(tracked []TrackedItem, stored []storedItem) []TrackedItem {
 	out := tracked
 	for _, s := range stored {
-		p, _, ok := v.placeProject(s.Project, s.Dir)
+		p, _, ok := lc.placeProject(s.Project, s.Dir)
 		if !ok || !p.Recorded {
 			continue
 		}

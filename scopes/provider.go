@@ -182,7 +182,7 @@ func (ps *providerSet) items(ctx context.Context, b Backend, env string, refresh
 // resolve returns item it's content: data itself, or for a pointer the
 // content it points to, checked against the pointer's digest. A pointer
 // names the document of its own place only, as push writes it.
-func (v *Session) resolve(ctx context.Context, env string, it storedItem, data []byte) ([]byte, error) {
+func (ps *providerSet) resolve(ctx context.Context, env string, it storedItem, data []byte) ([]byte, error) {
 	if !isPointer(data) {
 		return data, nil
 	}
@@ -193,11 +193,11 @@ func (v *Session) resolve(ctx context.Context, env string, it storedItem, data [
 	if want := providerTitle(env, it.Project, it.Path); p.Title != want {
 		return nil, fmt.Errorf("store item %s/%s points to the document %q, not its own (%s): %w", it.Project, it.Path, p.Title, want, ErrNotStore)
 	}
-	b, err := v.providers.backend(p.Provider, p.Location)
+	b, err := ps.backend(p.Provider, p.Location)
 	if err != nil {
 		return nil, err
 	}
-	items, err := v.providers.items(ctx, b, env, false)
+	items, err := ps.items(ctx, b, env, false)
 	if err != nil {
 		return nil, err
 	}
@@ -227,18 +227,18 @@ func (v *Session) ProviderName() (string, error) {
 }
 
 // pushBackend is the provider new pushes go to; nil for git.
-func (v *Session) pushBackend() (Backend, string, string, error) {
-	kind := v.cfg.Secrets.Provider
+func (ma *machine) pushBackend() (Backend, string, string, error) {
+	kind := ma.cfg.Secrets.Provider
 	var location string
 	switch kind {
 	case "", config.ProviderGit:
 		return nil, "", "", nil
 	case config.Provider1Password:
-		location = v.cfg.Secrets.OnePassword.Vault
+		location = ma.cfg.Secrets.OnePassword.Vault
 	case config.ProviderBitwarden:
-		location = v.cfg.Secrets.Bitwarden.Server
+		location = ma.cfg.Secrets.Bitwarden.Server
 	}
-	b, err := v.providers.backend(kind, location)
+	b, err := ma.providers.backend(kind, location)
 	return b, kind, location, err
 }
 
@@ -246,7 +246,7 @@ func (v *Session) pushBackend() (Backend, string, string, error) {
 // provider and puts a pointer in its place for the store. undo puts back
 // what it replaced, as far as it can: the content push read from the
 // store, or no document for an item the store did not hold.
-func (v *Session) sendToProvider(ctx context.Context, b Backend, kind, location, env string, todo []*pending) (undo func(), err error) {
+func (ps *providerSet) sendToProvider(ctx context.Context, b Backend, kind, location, env string, todo []*pending) (undo func(), err error) {
 	var undos []func()
 	undo = func() {
 		// A fresh context: the push's own may be what was cancelled.
@@ -254,9 +254,9 @@ func (v *Session) sendToProvider(ctx context.Context, b Backend, kind, location,
 		for i := len(undos) - 1; i >= 0; i-- {
 			undos[i]()
 		}
-		_, _ = v.providers.items(ctx, b, env, true)
+		_, _ = ps.items(ctx, b, env, true)
 	}
-	existing, err := v.providers.items(ctx, b, env, true)
+	existing, err := ps.items(ctx, b, env, true)
 	if err != nil {
 		return undo, err
 	}
@@ -271,14 +271,14 @@ func (v *Session) sendToProvider(ctx context.Context, b Backend, kind, location,
 		}
 		switch old := p.old; {
 		case !ok:
-			undos = append(undos, func() { v.deleteCreated(ctx, b, env, title) })
+			undos = append(undos, func() { ps.deleteCreated(ctx, b, env, title) })
 		case old != nil:
 			undos = append(undos, func() { _ = b.Write(context.WithoutCancel(ctx), it, old) })
 		}
 	}
 	// The versions the writes made: a later push that finds another one
 	// knows the document was written by someone else, and writes it again.
-	written, err := v.providers.items(ctx, b, env, true)
+	written, err := ps.items(ctx, b, env, true)
 	if err != nil {
 		return undo, err
 	}
@@ -315,14 +315,14 @@ func (p *pointer) state() *docState {
 // synced, those whose document is gone or was written by someone else
 // since: their content, which the store vouches for, is written again.
 // A store with no provider items runs nothing.
-func (v *Session) rewrites(ctx context.Context, env string, unchanged []*pending) ([]*pending, error) {
+func (ps *providerSet) rewrites(ctx context.Context, env string, unchanged []*pending) ([]*pending, error) {
 	var out []*pending
 	for _, p := range unchanged {
-		b, err := v.providers.backend(p.lastDoc.Provider, p.lastDoc.Location)
+		b, err := ps.backend(p.lastDoc.Provider, p.lastDoc.Location)
 		if err != nil {
 			return nil, err
 		}
-		items, err := v.providers.items(ctx, b, env, false)
+		items, err := ps.items(ctx, b, env, false)
 		if err != nil {
 			return nil, err
 		}
@@ -335,9 +335,9 @@ func (v *Session) rewrites(ctx context.Context, env string, unchanged []*pending
 }
 
 // deleteCreated deletes a document push created, found by its title.
-func (v *Session) deleteCreated(ctx context.Context, b Backend, env, title string) {
+func (ps *providerSet) deleteCreated(ctx context.Context, b Backend, env, title string) {
 	ctx = context.WithoutCancel(ctx)
-	items, err := v.providers.items(ctx, b, env, true)
+	items, err := ps.items(ctx, b, env, true)
 	if it, ok := items[title]; err == nil && ok {
 		_ = b.Delete(ctx, it)
 	}
@@ -345,17 +345,17 @@ func (v *Session) deleteCreated(ctx context.Context, b Backend, env, title strin
 
 // deleteFromProvider removes the documents of items a push deleted from
 // the store, for those whose content lived in a provider.
-func (v *Session) deleteFromProvider(ctx context.Context, snap *snapshot, env Environment, unwrap func() (*keyring.PrivateKey, error), deleted []storedItem) error {
+func (sa *storeAccess) deleteFromProvider(ctx context.Context, snap *snapshot, env Environment, unwrap func() (*keyring.PrivateKey, error), deleted []storedItem) error {
 	for _, d := range deleted {
 		key, err := unwrap()
 		if err != nil {
 			return err
 		}
-		ct, err := v.store.ReadBlob(ctx, d.Blob)
+		ct, err := sa.store.ReadBlob(ctx, d.Blob)
 		if err != nil {
 			return err
 		}
-		data, err := v.openItem(snap, env, key, d, ct)
+		data, err := sa.openItem(snap, env, key, d, ct)
 		if err != nil || !isPointer(data) {
 			continue // the store's own item, gone with the commit
 		}
@@ -363,19 +363,19 @@ func (v *Session) deleteFromProvider(ctx context.Context, snap *snapshot, env En
 		if err != nil {
 			continue
 		}
-		if err := v.deleteDocument(ctx, env.Name, p); err != nil {
+		if err := sa.providers.deleteDocument(ctx, env.Name, p); err != nil {
 			return fmt.Errorf("%s was deleted from the store, not from the vault: %w: delete it there by hand", p.Title, err)
 		}
 	}
 	return nil
 }
 
-func (v *Session) deleteDocument(ctx context.Context, env string, p *pointer) error {
-	b, err := v.providers.backend(p.Provider, p.Location)
+func (ps *providerSet) deleteDocument(ctx context.Context, env string, p *pointer) error {
+	b, err := ps.backend(p.Provider, p.Location)
 	if err != nil {
 		return err
 	}
-	items, err := v.providers.items(ctx, b, env, false)
+	items, err := ps.items(ctx, b, env, false)
 	if err != nil {
 		return err
 	}
@@ -389,23 +389,23 @@ func (v *Session) deleteDocument(ctx context.Context, env string, p *pointer) er
 // against the digests their signed pointers carry: a document edited or
 // removed in the vault is a problem; a vault that cannot be read (signed
 // out) is a warning, its documents unchecked.
-func (v *Session) verifyDocuments(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, rep *VerifyReport) error {
+func (sa *storeAccess) verifyDocuments(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, rep *VerifyReport) error {
 	stored, err := snap.storedItems(env.Name, "", "")
 	if err != nil || len(stored) == 0 {
 		return nil // the walk reported a bad store entry
 	}
 	// Not strict: the walk already judged the key; this only reads.
-	key, err := v.unwrapEnvKey(snap, env, id, false)
+	key, err := sa.unwrapEnvKey(snap, env, id, false)
 	if err != nil {
 		return nil
 	}
 	unreadable := map[string]bool{}
 	for _, s := range stored {
-		ct, err := v.store.ReadBlob(ctx, s.Blob)
+		ct, err := sa.store.ReadBlob(ctx, s.Blob)
 		if err != nil {
 			return err
 		}
-		data, err := v.openItem(snap, env, key, s, ct)
+		data, err := sa.openItem(snap, env, key, s, ct)
 		if err != nil || !isPointer(data) {
 			continue // the walk reported it, or it lives in the store
 		}
@@ -415,11 +415,11 @@ func (v *Session) verifyDocuments(ctx context.Context, snap *snapshot, env Envir
 			rep.Problems = append(rep.Problems, Problem{Commit: snap.tip.String(), Path: path, Reason: err.Error()})
 			continue
 		}
-		vault := v.vaultName(p.state())
+		vault := sa.providers.vaultName(p.state())
 		if unreadable[vault] {
 			continue
 		}
-		content, err := v.resolve(ctx, env.Name, s, data)
+		content, err := sa.providers.resolve(ctx, env.Name, s, data)
 		clear(content)
 		var pe *ProviderItemError
 		switch {
@@ -440,8 +440,8 @@ func (v *Session) verifyDocuments(ctx context.Context, snap *snapshot, env Envir
 
 // vaultName names the vault of a document, "" if it cannot be opened
 // (resolve reports why).
-func (v *Session) vaultName(d *docState) string {
-	b, err := v.providers.backend(d.Provider, d.Location)
+func (ps *providerSet) vaultName(d *docState) string {
+	b, err := ps.backend(d.Provider, d.Location)
 	if err != nil {
 		return ""
 	}

@@ -212,13 +212,13 @@ type pullPlan struct {
 
 // planRestores decrypts the items and decides, for each, what pull
 // writes, merges, keeps, or refuses. Nothing is written here.
-func (v *Session) planRestores(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, st *syncState, stored []storedItem, o PullOptions, res *PullResult) (*pullPlan, error) {
-	dirs, skipped, err := v.placeProjects(env.Name, stored, o.Dest)
+func (sa *storeAccess) planRestores(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, st *syncState, stored []storedItem, o PullOptions, res *PullResult) (*pullPlan, error) {
+	dirs, skipped, err := sa.placeProjects(env.Name, stored, o.Dest)
 	if err != nil {
 		return nil, err
 	}
 	res.Skipped = skipped
-	key, err := v.envKey(snap, env, id)
+	key, err := sa.envKey(snap, env, id)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func (v *Session) planRestores(ctx context.Context, snap *snapshot, env Environm
 		if _, ok := dirs[s.Project]; !ok {
 			continue
 		}
-		ct, err := v.store.ReadBlob(ctx, s.Blob)
+		ct, err := sa.store.ReadBlob(ctx, s.Blob)
 		if err != nil {
 			return nil, err
 		}
@@ -240,7 +240,7 @@ func (v *Session) planRestores(ctx context.Context, snap *snapshot, env Environm
 	plains := make([][]byte, len(placed))
 	docs := make([]*docState, len(placed)) // where provider items came from
 	if err := onCores(len(placed), func(i int) (err error) {
-		if plains[i], err = v.openItem(snap, env, key, placed[i], cts[i]); err != nil {
+		if plains[i], err = sa.openItem(snap, env, key, placed[i], cts[i]); err != nil {
 			return err
 		}
 		if isPointer(plains[i]) {
@@ -248,31 +248,31 @@ func (v *Session) planRestores(ctx context.Context, snap *snapshot, env Environm
 				docs[i] = p.state()
 			}
 		}
-		plains[i], err = v.resolve(ctx, env.Name, placed[i], plains[i])
+		plains[i], err = sa.providers.resolve(ctx, env.Name, placed[i], plains[i])
 		return err
 	}); err != nil {
 		return nil, err
 	}
 	for _, d := range docs {
 		if d != nil {
-			res.Provider = v.vaultName(d)
+			res.Provider = sa.providers.vaultName(d)
 		}
 	}
 	p := &pullPlan{dirs: dirs}
 	for i, s := range placed {
 		dir := dirs[s.Project].Dir
 		abs := filepath.Join(dir, filepath.FromSlash(s.Path))
-		display := v.display(dir, s.Path)
+		display := sa.display(dir, s.Path)
 		r := &restore{it: s, abs: abs, display: display, data: plains[i], write: true, doc: docs[i]}
-		if v.landing(st, dir, s, true) == landHidden {
+		if sa.landing(st, dir, s, true) == landHidden {
 			res.Hidden = append(res.Hidden, display)
 			continue
 		}
-		current, err := readTarget(dir, s.Path, display, homeRelative(v.opts.UserHome, dir))
+		current, err := readTarget(dir, s.Path, display, homeRelative(sa.opts.UserHome, dir))
 		if err != nil {
 			return nil, err
 		}
-		if v.landing(st, dir, s, current != nil) == landNewFile {
+		if sa.landing(st, dir, s, current != nil) == landNewFile {
 			p.fresh = append(p.fresh, r)
 			continue
 		}
@@ -287,7 +287,7 @@ func (v *Session) planRestores(ctx context.Context, snap *snapshot, env Environm
 		if rec := st.Files[abs]; rec != nil && rec.HMAC == st.mac(current) {
 			continue // not edited since configsync last wrote or pushed it
 		}
-		if err := v.settle(ctx, snap, env, id, key, st, o, r, current, p); err != nil {
+		if err := sa.settle(ctx, snap, env, id, key, st, o, r, current, p); err != nil {
 			return nil, err
 		}
 	}
@@ -297,7 +297,7 @@ func (v *Session) planRestores(ctx context.Context, snap *snapshot, env Environm
 // settle decides what pull does with a file edited here since the last
 // sync that the store's version would replace: take the store's (the
 // edit backed up), keep it, merge it, or refuse (added to p).
-func (v *Session) settle(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, st *syncState, o PullOptions, r *restore, current []byte, p *pullPlan) error {
+func (sa *storeAccess) settle(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, st *syncState, o PullOptions, r *restore, current []byte, p *pullPlan) error {
 	last, synced := st.Files[r.abs].lastSync(env.Name)
 	theirs := r.data
 	switch {
@@ -316,7 +316,7 @@ func (v *Session) settle(ctx context.Context, snap *snapshot, env Environment, i
 	}
 	conflict := KeyChange{Path: r.display, Keys: keyNames(changedKeys(r.it.Type, theirs, current))}
 	if r.it.Type == TypeEnv && synced {
-		base, err := v.readBase(ctx, snap, env, id, key, last.Blob)
+		base, err := sa.readBase(ctx, snap, env, id, key, last.Blob)
 		if err != nil {
 			return &ItemError{Path: r.display, Err: err}
 		}
@@ -370,7 +370,7 @@ func (o PullOptions) chooser(display string) func([]KeyConflict) map[string]Side
 
 // keepBackups saves every local edit pull is about to overwrite or
 // remove, before anything is written.
-func (v *Session) keepBackups(plan []*restore, removals []*removal, res *PullResult) error {
+func (lc *local) keepBackups(plan []*restore, removals []*removal, res *PullResult) error {
 	for _, r := range plan {
 		if r.backup == nil || !r.write {
 			continue
@@ -379,7 +379,7 @@ func (v *Session) keepBackups(plan []*restore, removals []*removal, res *PullRes
 		if r.merged {
 			reason = "pull: merged with the store's changes"
 		}
-		b, err := v.backup(r.abs, r.display, reason, r.backup)
+		b, err := lc.backup(r.abs, r.display, reason, r.backup)
 		if err != nil {
 			return fmt.Errorf("keep a backup of %s: %w", r.display, err)
 		}
@@ -389,7 +389,7 @@ func (v *Session) keepBackups(plan []*restore, removals []*removal, res *PullRes
 		if !d.remove {
 			continue
 		}
-		b, err := v.backup(d.abs, d.display, "pull: deleted in the store", d.data)
+		b, err := lc.backup(d.abs, d.display, "pull: deleted in the store", d.data)
 		if err != nil {
 			return fmt.Errorf("keep a backup of %s: %w", d.display, err)
 		}
@@ -410,11 +410,11 @@ type removal struct {
 // planRemovals finds the tracked files whose item another member
 // deleted: removed when unchanged since the last sync (or with Force or
 // Theirs), kept with Ours; edited ones are returned as conflicts.
-func (v *Session) planRemovals(st *syncState, env Environment, all []storedItem, o PullOptions) ([]*removal, []KeyChange, error) {
+func (lc *local) planRemovals(st *syncState, env Environment, all []storedItem, o PullOptions) ([]*removal, []KeyChange, error) {
 	if o.Dest != "" {
 		return nil, nil, nil // the tracked files are not where pull writes
 	}
-	items, err := v.Tracked(o.Filter, o.Project)
+	items, err := lc.tracked(o.Filter, o.Project)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -430,11 +430,11 @@ func (v *Session) planRemovals(st *syncState, env Environment, all []storedItem,
 			continue
 		}
 		if it.Type == TypeEnv {
-			if on, _, err := v.injectOnly(it.Project, "", ""); on || err != nil {
+			if on, _, err := lc.injectOnly(it.Project, "", ""); on || err != nil {
 				continue // pull never writes nor removes them
 			}
 		}
-		d := &removal{abs: it.Abs(), display: v.display(it.Dir, it.Path), it: it}
+		d := &removal{abs: it.Abs(), display: lc.display(it.Dir, it.Path), it: it}
 		if d.data, err = readFile(d.abs); err != nil {
 			return nil, nil, &ItemError{Path: d.display, Err: err}
 		}
@@ -453,7 +453,7 @@ func (v *Session) planRemovals(st *syncState, env Environment, all []storedItem,
 
 // removeDeleted removes the files planRemovals chose and forgets their
 // last sync: push then neither deletes again nor refuses what was kept.
-func (v *Session) removeDeleted(st *syncState, env string, removals []*removal, res *PullResult) error {
+func (lc *local) removeDeleted(st *syncState, env string, removals []*removal, res *PullResult) error {
 	for _, d := range removals {
 		if d.remove {
 			if err := os.Remove(d.abs); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -485,7 +485,7 @@ func readFile(path string) ([]byte, error) {
 // --dest, else the tracked directory, else the directory it was pushed
 // from if it exists here; other projects are skipped. A recorded
 // directory is checked before use.
-func (v *Session) placeProjects(env string, stored []storedItem, dest string) (map[string]place, []SkippedProject, error) {
+func (lc *local) placeProjects(env string, stored []storedItem, dest string) (map[string]place, []SkippedProject, error) {
 	var projects []string
 	recDir := map[string]string{}
 	count := map[string]int{}
@@ -510,12 +510,12 @@ func (v *Session) placeProjects(env string, stored []storedItem, dest string) (m
 	}
 	var skipped []SkippedProject
 	for _, p := range projects {
-		if v.projectDirOf(p) == "" {
+		if lc.projectDirOf(p) == "" {
 			if err := ValidateProjectDir(recDir[p]); err != nil {
 				return nil, nil, &StoreEntryError{Entry: projectDir(env, p) + "/" + projectFile, Project: p, Field: "dir", Err: err}
 			}
 		}
-		pl, refused, ok := v.placeProject(p, recDir[p])
+		pl, refused, ok := lc.placeProject(p, recDir[p])
 		if ok {
 			dirs[p] = pl
 			continue

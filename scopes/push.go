@@ -142,31 +142,31 @@ func backoff(ctx context.Context, attempt int) error {
 }
 
 // pushOnce plans, encrypts, commits and pushes against the current tip.
-func (v *Session) pushOnce(ctx context.Context, o PushOptions, envName string) (*PushResult, error) {
-	snap, err := v.loadSynced(ctx)
+func (sa *storeAccess) pushOnce(ctx context.Context, o PushOptions, envName string) (*PushResult, error) {
+	snap, err := sa.loadSynced(ctx)
 	if err != nil {
 		return nil, err
 	}
-	id, m, env, err := v.access(snap, envName)
+	id, m, env, err := sa.access(snap, envName)
 	if err != nil {
 		return nil, err
 	}
-	items, err := v.Tracked(o.Filter, o.Project)
+	items, err := sa.tracked(o.Filter, o.Project)
 	if err != nil {
 		return nil, err
 	}
 	if len(items) == 0 {
 		return nil, errNothingTracked(o.Project)
 	}
-	st, err := v.loadState()
+	st, err := sa.loadState()
 	if err != nil {
 		return nil, err
 	}
-	stored, err := v.storedForPush(snap, env, items, o)
+	stored, err := sa.storedForPush(snap, env, items, o)
 	if err != nil {
 		return nil, err
 	}
-	a := &pushAttempt{v: v, snap: snap, env: env, id: id, st: st, res: &PushResult{Env: env}, stored: map[string]storedItem{}, reAdd: o.ReAdd}
+	a := &pushAttempt{v: sa, snap: snap, env: env, id: id, st: st, res: &PushResult{Env: env}, stored: map[string]storedItem{}, reAdd: o.ReAdd}
 	for _, s := range stored {
 		a.stored[s.Project+"\x00"+s.Path] = s
 	}
@@ -176,12 +176,12 @@ func (v *Session) pushOnce(ctx context.Context, o PushOptions, envName string) (
 	a.findDeletions(stored)
 	res := a.res
 	if len(a.todo) == 0 && len(a.deletions) == 0 {
-		if err := v.pushLeftover(ctx, snap.tip); err != nil {
+		if err := sa.pushLeftover(ctx, snap.tip); err != nil {
 			return nil, err
 		}
-		return res, v.saveState(st)
+		return res, sa.saveState(st)
 	}
-	undo, err := a.seal(ctx, o.Confirm, v.newProgress("Encrypting items", len(a.todo)))
+	undo, err := a.seal(ctx, o.Confirm, sa.newProgress("Encrypting items", len(a.todo)))
 	// A push that does not reach the store puts the provider's vault
 	// back, so that readers keep finding what the store points to.
 	defer func() {
@@ -197,7 +197,7 @@ func (v *Session) pushOnce(ctx context.Context, o PushOptions, envName string) (
 	if err != nil {
 		return nil, err
 	}
-	h, err := v.commit(ctx, snap, changes, m, msg)
+	h, err := sa.commit(ctx, snap, changes, m, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -205,12 +205,12 @@ func (v *Session) pushOnce(ctx context.Context, o PushOptions, envName string) (
 	if err := a.record(); err != nil {
 		return nil, err
 	}
-	if err := v.saveState(st); err != nil {
+	if err := sa.saveState(st); err != nil {
 		return nil, err
 	}
 	// Only once the store no longer points to them: a failed commit
 	// must not lose a document the store still names.
-	return res, v.deleteFromProvider(ctx, snap, env, a.unwrap, a.deletions)
+	return res, sa.deleteFromProvider(ctx, snap, env, a.unwrap, a.deletions)
 }
 
 // seal is what push and import do between planning and committing:
@@ -234,7 +234,7 @@ func (a *pushAttempt) seal(ctx context.Context, confirm func(Environment, []Item
 	}
 	if backend != nil {
 		a.res.Provider = backend.Name()
-		if undo, err = a.v.sendToProvider(ctx, backend, kind, location, env.Name, a.todo); err != nil {
+		if undo, err = a.v.providers.sendToProvider(ctx, backend, kind, location, env.Name, a.todo); err != nil {
 			return undo, err
 		}
 	}
@@ -247,12 +247,12 @@ func (a *pushAttempt) seal(ctx context.Context, confirm func(Environment, []Item
 
 // storedForPush lists the environment's items that push may write or
 // delete: those of the projects tracked on this machine.
-func (v *Session) storedForPush(snap *snapshot, env Environment, items []TrackedItem, o PushOptions) ([]storedItem, error) {
+func (sa *storeAccess) storedForPush(snap *snapshot, env Environment, items []TrackedItem, o PushOptions) ([]storedItem, error) {
 	trackedProject := map[string]bool{}
 	for _, it := range items {
 		trackedProject[it.Project] = true
 	}
-	for _, t := range v.TrackedProjects() {
+	for _, t := range sa.cfg.Track {
 		trackedProject[t.Project] = true
 	}
 	return snap.storedItemsWhere(env.Name, func(p string) bool {
@@ -263,15 +263,15 @@ func (v *Session) storedForPush(snap *snapshot, env Environment, items []Tracked
 // pushLeftover pushes a local tip the remote does not have: the commit of
 // a command killed before its push (sync keeps local commits that are
 // ahead of the remote). A non-fast-forward is retried by Push.
-func (v *Session) pushLeftover(ctx context.Context, tip gitstore.Hash) error {
-	if v.ephemeral || v.store.RemoteURL() == "" {
+func (ma *machine) pushLeftover(ctx context.Context, tip gitstore.Hash) error {
+	if ma.ephemeral || ma.store.RemoteURL() == "" {
 		return nil
 	}
-	remote, err := v.store.RemoteTip(ctx)
+	remote, err := ma.store.RemoteTip(ctx)
 	if err != nil || remote == tip {
 		return err
 	}
-	return v.store.Push(ctx, v.opts.GitAuth)
+	return ma.store.Push(ctx, ma.opts.GitAuth)
 }
 
 func countKeys(changes []ItemChange) int {
@@ -312,7 +312,7 @@ func encryptEach(todo []*pending, env string, to *keyring.PublicKey, signer *key
 }
 
 // envPublicKey reads and checks the environment's public key.
-func (v *Session) envPublicKey(snap *snapshot, env Environment) (*keyring.PublicKey, error) {
+func (sa *storeAccess) envPublicKey(snap *snapshot, env Environment) (*keyring.PublicKey, error) {
 	data, err := snap.tree.Read(envDir(env.Name) + "/" + envPublicKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("environment %q has no public key: %w", env.Name, ErrNotStore)
@@ -327,11 +327,11 @@ func (v *Session) envPublicKey(snap *snapshot, env Environment) (*keyring.Public
 	// Encrypt only to the key that the tier's members hold, signed by one
 	// of them and readable by nobody else (binding.go): a key put back or
 	// replaced with plain git must not receive new secrets.
-	id, err := v.identity()
+	id, err := sa.identity()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := v.envKey(snap, env, id); err != nil {
+	if _, err := sa.envKey(snap, env, id); err != nil {
 		return nil, err
 	}
 	return pub, nil
@@ -339,14 +339,14 @@ func (v *Session) envPublicKey(snap *snapshot, env Environment) (*keyring.Public
 
 // projectRecordChange updates project.toml: the home-relative directory
 // and the type of every item.
-func (v *Session) projectRecordChange(snap *snapshot, env, project string, todo []*pending, deletions []storedItem) (gitstore.Change, error) {
+func (lc *local) projectRecordChange(snap *snapshot, env, project string, todo []*pending, deletions []storedItem) (gitstore.Change, error) {
 	rec, err := snap.projectRecord(env, project)
 	if err != nil {
 		return gitstore.Change{}, err
 	}
 	rec.Project = project
-	if dir := v.projectDirOf(project); dir != "" {
-		rec.Dir = homeRelative(v.opts.UserHome, dir)
+	if dir := lc.projectDirOf(project); dir != "" {
+		rec.Dir = homeRelative(lc.opts.UserHome, dir)
 	}
 	for _, p := range todo {
 		if p.it.Project == project {

@@ -16,7 +16,7 @@ import (
 
 // pushAttempt is one attempt of a push, against one tip of the store.
 type pushAttempt struct {
-	v      *Session
+	v      *storeAccess
 	snap   *snapshot
 	env    Environment
 	id     *keyring.PrivateKey
@@ -108,7 +108,7 @@ func (a *pushAttempt) plan(ctx context.Context, items []TrackedItem) error {
 	if len(conflicts) > 0 {
 		return &ConflictError{Files: conflicts}
 	}
-	rewrites, err := a.v.rewrites(ctx, a.env.Name, a.unchanged)
+	rewrites, err := a.v.providers.rewrites(ctx, a.env.Name, a.unchanged)
 	if err != nil {
 		return err
 	}

@@ -262,7 +262,7 @@ func (v *Session) RepairFollow(ctx context.Context) (_ *FollowResult, err error)
 }
 
 // putBack moves the local branch from at back to where it was.
-func (v *Session) putBack(ctx context.Context, s *gitstore.Store, at, was gitstore.Hash) {
+func (lc *local) putBack(ctx context.Context, s *gitstore.Store, at, was gitstore.Hash) {
 	_ = s.SetTip(ctx, at, was)
 }
 
@@ -294,7 +294,7 @@ func indexBehind(cur, accepted *chainState, e Environment) bool {
 // and the next serial of each index still behind the accepted state,
 // the contents unchanged. A key generation the remote lost cannot be
 // sealed forward: that takes a rotation.
-func (v *Session) sealForward(cur, accepted *chainState, id *keyring.PrivateKey, me Member) ([]gitstore.Change, error) {
+func (ma *machine) sealForward(cur, accepted *chainState, id *keyring.PrivateKey, me Member) ([]gitstore.Change, error) {
 	var changes []gitstore.Change
 	for _, e := range cur.man.Environments {
 		if ae, ok := accepted.env(e.Name); ok && ae.Created.Equal(e.Created) && ae.KeyGeneration > e.KeyGeneration {
@@ -313,14 +313,14 @@ func (v *Session) sealForward(cur, accepted *chainState, id *keyring.PrivateKey,
 		if err != nil {
 			return nil, err
 		}
-		sig, err := keyring.SignDetached(data, id, v.opts.Now())
+		sig, err := keyring.SignDetached(data, id, ma.opts.Now())
 		if err != nil {
 			return nil, err
 		}
 		changes = append(changes, gitstore.Change{Path: indexPath(e.Name), Data: data}, gitstore.Change{Path: indexSigPath(e.Name), Data: sig})
 	}
 	if cur.man.Serial <= accepted.man.Serial || len(changes) == 0 {
-		mc, err := v.manifestFiles(&snapshot{chain: cur}, cur.man.Members, cur.man.Environments, cur.keys, id)
+		mc, err := ma.manifestFiles(&snapshot{chain: cur}, cur.man.Members, cur.man.Environments, cur.keys, id)
 		if err != nil {
 			return nil, err
 		}
@@ -333,14 +333,14 @@ func (v *Session) sealForward(cur, accepted *chainState, id *keyring.PrivateKey,
 // returned func puts it back when *err is set, so that a refused repair
 // leaves the record of what this machine last fetched as it was (a
 // remote moved back is then still found by the next command).
-func (v *Session) keepRemoteTip(ctx context.Context) (func(*error), error) {
-	before, err := v.store.RemoteTip(ctx)
+func (ma *machine) keepRemoteTip(ctx context.Context) (func(*error), error) {
+	before, err := ma.store.RemoteTip(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return func(err *error) {
 		if *err != nil {
-			_ = v.store.SetRemoteTip(ctx, before)
+			_ = ma.store.SetRemoteTip(ctx, before)
 		}
 	}, nil
 }

@@ -48,23 +48,53 @@ type Options struct {
 }
 
 // Session is this machine's view of a store: local config, the store
-// repository and the identity.
+// repository and the identity. Its methods are the use cases; the steps
+// they are made of belong to the layers below (doc.go).
 type Session struct {
-	opts  Options
-	cfg   *config.Local
+	*storeAccess
+}
+
+// local is this machine's configuration: the options and config.toml,
+// and what they decide on their own (tracked projects, where items land).
+type local struct {
+	opts Options
+	cfg  *config.Local
+}
+
+// machine is local plus the store repository and the identity.
+type machine struct {
+	*local
 	store *gitstore.Store
 	// ephemeral is true when the store was read for one command
 	// (--remote, --repo) rather than configured by init.
 	ephemeral bool
 	id        *keyring.PrivateKey
 	providers *providerSet
-	pins      map[string]Tier // tierPins, read once
-	accepted  map[string]Tier // environments whose key passed checkTierPin
-	marks     *marks          // the high-water marks, read once (marks.go)
-	// verified is the tip whose format 2 state this command accepted.
-	verified gitstore.Hash
 	// halfDir is a store an init stopped early left, unreadable.
 	halfDir string
+}
+
+// trustBook is what this machine learned to trust, read once per
+// command: the tier pins, the high-water marks (marks.go) and the tip
+// whose format 2 state this command accepted.
+type trustBook struct {
+	*machine
+	pins     map[string]Tier // tierPins, read once
+	accepted map[string]Tier // environments whose key passed checkTierPin
+	marks    *marks          // the high-water marks, read once (marks.go)
+	verified gitstore.Hash
+}
+
+// storeAccess reads verified snapshots of the store and writes to it:
+// sync, load, commit-then-push.
+type storeAccess struct {
+	*trustBook
+}
+
+// newSession assembles the layers over one local configuration.
+func newSession(opts Options, cfg *config.Local) *Session {
+	m := &machine{local: &local{opts: opts, cfg: cfg}, providers: &providerSet{open: opts.Providers}}
+	return &Session{&storeAccess{&trustBook{machine: m}}}
 }
 
 // Files under $CONFIGSYNC_HOME.
@@ -86,7 +116,7 @@ func Open(ctx context.Context, opts Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Session{opts: opts, cfg: cfg, providers: &providerSet{open: opts.Providers}}
+	v := newSession(opts, cfg)
 	switch {
 	case opts.Remote != "":
 		s, err := gitstore.Memory(ctx, opts.Remote, cfg.Branch(), opts.GitAuth, opts.Progress)
@@ -140,24 +170,28 @@ func Open(ctx context.Context, opts Options) (*Session, error) {
 func (v *Session) Config() *config.Local { return v.cfg }
 
 // SaveConfig writes the local configuration atomically.
-func (v *Session) SaveConfig() error {
-	return v.cfg.Save(filepath.Join(v.opts.Home, configFile))
+func (v *Session) SaveConfig() error { return v.saveConfig() }
+
+func (lc *local) saveConfig() error {
+	return lc.cfg.Save(filepath.Join(lc.opts.Home, configFile))
 }
 
 // HasStore reports whether a store is configured or given.
 func (v *Session) HasStore() bool { return v.store != nil }
 
 // StoreLocation describes where the store lives, for status.
-func (v *Session) StoreLocation() string {
+func (v *Session) StoreLocation() string { return v.storeLocation() }
+
+func (lc *local) storeLocation() string {
 	switch {
-	case v.opts.Remote != "":
-		return v.opts.Remote
-	case v.opts.Repo != "":
-		return v.opts.Repo + " (branch " + v.cfg.Branch() + ")"
-	case v.cfg.Store.Repo != "":
-		return v.cfg.Store.Repo + " (branch " + v.cfg.Branch() + ")"
+	case lc.opts.Remote != "":
+		return lc.opts.Remote
+	case lc.opts.Repo != "":
+		return lc.opts.Repo + " (branch " + lc.cfg.Branch() + ")"
+	case lc.cfg.Store.Repo != "":
+		return lc.cfg.Store.Repo + " (branch " + lc.cfg.Branch() + ")"
 	}
-	return filepath.Join(v.opts.Home, storeDirName)
+	return filepath.Join(lc.opts.Home, storeDirName)
 }
 
 // Remote is the store's remote URL, "" for none.
@@ -168,40 +202,40 @@ func (v *Session) Remote() string {
 	return v.store.RemoteURL()
 }
 
-func (v *Session) requireStore() (*gitstore.Store, error) {
-	if v.store == nil {
+func (ma *machine) requireStore() (*gitstore.Store, error) {
+	if ma.store == nil {
 		return nil, ErrNoStore
 	}
-	return v.store, nil
+	return ma.store, nil
 }
 
 // identity loads the private key once.
-func (v *Session) identity() (*keyring.PrivateKey, error) {
-	if v.id != nil {
-		return v.id, nil
+func (ma *machine) identity() (*keyring.PrivateKey, error) {
+	if ma.id != nil {
+		return ma.id, nil
 	}
-	if v.opts.Identity == nil {
+	if ma.opts.Identity == nil {
 		return nil, ErrNoIdentity
 	}
-	id, err := v.opts.Identity()
+	id, err := ma.opts.Identity()
 	if err != nil {
 		return nil, err
 	}
-	v.id = id
+	ma.id = id
 	return id, nil
 }
 
 // lock serialises configsync invocations that write on this machine.
-func (v *Session) lock(ctx context.Context) (func() error, error) {
-	if err := makeHome(v.opts.Home); err != nil {
+func (ma *machine) lock(ctx context.Context) (func() error, error) {
+	if err := makeHome(ma.opts.Home); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	waiting := func(h config.Holder) {
-		v.notify("waiting for configsync (%s) to finish", h)
+		ma.notify("waiting for configsync (%s) to finish", h)
 	}
-	unlock, err := config.LockNotify(ctx, filepath.Join(v.opts.Home, lockFile), waiting)
+	unlock, err := config.LockNotify(ctx, filepath.Join(ma.opts.Home, lockFile), waiting)
 	if err != nil {
 		return nil, err
 	}
@@ -210,8 +244,8 @@ func (v *Session) lock(ctx context.Context) (func() error, error) {
 	// found now was left by a configsync killed mid-update. A store on a
 	// branch of the user's repository (--repo) is shared with git, whose
 	// lock is never broken here (docs/decisions.md, "Killed pushes").
-	if v.store != nil && !v.ephemeral && v.cfg.Store.Repo == "" {
-		if _, err := v.store.RemoveStaleRefLock(); err != nil {
+	if ma.store != nil && !ma.ephemeral && ma.cfg.Store.Repo == "" {
+		if _, err := ma.store.RemoveStaleRefLock(); err != nil {
 			unlock()
 			return nil, err
 		}
@@ -220,58 +254,58 @@ func (v *Session) lock(ctx context.Context) (func() error, error) {
 }
 
 // notify tells the user something on the side (Options.Notify).
-func (v *Session) notify(format string, args ...any) {
-	if v.opts.Notify != nil {
-		v.opts.Notify(fmt.Sprintf(format, args...))
+func (lc *local) notify(format string, args ...any) {
+	if lc.opts.Notify != nil {
+		lc.opts.Notify(fmt.Sprintf(format, args...))
 	}
 }
 
 // sync brings the local store branch up to date with its remote: fetch,
 // then fast-forward. Ephemeral stores were fetched when opened.
-func (v *Session) sync(ctx context.Context) error {
-	if v.ephemeral || v.store.RemoteURL() == "" {
+func (sa *storeAccess) sync(ctx context.Context) error {
+	if sa.ephemeral || sa.store.RemoteURL() == "" {
 		return nil
 	}
 	// A branch that does not resolve is damage here, not the network
 	// (init always commits, so this machine's own store has a tip).
-	if tip, err := v.store.Tip(ctx); err != nil || tip.IsZero() && v.cfg.Store.Repo == "" {
+	if tip, err := sa.store.Tip(ctx); err != nil || tip.IsZero() && sa.cfg.Store.Repo == "" {
 		if err == nil {
-			err = fmt.Errorf("branch %q is empty", v.store.Branch())
+			err = fmt.Errorf("branch %q is empty", sa.store.Branch())
 		}
-		return v.damaged(err)
+		return sa.damaged(err)
 	}
 	// The remote's tip as last fetched: a remote moved back since is
 	// never followed or pushed over silently (rewind.go).
-	before, err := v.store.RemoteTip(ctx)
+	before, err := sa.store.RemoteTip(ctx)
 	if err != nil {
-		return v.damaged(err)
+		return sa.damaged(err)
 	}
-	remote, err := v.store.Fetch(ctx, v.opts.GitAuth)
+	remote, err := sa.store.Fetch(ctx, sa.opts.GitAuth)
 	if err != nil {
 		if refused(err) {
 			return err // reachable, but the user must act: no fallback
 		}
-		return &FetchError{Remote: gitstore.Redact(v.store.RemoteURL()), Err: err}
+		return &FetchError{Remote: gitstore.Redact(sa.store.RemoteURL()), Err: err}
 	}
 	// Each fetch leaves a pack; roll the small ones up so that reads stay
 	// flat however often this machine pulls. Best effort: a failure
 	// leaves packs that only cost time. Never in the user's repository.
-	if v.cfg.Store.Repo == "" {
-		_ = v.store.CompactPacks(ctx)
+	if sa.cfg.Store.Repo == "" {
+		_ = sa.store.CompactPacks(ctx)
 	}
 	if remote.IsZero() {
 		return nil
 	}
-	local, err := v.store.Tip(ctx)
+	local, err := sa.store.Tip(ctx)
 	if err != nil {
 		return err
 	}
-	rw, err := v.rewound(ctx, before, remote)
+	rw, err := sa.rewound(ctx, before, remote)
 	if err != nil {
 		return err
 	}
 	if rw != nil {
-		if err := v.followRewind(ctx, rw, local); err != nil {
+		if err := sa.followRewind(ctx, rw, local); err != nil {
 			return err
 		}
 	}
@@ -279,12 +313,12 @@ func (v *Session) sync(ctx context.Context) error {
 		return nil
 	}
 	if !local.IsZero() {
-		behind, err := v.store.IsAncestor(ctx, local, remote)
+		behind, err := sa.store.IsAncestor(ctx, local, remote)
 		if err != nil {
 			return err
 		}
 		if !behind {
-			ahead, err := v.store.IsAncestor(ctx, remote, local)
+			ahead, err := sa.store.IsAncestor(ctx, remote, local)
 			if err != nil {
 				return err
 			}
@@ -302,18 +336,18 @@ func (v *Session) sync(ctx context.Context) error {
 	// Verify before moving: an untrusted commit never becomes the local
 	// tip, so this machine keeps working from what it last trusted. A
 	// format 2 store is verified commit by commit (marks.go).
-	st, _, err := v.advance(ctx, remote)
+	st, _, err := sa.advance(ctx, remote)
 	if err != nil {
 		return err
 	}
 	if st == nil {
-		if _, err := v.loadAt(ctx, remote); err != nil {
+		if _, err := sa.loadAt(ctx, remote); err != nil {
 			return err
 		}
 	} else {
-		v.verified = remote
+		sa.verified = remote
 	}
-	return v.store.SetTip(ctx, local, remote)
+	return sa.store.SetTip(ctx, local, remote)
 }
 
 // snapshot is the verified state of the store at one commit.
@@ -335,54 +369,54 @@ type snapshot struct {
 }
 
 // load reads and verifies the store at its tip.
-func (v *Session) load(ctx context.Context) (*snapshot, error) {
-	s, err := v.requireStore()
+func (sa *storeAccess) load(ctx context.Context) (*snapshot, error) {
+	s, err := sa.requireStore()
 	if err != nil {
 		return nil, err
 	}
 	tip, err := s.Tip(ctx)
 	if err != nil {
-		return nil, v.damaged(err)
+		return nil, sa.damaged(err)
 	}
 	if tip.IsZero() {
-		if !v.ephemeral && v.cfg.Store.Repo == "" {
+		if !sa.ephemeral && sa.cfg.Store.Repo == "" {
 			// init always commits: this machine's own store lost its branch.
-			return nil, v.damaged(fmt.Errorf("branch %q is empty", s.Branch()))
+			return nil, sa.damaged(fmt.Errorf("branch %q is empty", s.Branch()))
 		}
 		return nil, fmt.Errorf("branch %q is empty: %w", s.Branch(), ErrNotStore)
 	}
-	if err := v.verifyTip(ctx, tip); err != nil {
+	if err := sa.verifyTip(ctx, tip); err != nil {
 		if errors.Is(err, gitstore.ErrNotFound) {
-			err = v.damaged(err)
+			err = sa.damaged(err)
 		}
 		return nil, err
 	}
-	snap, err := v.loadAt(ctx, tip)
+	snap, err := sa.loadAt(ctx, tip)
 	if err != nil {
 		if errors.Is(err, gitstore.ErrNotFound) {
-			err = v.damaged(err)
+			err = sa.damaged(err)
 		}
 		return nil, err
 	}
-	return snap, v.pinAdmins(snap)
+	return snap, sa.pinAdmins(snap)
 }
 
-func (v *Session) loadAt(ctx context.Context, tip gitstore.Hash) (*snapshot, error) {
-	tree, err := v.store.Tree(ctx, tip)
+func (sa *storeAccess) loadAt(ctx context.Context, tip gitstore.Hash) (*snapshot, error) {
+	tree, err := sa.store.Tree(ctx, tip)
 	if err != nil {
 		return nil, err
 	}
-	snap := &snapshot{tip: tip, tree: tree, keys: map[string]*keyring.PublicKey{}, now: v.opts.Now()}
+	snap := &snapshot{tip: tip, tree: tree, keys: map[string]*keyring.PublicKey{}, now: sa.opts.Now()}
 	if snap.format, err = storeFormatOf(tree); err != nil {
 		return nil, err
 	}
 	if snap.format >= 2 {
-		return snap, v.loadChained(snap)
+		return snap, sa.loadChained(snap)
 	}
-	if err := v.requirePins(); err != nil {
+	if err := sa.requirePins(); err != nil {
 		return nil, err
 	}
-	if err := v.loadManifest(ctx, snap); err != nil {
+	if err := sa.loadManifest(ctx, snap); err != nil {
 		return nil, err
 	}
 	if err := loadEnvironments(snap); err != nil {
@@ -394,7 +428,7 @@ func (v *Session) loadAt(ctx context.Context, tip gitstore.Hash) (*snapshot, err
 // loadManifest reads the team and checks that a trusted admin signed it:
 // a pinned admin, or an admin that a chain of manifest versions, each
 // signed by an admin trusted at that point, leads to from the pins.
-func (v *Session) loadManifest(ctx context.Context, snap *snapshot) error {
+func (sa *storeAccess) loadManifest(ctx context.Context, snap *snapshot) error {
 	data, err := snap.tree.Read(membersPath)
 	if err != nil {
 		return fmt.Errorf("%s is missing: %w", membersPath, ErrNotStore)
@@ -418,15 +452,15 @@ func (v *Session) loadManifest(ctx context.Context, snap *snapshot) error {
 		snap.keys[mem.Fingerprint] = pub
 	}
 	snap.members = m.Members
-	_, signer, err := verifyManifestAt(snap.tree, nil, v.opts.Now)
+	_, signer, err := verifyManifestAt(snap.tree, nil, sa.opts.Now)
 	if err != nil {
 		return &UntrustedManifestError{Commit: snap.tip.String(), Reason: err.Error()}
 	}
-	if len(v.cfg.Trust.Admins) == 0 {
+	if len(sa.cfg.Trust.Admins) == 0 {
 		// Nothing pinned (joining, or a read with no local config): the
 		// version must follow from the store's first one through admin
 		// signatures (history.go). A shallow read has only the tip.
-		h, err := v.history(ctx, snap)
+		h, err := sa.history(ctx, snap)
 		if err != nil {
 			return err
 		}
@@ -435,10 +469,10 @@ func (v *Session) loadManifest(ctx context.Context, snap *snapshot) error {
 		}
 		return nil
 	}
-	if v.trusts(signer.Fingerprint()) {
+	if sa.trusts(signer.Fingerprint()) {
 		return nil
 	}
-	ok, err := v.chainTrusts(ctx, snap.tip)
+	ok, err := sa.chainTrusts(ctx, snap.tip)
 	if err != nil {
 		return err
 	}
@@ -452,23 +486,23 @@ func (v *Session) loadManifest(ctx context.Context, snap *snapshot) error {
 // the pinned admins: a version signed by a trusted admin is accepted and
 // its admins become the trusted set. It reports whether the version at
 // tip was accepted.
-func (v *Session) chainTrusts(ctx context.Context, tip gitstore.Hash) (bool, error) {
-	entries, err := v.store.Log(ctx, tip, 0)
+func (ma *machine) chainTrusts(ctx context.Context, tip gitstore.Hash) (bool, error) {
+	entries, err := ma.store.Log(ctx, tip, 0)
 	if err != nil {
 		return false, err
 	}
-	trusted := slices.Clone(v.cfg.Trust.Admins)
+	trusted := slices.Clone(ma.cfg.Trust.Admins)
 	accepted := false
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
 		if !slices.Contains(e.Changed, membersPath) && !slices.Contains(e.Changed, membersSigPath) {
 			continue
 		}
-		tree, err := v.store.Tree(ctx, e.Hash)
+		tree, err := ma.store.Tree(ctx, e.Hash)
 		if err != nil {
 			return false, err
 		}
-		admins, signer, err := verifyManifestAt(tree, nil, v.opts.Now)
+		admins, signer, err := verifyManifestAt(tree, nil, ma.opts.Now)
 		accepted = err == nil && slices.Contains(trusted, signer.Fingerprint())
 		if accepted {
 			trusted = trusted[:0]
@@ -482,15 +516,15 @@ func (v *Session) chainTrusts(ctx context.Context, tip gitstore.Hash) (bool, err
 
 // trusts reports whether fpr is a pinned admin. (With no pins at all,
 // loadManifest checks the chain from the first manifest instead.)
-func (v *Session) trusts(fpr string) bool {
-	pins := v.cfg.Trust.Admins
+func (lc *local) trusts(fpr string) bool {
+	pins := lc.cfg.Trust.Admins
 	return len(pins) == 0 || slices.Contains(pins, fpr)
 }
 
 // pinAdmins makes the pins the admins of an accepted manifest: admins it
 // added become trusted, admins it removed stop being trusted.
-func (v *Session) pinAdmins(snap *snapshot) error {
-	if v.ephemeral || len(v.cfg.Trust.Admins) == 0 {
+func (tb *trustBook) pinAdmins(snap *snapshot) error {
+	if tb.ephemeral || len(tb.cfg.Trust.Admins) == 0 {
 		return nil
 	}
 	var admins []string
@@ -499,11 +533,11 @@ func (v *Session) pinAdmins(snap *snapshot) error {
 			admins = append(admins, m.Fingerprint)
 		}
 	}
-	if slices.Equal(admins, v.cfg.Trust.Admins) {
+	if slices.Equal(admins, tb.cfg.Trust.Admins) {
 		return nil
 	}
-	v.cfg.Trust.Admins = admins
-	return v.SaveConfig()
+	tb.cfg.Trust.Admins = admins
+	return tb.saveConfig()
 }
 
 func loadEnvironments(snap *snapshot) error {
@@ -579,8 +613,8 @@ func (snap *snapshot) signers(t Tier) []*keyring.PublicKey {
 }
 
 // me is the identity and its membership.
-func (v *Session) me(snap *snapshot) (*keyring.PrivateKey, Member, error) {
-	id, err := v.identity()
+func (sa *storeAccess) me(snap *snapshot) (*keyring.PrivateKey, Member, error) {
+	id, err := sa.identity()
 	if err != nil {
 		return nil, Member{}, err
 	}
@@ -592,12 +626,12 @@ func (v *Session) me(snap *snapshot) (*keyring.PrivateKey, Member, error) {
 }
 
 // access checks that the identity may use env and returns them.
-func (v *Session) access(snap *snapshot, envName string) (*keyring.PrivateKey, Member, Environment, error) {
+func (sa *storeAccess) access(snap *snapshot, envName string) (*keyring.PrivateKey, Member, Environment, error) {
 	env, err := snap.env(envName)
 	if err != nil {
 		return nil, Member{}, Environment{}, err
 	}
-	id, m, err := v.me(snap)
+	id, m, err := sa.me(snap)
 	if err != nil {
 		return nil, Member{}, Environment{}, err
 	}
@@ -609,29 +643,29 @@ func (v *Session) access(snap *snapshot, envName string) (*keyring.PrivateKey, M
 
 // envKey unwraps the environment's private key with the identity and
 // checks it (binding.go).
-func (v *Session) envKey(snap *snapshot, env Environment, id *keyring.PrivateKey) (*keyring.PrivateKey, error) {
-	return v.unwrapEnvKey(snap, env, id, true)
+func (tb *trustBook) envKey(snap *snapshot, env Environment, id *keyring.PrivateKey) (*keyring.PrivateKey, error) {
+	return tb.unwrapEnvKey(snap, env, id, true)
 }
 
 // activeEnv resolves the environment to use: given, else active.
-func (v *Session) activeEnv(given string) (string, error) {
+func (lc *local) activeEnv(given string) (string, error) {
 	if given != "" {
 		return given, nil
 	}
-	if v.cfg.Environment == "" {
+	if lc.cfg.Environment == "" {
 		return "", ErrNoEnvironment
 	}
-	return v.cfg.Environment, nil
+	return lc.cfg.Environment, nil
 }
 
 // author is the commit signature for the member.
-func (v *Session) author(m Member) gitstore.Signature {
-	return gitstore.Signature{Name: m.Name, Email: m.Email, When: v.opts.Now()}
+func (lc *local) author(m Member) gitstore.Signature {
+	return gitstore.Signature{Name: m.Name, Email: m.Email, When: lc.opts.Now()}
 }
 
 // commit writes changes on top of snap and pushes to the remote; when the
 // push fails the local branch is put back, so a refusal loses nothing.
-func (v *Session) commit(ctx context.Context, snap *snapshot, changes []gitstore.Change, m Member, msg string) (gitstore.Hash, error) {
+func (sa *storeAccess) commit(ctx context.Context, snap *snapshot, changes []gitstore.Change, m Member, msg string) (gitstore.Hash, error) {
 	parent := gitstore.Hash{}
 	if snap != nil {
 		parent = snap.tip
@@ -639,31 +673,31 @@ func (v *Session) commit(ctx context.Context, snap *snapshot, changes []gitstore
 			return gitstore.Hash{}, &OldFormatError{Found: snap.format}
 		}
 	}
-	changes, err := v.seal(ctx, snap, changes)
+	changes, err := sa.seal(ctx, snap, changes)
 	if err != nil {
 		return gitstore.Hash{}, err
 	}
-	h, err := v.store.Commit(ctx, parent, changes, v.author(m), msg)
+	h, err := sa.store.Commit(ctx, parent, changes, sa.author(m), msg)
 	if err != nil {
 		return gitstore.Hash{}, err
 	}
-	if h == parent || v.ephemeral {
+	if h == parent || sa.ephemeral {
 		return h, nil
 	}
-	if v.store.RemoteURL() != "" {
-		if err := v.store.Push(ctx, v.opts.GitAuth); err != nil {
-			if rerr := v.store.SetTip(ctx, h, parent); rerr != nil {
-				return gitstore.Hash{}, fmt.Errorf("push to %s: %w (and restoring the local branch failed: %v)", gitstore.Redact(v.store.RemoteURL()), err, rerr)
+	if sa.store.RemoteURL() != "" {
+		if err := sa.store.Push(ctx, sa.opts.GitAuth); err != nil {
+			if rerr := sa.store.SetTip(ctx, h, parent); rerr != nil {
+				return gitstore.Hash{}, fmt.Errorf("push to %s: %w (and restoring the local branch failed: %v)", gitstore.Redact(sa.store.RemoteURL()), err, rerr)
 			}
 			return gitstore.Hash{}, err // it names the remote
 		}
 	}
 	// The commit is now the tip here and there: accept it as any other
 	// (a check of what this command wrote), so the marks follow it.
-	if _, _, err := v.advance(ctx, h); err != nil {
+	if _, _, err := sa.advance(ctx, h); err != nil {
 		return h, err
 	}
-	v.verified = h
+	sa.verified = h
 	return h, nil
 }
 
@@ -693,28 +727,28 @@ type Stale struct {
 }
 
 // loadSynced fetches from the remote, then loads the store.
-func (v *Session) loadSynced(ctx context.Context) (*snapshot, error) {
-	if _, err := v.requireStore(); err != nil {
+func (sa *storeAccess) loadSynced(ctx context.Context) (*snapshot, error) {
+	if _, err := sa.requireStore(); err != nil {
 		return nil, err
 	}
-	if err := v.sync(ctx); err != nil {
+	if err := sa.sync(ctx); err != nil {
 		return nil, err
 	}
-	return v.load(ctx)
+	return sa.load(ctx)
 }
 
 // loadSyncedOrLocal is loadSynced, except that an unreachable remote
 // falls back to the local copy, reported in the returned *Stale.
-func (v *Session) loadSyncedOrLocal(ctx context.Context) (*snapshot, *Stale, error) {
-	if _, err := v.requireStore(); err != nil {
+func (sa *storeAccess) loadSyncedOrLocal(ctx context.Context) (*snapshot, *Stale, error) {
+	if _, err := sa.requireStore(); err != nil {
 		return nil, nil, err
 	}
 	var fe *FetchError
-	err := v.sync(ctx)
+	err := sa.sync(ctx)
 	if err != nil && !errors.As(err, &fe) {
 		return nil, nil, err
 	}
-	snap, lerr := v.load(ctx)
+	snap, lerr := sa.load(ctx)
 	if lerr != nil {
 		if err != nil {
 			return nil, nil, err
@@ -725,7 +759,7 @@ func (v *Session) loadSyncedOrLocal(ctx context.Context) (*snapshot, *Stale, err
 		return snap, nil, nil
 	}
 	stale := &Stale{Remote: fe.Remote, Err: fe.Err}
-	if entries, lerr := v.store.Log(ctx, snap.tip, 1); lerr == nil && len(entries) == 1 {
+	if entries, lerr := sa.store.Log(ctx, snap.tip, 1); lerr == nil && len(entries) == 1 {
 		stale.Since = entries[0].Author.When
 	}
 	return snap, stale, nil

@@ -48,16 +48,16 @@ type envState struct {
 	Created string `json:"created,omitempty"`
 }
 
-func (v *Session) loadState() (*syncState, error) {
-	st := &syncState{Files: map[string]*fileState{}, path: filepath.Join(v.opts.Home, stateFile)}
-	keyPath := filepath.Join(v.opts.Home, stateKeyFile)
+func (lc *local) loadState() (*syncState, error) {
+	st := &syncState{Files: map[string]*fileState{}, path: filepath.Join(lc.opts.Home, stateFile)}
+	keyPath := filepath.Join(lc.opts.Home, stateKeyFile)
 	key, err := os.ReadFile(keyPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		key = make([]byte, 32)
 		if _, err := rand.Read(key); err != nil {
 			return nil, err
 		}
-		if err := makeHome(v.opts.Home); err != nil {
+		if err := makeHome(lc.opts.Home); err != nil {
 			return nil, err
 		}
 		if err := config.WriteFileAtomic(keyPath, key); err != nil {

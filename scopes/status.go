@@ -175,8 +175,8 @@ func (v *Session) Status(ctx context.Context, envName, project string) (*StatusR
 
 // predictMerge says whether pull merges an env item changed on both
 // sides (pull.go, settle), and else which keys are in conflict.
-func (v *Session) predictMerge(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string, is *ItemStatus) error {
-	base, err := v.readBase(ctx, snap, env, id, key, baseBlob)
+func (sa *storeAccess) predictMerge(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string, is *ItemStatus) error {
+	base, err := sa.readBase(ctx, snap, env, id, key, baseBlob)
 	if err != nil || base == nil {
 		return err
 	}

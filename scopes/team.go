@@ -237,17 +237,17 @@ func (snap *snapshot) find(who string) ([]int, error) {
 // member list and the keys losing access; environments whose set of
 // readers grew are re-wrapped, those whose readers shrank are rotated
 // into rep, with the exposure of the keys that lost access.
-func (v *Session) changeTeam(ctx context.Context, edit func(*snapshot, Member) ([]Member, []Member, string, error), rep *RotationReport) (gitstore.Hash, error) {
-	unlock, err := v.lock(ctx)
+func (sa *storeAccess) changeTeam(ctx context.Context, edit func(*snapshot, Member) ([]Member, []Member, string, error), rep *RotationReport) (gitstore.Hash, error) {
+	unlock, err := sa.lock(ctx)
 	if err != nil {
 		return gitstore.Hash{}, err
 	}
 	defer unlock()
-	snap, err := v.loadSynced(ctx)
+	snap, err := sa.loadSynced(ctx)
 	if err != nil {
 		return gitstore.Hash{}, err
 	}
-	id, me, err := v.admin(snap)
+	id, me, err := sa.admin(snap)
 	if err != nil {
 		return gitstore.Hash{}, err
 	}
@@ -276,7 +276,7 @@ func (v *Session) changeTeam(ctx context.Context, edit func(*snapshot, Member) (
 			if rep == nil {
 				return gitstore.Hash{}, fmt.Errorf("this change would remove readers of %q without rotating it", env.Name)
 			}
-			c, newEnv, err := v.rotate(ctx, snap, env, id, members, snap.keys, known)
+			c, newEnv, err := sa.rotate(ctx, snap, env, id, members, snap.keys, known)
 			if err != nil {
 				return gitstore.Hash{}, err
 			}
@@ -288,7 +288,7 @@ func (v *Session) changeTeam(ctx context.Context, edit func(*snapshot, Member) (
 			if !me.Can(env.Tier) {
 				return gitstore.Hash{}, &AccessError{Env: env.Name, Tier: env.Tier, Member: me.Label() + " (an admin must hold a tier to grant it)"}
 			}
-			c, err := v.rewrap(snap, env, id, after)
+			c, err := sa.rewrap(snap, env, id, after)
 			if err != nil {
 				return gitstore.Hash{}, err
 			}
@@ -297,26 +297,26 @@ func (v *Session) changeTeam(ctx context.Context, edit func(*snapshot, Member) (
 	}
 	if rep != nil && len(losing) > 0 {
 		removed := !slices.ContainsFunc(members, func(m Member) bool { return m.Fingerprint == losing[0].Fingerprint })
-		if err := v.reportLosing(ctx, snap, id, losing, removed, rep, known); err != nil {
+		if err := sa.reportLosing(ctx, snap, id, losing, removed, rep, known); err != nil {
 			return gitstore.Hash{}, err
 		}
 	}
 	if len(lines) > 0 {
 		msg += "\n\n" + strings.Join(lines, "\n") + "\n"
 	}
-	mc, err := v.manifestFiles(snap, members, envs, snap.keys, id)
+	mc, err := sa.manifestFiles(snap, members, envs, snap.keys, id)
 	if err != nil {
 		return gitstore.Hash{}, err
 	}
-	return v.commit(ctx, snap, append(mc, changes...), me, msg)
+	return sa.commit(ctx, snap, append(mc, changes...), me, msg)
 }
 
 // rewrap gives env's key to the readers after a change (no item is
 // touched). The key is checked first; a GnuPG v4 reader cannot open the
 // SEIPDv2 message, and then the key is encrypted again in the mode all
 // accept, keeping its binding.
-func (v *Session) rewrap(snap *snapshot, env Environment, id *keyring.PrivateKey, after []string) (gitstore.Change, error) {
-	if _, err := v.envKey(snap, env, id); err != nil {
+func (sa *storeAccess) rewrap(snap *snapshot, env Environment, id *keyring.PrivateKey, after []string) (gitstore.Change, error) {
+	if _, err := sa.envKey(snap, env, id); err != nil {
 		return gitstore.Change{}, err
 	}
 	path := envDir(env.Name) + "/" + envPrivateKeyFile
@@ -330,7 +330,7 @@ func (v *Session) rewrap(snap *snapshot, env Environment, id *keyring.PrivateKey
 	}
 	rewrapped, err := keyring.Rewrap(wrapped, id, to)
 	if errors.Is(err, keyring.ErrAEADUnsupported) {
-		rewrapped, err = v.reencrypt(snap, env, wrapped, id, to)
+		rewrapped, err = sa.reencrypt(snap, env, wrapped, id, to)
 	}
 	if err != nil {
 		return gitstore.Change{}, fmt.Errorf("re-wrap the key of %q: %w", env.Name, err)
@@ -341,7 +341,7 @@ func (v *Session) rewrap(snap *snapshot, env Environment, id *keyring.PrivateKey
 // reportLosing fills rep's exposure for the keys that lose access: for a
 // removal every environment in history, for a revocation the rotated
 // ones.
-func (v *Session) reportLosing(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, losing []Member, removed bool, rep *RotationReport, known *nameCache) error {
+func (sa *storeAccess) reportLosing(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, losing []Member, removed bool, rep *RotationReport, known *nameCache) error {
 	var keys []*keyring.PublicKey
 	for _, m := range losing {
 		keys = append(keys, snap.keys[m.Fingerprint])
@@ -350,7 +350,7 @@ func (v *Session) reportLosing(ctx context.Context, snap *snapshot, id *keyring.
 	rep.Readers = uniq(rep.Readers)
 	var envs []string
 	if removed {
-		h, err := v.history(ctx, snap)
+		h, err := sa.history(ctx, snap)
 		if err != nil {
 			return err
 		}
@@ -363,7 +363,7 @@ func (v *Session) reportLosing(ctx context.Context, snap *snapshot, id *keyring.
 	lost := func(rid string) bool {
 		return slices.ContainsFunc(keys, func(k *keyring.PublicKey) bool { return k != nil && k.Matches(rid) })
 	}
-	return v.exposure(ctx, snap, id, envs, lost, known, rep)
+	return sa.exposure(ctx, snap, id, envs, lost, known, rep)
 }
 
 func uniq(s []string) []string {
@@ -379,12 +379,12 @@ func uniq(s []string) []string {
 // rotate makes the next key generation of env for members and
 // re-encrypts its items, signed by id and bound to their places. The key
 // names of what it decrypted go into known, for the exposure report.
-func (v *Session) rotate(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, members []Member, keys map[string]*keyring.PublicKey, known *nameCache) ([]gitstore.Change, Environment, error) {
-	oldKey, err := v.unwrapEnvKey(snap, env, id, false)
+func (sa *storeAccess) rotate(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, members []Member, keys map[string]*keyring.PublicKey, known *nameCache) ([]gitstore.Change, Environment, error) {
+	oldKey, err := sa.unwrapEnvKey(snap, env, id, false)
 	if err != nil {
 		return nil, Environment{}, err
 	}
-	newEnv, changes, newKey, err := v.newEnvironment(members, keys, id, env.Name, env.Tier, env.Protected, env.KeyGeneration+1, env.Created)
+	newEnv, changes, newKey, err := sa.newEnvironment(members, keys, id, env.Name, env.Tier, env.Protected, env.KeyGeneration+1, env.Created)
 	if err != nil {
 		return nil, Environment{}, err
 	}
@@ -396,14 +396,14 @@ func (v *Session) rotate(ctx context.Context, snap *snapshot, env Environment, i
 	// readers), then decrypted on every core.
 	cts := make([][]byte, len(stored))
 	for i, s := range stored {
-		if cts[i], err = v.store.ReadBlob(ctx, s.Blob); err != nil {
+		if cts[i], err = sa.store.ReadBlob(ctx, s.Blob); err != nil {
 			return nil, Environment{}, err
 		}
 	}
 	todo := make([]*pending, len(stored))
 	if err := onCores(len(stored), func(i int) error {
 		s := stored[i]
-		data, err := v.openItem(snap, env, oldKey, s, cts[i])
+		data, err := sa.openItem(snap, env, oldKey, s, cts[i])
 		if err != nil {
 			return err
 		}
@@ -413,7 +413,7 @@ func (v *Session) rotate(ctx context.Context, snap *snapshot, env Environment, i
 	}); err != nil {
 		return nil, Environment{}, err
 	}
-	if err := encryptAll(todo, env.Name, newKey.Public(), id, v.opts.Now); err != nil {
+	if err := encryptAll(todo, env.Name, newKey.Public(), id, sa.opts.Now); err != nil {
 		return nil, Environment{}, err
 	}
 	for _, p := range todo {
@@ -444,13 +444,13 @@ func lostAny(before, after []string) bool {
 
 // reencrypt decrypts a wrapped environment key and encrypts it again to
 // to, signed by id, with the binding it had.
-func (v *Session) reencrypt(snap *snapshot, env Environment, wrapped []byte, id *keyring.PrivateKey, to []*keyring.PublicKey) ([]byte, error) {
-	plain, binding, _, err := v.openEnvKeyData(snap, env, id, wrapped)
+func (sa *storeAccess) reencrypt(snap *snapshot, env Environment, wrapped []byte, id *keyring.PrivateKey, to []*keyring.PublicKey) ([]byte, error) {
+	plain, binding, _, err := sa.openEnvKeyData(snap, env, id, wrapped)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(plain)
-	out, _, err := keyring.EncryptBound(plain, to, id, v.opts.Now(), binding)
+	out, _, err := keyring.EncryptBound(plain, to, id, sa.opts.Now(), binding)
 	return out, err
 }
 
@@ -458,7 +458,11 @@ func (v *Session) reencrypt(snap *snapshot, env Environment, wrapped []byte, id 
 // that has none (a CI read with no local config, CONFIGSYNC_ADMINS): the
 // manifest is then accepted only when one of them signed it, or a chain
 // of admin signatures in the history leads to it from them.
-func (v *Session) TrustAdmins(fprs []string) error {
+func (v *Session) TrustAdmins(fprs []string) error { return v.pinAdminsGiven(fprs) }
+
+// pinAdminsGiven pins the admins given (init --trust), unless some are
+// pinned already.
+func (lc *local) pinAdminsGiven(fprs []string) error {
 	var pins []string
 	for _, f := range fprs {
 		f = strings.ToUpper(strings.TrimSpace(f))
@@ -470,8 +474,8 @@ func (v *Session) TrustAdmins(fprs []string) error {
 		}
 		pins = append(pins, f)
 	}
-	if len(v.cfg.Trust.Admins) == 0 {
-		v.cfg.Trust.Admins = pins
+	if len(lc.cfg.Trust.Admins) == 0 {
+		lc.cfg.Trust.Admins = pins
 	}
 	return nil
 }
@@ -484,8 +488,8 @@ func isFingerprint(s string) bool {
 }
 
 // admin is the identity and its membership, which must be an admin's.
-func (v *Session) admin(snap *snapshot) (*keyring.PrivateKey, Member, error) {
-	id, me, err := v.me(snap)
+func (sa *storeAccess) admin(snap *snapshot) (*keyring.PrivateKey, Member, error) {
+	id, me, err := sa.me(snap)
 	if err != nil {
 		return nil, Member{}, err
 	}

@@ -93,8 +93,8 @@ var ErrUpgradeRefused = errors.New("upgrade refused")
 // resign signs again, as id, the items of env that format 2 would not
 // accept as they are: signed by someone who is not a member of the tier
 // now, or with no place named.
-func (v *Session) resign(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey) ([]gitstore.Change, int, error) {
-	key, err := v.envKey(snap, env, id)
+func (sa *storeAccess) resign(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey) ([]gitstore.Change, int, error) {
+	key, err := sa.envKey(snap, env, id)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -104,20 +104,20 @@ func (v *Session) resign(ctx context.Context, snap *snapshot, env Environment, i
 	}
 	var changes []gitstore.Change
 	for _, s := range stored {
-		ct, err := v.store.ReadBlob(ctx, s.Blob)
+		ct, err := sa.store.ReadBlob(ctx, s.Blob)
 		if err != nil {
 			return nil, 0, err
 		}
-		plain, _, binding, err := keyring.DecryptBound(ct, []*keyring.PrivateKey{key}, snap.signers(env.Tier), v.opts.Now())
+		plain, _, binding, err := keyring.DecryptBound(ct, []*keyring.PrivateKey{key}, snap.signers(env.Tier), sa.opts.Now())
 		clear(plain)
 		if err == nil && binding == itemBinding(env.Name, s.Project, s.Path) {
 			continue
 		}
-		data, err := v.openItem(snap, env, key, s, ct) // by format 1's rules
+		data, err := sa.openItem(snap, env, key, s, ct) // by format 1's rules
 		if err != nil {
 			return nil, 0, err
 		}
-		out, _, err := keyring.EncryptBound(data, []*keyring.PublicKey{key.Public()}, id, v.opts.Now(), itemBinding(env.Name, s.Project, s.Path))
+		out, _, err := keyring.EncryptBound(data, []*keyring.PublicKey{key.Public()}, id, sa.opts.Now(), itemBinding(env.Name, s.Project, s.Path))
 		clear(data)
 		if err != nil {
 			return nil, 0, err
@@ -144,8 +144,8 @@ func (e *PutBackError) Error() string {
 
 // checkNoPutBack refuses when the last change of any path (team files
 // included) was made under a put-back manifest (see putBack).
-func (v *Session) checkNoPutBack(ctx context.Context, snap *snapshot) error {
-	h, err := v.history(ctx, snap)
+func (sa *storeAccess) checkNoPutBack(ctx context.Context, snap *snapshot) error {
+	h, err := sa.history(ctx, snap)
 	if err != nil {
 		return err
 	}

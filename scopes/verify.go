@@ -401,26 +401,26 @@ func (w *walker) who(id string) string {
 }
 
 // verifyChain walks the manifest's versions oldest first.
-func (v *Session) verifyChain(ctx context.Context, entries []gitstore.LogEntry, rep *VerifyReport) {
+func (sa *storeAccess) verifyChain(ctx context.Context, entries []gitstore.LogEntry, rep *VerifyReport) {
 	var prevAdmins []*keyring.PublicKey
-	pinnedSigned := len(v.cfg.Trust.Admins) == 0
+	pinnedSigned := len(sa.cfg.Trust.Admins) == 0
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
 		if !slices.Contains(e.Changed, membersPath) && !slices.Contains(e.Changed, membersSigPath) {
 			continue
 		}
 		rep.Manifests++
-		tree, err := v.store.Tree(ctx, e.Hash)
+		tree, err := sa.store.Tree(ctx, e.Hash)
 		if err != nil {
 			rep.Problems = append(rep.Problems, Problem{Commit: e.Hash.String(), Reason: err.Error()})
 			return
 		}
-		admins, signer, err := verifyManifestAt(tree, prevAdmins, v.opts.Now)
+		admins, signer, err := verifyManifestAt(tree, prevAdmins, sa.opts.Now)
 		if err != nil {
 			rep.Problems = append(rep.Problems, Problem{Commit: e.Hash.String(), Path: membersPath, Reason: err.Error()})
 			continue // keep checking later versions against the last good one
 		}
-		if slices.Contains(v.cfg.Trust.Admins, signer.Fingerprint()) {
+		if slices.Contains(sa.cfg.Trust.Admins, signer.Fingerprint()) {
 			pinnedSigned = true
 		}
 		prevAdmins = admins

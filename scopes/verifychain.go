@@ -15,13 +15,13 @@ import (
 // tip as a whole — its manifest signed by a pinned admin, every index,
 // and every item this identity can read (signature, place, index
 // digest).
-func (v *Session) verifyChained(ctx context.Context, tip gitstore.Hash, full bool, rep *VerifyReport) error {
-	m, err := v.loadMarks()
+func (sa *storeAccess) verifyChained(ctx context.Context, tip gitstore.Hash, full bool, rep *VerifyReport) error {
+	m, err := sa.loadMarks()
 	if err != nil {
 		return err
 	}
 	if full {
-		if err := v.fullHistory(ctx); err != nil {
+		if err := sa.fullHistory(ctx); err != nil {
 			return err
 		}
 	}
@@ -29,17 +29,17 @@ func (v *Session) verifyChained(ctx context.Context, tip gitstore.Hash, full boo
 	var entries []gitstore.LogEntry
 	switch base, perr := gitstore.ParseHash(m.Commit); {
 	case full || perr != nil || base.IsZero():
-		if entries, _, err = v.store.Since(ctx, tip, gitstore.Hash{}); err != nil {
+		if entries, _, err = sa.store.Since(ctx, tip, gitstore.Hash{}); err != nil {
 			return err
 		}
 	default:
 		found := false
-		if entries, found, err = v.store.Since(ctx, tip, base); err != nil {
+		if entries, found, err = sa.store.Since(ctx, tip, base); err != nil {
 			return err
 		}
 		if found {
-			prev, _ = readChainState(ctx, v.store, base, "")
-		} else if entries, _, err = v.store.Since(ctx, tip, gitstore.Hash{}); err != nil {
+			prev, _ = readChainState(ctx, sa.store, base, "")
+		} else if entries, _, err = sa.store.Since(ctx, tip, gitstore.Hash{}); err != nil {
 			return err
 		}
 	}
@@ -47,7 +47,7 @@ func (v *Session) verifyChained(ctx context.Context, tip gitstore.Hash, full boo
 		rep.Problems = append(rep.Problems, Problem{Commit: m.Refused.Commit, Reason: m.Refused.Reason + " (refused when fetched)"})
 	}
 	format1 := 0
-	last, refused, err := v.walkChain(ctx, prev, entries, func(gitstore.LogEntry) { format1++ })
+	last, refused, err := sa.walkChain(ctx, prev, entries, func(gitstore.LogEntry) { format1++ })
 	if err != nil {
 		return err
 	}
@@ -66,14 +66,14 @@ func (v *Session) verifyChained(ctx context.Context, tip gitstore.Hash, full boo
 	for _, r := range refused {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("commit %.12s was refused and its state put back later: %s", r.Commit, r.Reason()))
 	}
-	return v.verifyTipState(ctx, last, rep)
+	return sa.verifyTipState(ctx, last, rep)
 }
 
 // verifyTipState checks the tip as a whole and every item this identity
 // can read.
-func (v *Session) verifyTipState(ctx context.Context, st *chainState, rep *VerifyReport) error {
+func (sa *storeAccess) verifyTipState(ctx context.Context, st *chainState, rep *VerifyReport) error {
 	rep.Manifests++
-	if _, err := checkState(st, v.pinnedKeys(st), v.opts.Now()); err != nil {
+	if _, err := checkState(st, sa.pinnedKeys(st), sa.opts.Now()); err != nil {
 		var te *TrustError
 		if errors.As(err, &te) {
 			rep.Problems = append(rep.Problems, Problem{Commit: te.Commit, Reason: te.Reason()})
@@ -81,9 +81,9 @@ func (v *Session) verifyTipState(ctx context.Context, st *chainState, rep *Verif
 		}
 		return err
 	}
-	snap := &snapshot{tip: st.commit, tree: st.tree, format: StoreFormat, keys: st.keys, now: v.opts.Now(),
+	snap := &snapshot{tip: st.commit, tree: st.tree, format: StoreFormat, keys: st.keys, now: sa.opts.Now(),
 		members: st.man.Members, envs: sortedEnvs(st.man.Environments), chain: st, checked: true}
-	id, err := v.identity()
+	id, err := sa.identity()
 	if err != nil {
 		return err
 	}
@@ -93,14 +93,14 @@ func (v *Session) verifyTipState(ctx context.Context, st *chainState, rep *Verif
 			rep.Skipped = append(rep.Skipped, env.Name)
 			continue
 		}
-		key, err := v.unwrapEnvKey(snap, env, id, true)
+		key, err := sa.unwrapEnvKey(snap, env, id, true)
 		if err != nil {
 			rep.Problems = append(rep.Problems, Problem{Commit: st.commit.String(), Path: envDir(env.Name) + "/" + envPrivateKeyFile, Reason: err.Error()})
 			continue
 		}
 		rep.Keys++
-		v.verifyItems(ctx, snap, env, key, rep)
-		if err := v.verifyDocuments(ctx, snap, env, id, rep); err != nil {
+		sa.verifyItems(ctx, snap, env, key, rep)
+		if err := sa.verifyDocuments(ctx, snap, env, id, rep); err != nil {
 			return err
 		}
 	}
@@ -108,17 +108,17 @@ func (v *Session) verifyTipState(ctx context.Context, st *chainState, rep *Verif
 }
 
 // verifyItems decrypts every item of env at the tip and checks it.
-func (v *Session) verifyItems(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, rep *VerifyReport) {
+func (sa *storeAccess) verifyItems(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, rep *VerifyReport) {
 	stored, err := snap.storedItems(env.Name, "", "")
 	if err != nil {
 		rep.Problems = append(rep.Problems, Problem{Commit: snap.tip.String(), Path: envItemsDir(env.Name), Reason: err.Error()})
 		return
 	}
 	for _, s := range stored {
-		ct, err := v.store.ReadBlob(ctx, s.Blob)
+		ct, err := sa.store.ReadBlob(ctx, s.Blob)
 		if err == nil {
 			var plain []byte
-			plain, err = v.openItem(snap, env, key, s, ct)
+			plain, err = sa.openItem(snap, env, key, s, ct)
 			clear(plain)
 		}
 		rep.Items++
