@@ -98,6 +98,9 @@ func (v *Session) Import(ctx context.Context, o ImportOptions) (*PushResult, err
 	for attempt := 1; ; attempt++ {
 		res, err := v.importOnce(ctx, o, envName, project)
 		if !errors.Is(err, gitstore.ErrNonFastForward) || attempt == maxPushAttempts {
+			if err == nil && len(res.Items) > 0 {
+				v.recordLeaks(res.Env.Name, res.Items)
+			}
 			return res, err
 		}
 		if err := backoff(ctx, attempt); err != nil {

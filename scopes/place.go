@@ -220,11 +220,11 @@ func (lc *local) placeable(tracked []TrackedItem, stored []storedItem) []Tracked
 // trackRestored tracks the projects that pull restored into the
 // directory they were pushed from, so status, diff and push work on this
 // machine at once: the directory's env files, and each file item.
-func (v *Session) trackRestored(places map[string]place, restored []*restore) error {
+func (lc *local) trackRestored(places map[string]place, restored []*restore) error {
 	changed := false
 	add := func(t config.Track) {
-		if !slices.Contains(v.cfg.Track, t) {
-			v.cfg.Track = append(v.cfg.Track, t)
+		if !slices.Contains(lc.cfg.Track, t) {
+			lc.cfg.Track = append(lc.cfg.Track, t)
 			changed = true
 		}
 	}
@@ -243,7 +243,7 @@ func (v *Session) trackRestored(places map[string]place, restored []*restore) er
 	if !changed {
 		return nil
 	}
-	return v.SaveConfig()
+	return lc.saveConfig()
 }
 
 // confirmNew is the file items this machine never had that pull may

@@ -198,7 +198,11 @@ func (v *Session) Pull(ctx context.Context, o PullOptions) (*PullResult, error) 
 	if err := v.trackRestored(p.dirs, plan); err != nil {
 		return nil, err
 	}
-	return res, v.saveState(st)
+	if err := v.saveState(st); err != nil {
+		return nil, err
+	}
+	v.recordLeaks(env.Name, append(append(res.Items, res.Unchanged...), res.Removed...))
+	return res, nil
 }
 
 // pullPlan is what pull would do with the items the store holds.

@@ -116,6 +116,9 @@ func (v *Session) Push(ctx context.Context, o PushOptions) (*PushResult, error) 
 	for attempt := 1; ; attempt++ {
 		res, err := v.pushOnce(ctx, o, envName)
 		if !errors.Is(err, gitstore.ErrNonFastForward) || attempt == maxPushAttempts {
+			if err == nil && len(res.Items) > 0 {
+				v.recordLeaks(res.Env.Name, res.Items)
+			}
 			return res, err
 		}
 		if err := backoff(ctx, attempt); err != nil {

@@ -45,6 +45,12 @@ type Options struct {
 	// an error (waiting for another configsync's lock, a remote that
 	// moved back); nil for silence.
 	Notify func(line string)
+	// Leaks keeps the pre-commit guard's leak index in step with the
+	// items a push, pull or import wrote: it is called once such a command
+	// succeeded, with the environment and the items (ItemResult.File set
+	// for env items; nil drops an item's values). Reporting a failure is
+	// its own business: the command itself succeeded. nil for none.
+	Leaks func(env string, items []ItemResult)
 }
 
 // Session is this machine's view of a store: local config, the store
@@ -251,6 +257,13 @@ func (ma *machine) lock(ctx context.Context) (func() error, error) {
 		}
 	}
 	return unlock, nil
+}
+
+// recordLeaks hands the items a command wrote to Options.Leaks.
+func (lc *local) recordLeaks(env string, items []ItemResult) {
+	if lc.opts.Leaks != nil {
+		lc.opts.Leaks(env, items)
+	}
 }
 
 // notify tells the user something on the side (Options.Notify).

@@ -311,6 +311,7 @@ func (a *app) vaultOptions(remote, repo string, openProvider scopes.OpenBackend)
 		Progress:  a.progress(),
 		Providers: openProvider,
 		Notify:    func(line string) { a.info("configsync: %s", line) },
+		Leaks:     a.refreshLeakIndex,
 	}
 }
 

@@ -326,7 +326,6 @@ func (a *app) printImported(res *scopes.PushResult) {
 	} else {
 		a.out("Pushed %s to %q scope.", countPhrase(res.Items), res.Env.Name)
 	}
-	a.refreshLeakIndex(res.Env.Name, res.Items)
 }
 
 // printCleanup says what the user should now remove from the app

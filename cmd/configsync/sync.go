@@ -80,7 +80,6 @@ func pushCmd() *command {
 				} else {
 					a.out("Pushed %s to %q scope.", countPhrase(res.Items), res.Env.Name)
 				}
-				a.refreshLeakIndex(res.Env.Name, res.Items)
 				return nil
 			}
 		},
@@ -183,7 +182,6 @@ func pullCmd() *command {
 				if n := len(res.Kept) + countMerged(res.Items); n > 0 {
 					a.out("Your changes to %d %s are not in the store yet: run configsync push to send them.", n, plural(n, "file", "files"))
 				}
-				a.refreshLeakIndex(res.Env.Name, append(append(res.Items, res.Unchanged...), res.Removed...))
 				return nil
 			}
 		},
@@ -289,8 +287,9 @@ const (
 )
 
 // refreshLeakIndex records the values of items just pushed or pulled, as
-// keyed hashes, for the pre-commit guard. A failure here only warns: the
-// push or pull itself succeeded.
+// keyed hashes, for the pre-commit guard (scopes.Options.Leaks: the use
+// cases call it). A failure here only warns: the push or pull itself
+// succeeded.
 func (a *app) refreshLeakIndex(env string, items []scopes.ItemResult) {
 	indexPath := filepath.Join(a.home, leakIndexFile)
 	ix, err := hooks.OpenIndex(indexPath, filepath.Join(a.home, leakKeyFile))
