@@ -132,10 +132,11 @@ func (v *Session) DeleteEnvironment(ctx context.Context, name string, confirm fu
 	if err != nil {
 		return err
 	}
-	id, m, env, err := v.access(snap, name)
+	ea, err := v.access(snap, name)
 	if err != nil {
 		return err
 	}
+	id, m, env := ea.id, ea.me, ea.env
 	if _, _, err := v.admin(snap); err != nil {
 		return err
 	}
@@ -161,14 +162,7 @@ func (v *Session) DeleteEnvironment(ctx context.Context, name string, confirm fu
 			return err
 		}
 	}
-	var key *keyring.PrivateKey
-	unwrap := func() (*keyring.PrivateKey, error) {
-		// Not strict: deleting is also how an admin clears an
-		// environment whose key the checks refuse.
-		if key == nil {
-			key, err = v.unwrapEnvKey(snap, env, id, false)
-		}
-		return key, err
-	}
-	return v.deleteFromProvider(ctx, snap, env, unwrap, stored)
+	// Not strict: deleting is also how an admin clears an environment
+	// whose key the checks refuse.
+	return ea.deleteFromProvider(ctx, ea.unwrapLoose, stored)
 }

@@ -116,15 +116,16 @@ func (sa *storeAccess) importOnce(ctx context.Context, o ImportOptions, envName,
 	if err != nil {
 		return nil, err
 	}
-	id, m, env, err := sa.access(snap, envName)
+	ea, err := sa.access(snap, envName)
 	if err != nil {
 		return nil, err
 	}
+	m, env := ea.me, ea.env
 	stored, err := snap.storedItems(env.Name, project, "")
 	if err != nil {
 		return nil, err
 	}
-	a := &pushAttempt{v: sa, snap: snap, env: env, id: id, res: &PushResult{Env: env}, stored: map[string]storedItem{}}
+	a := &pushAttempt{envAccess: ea, res: &PushResult{Env: env}, stored: map[string]storedItem{}}
 	for _, s := range stored {
 		a.stored[s.Project+"\x00"+s.Path] = s
 	}

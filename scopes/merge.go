@@ -16,8 +16,8 @@ import (
 // from the version both started from (baseBlob, the store blob at this
 // machine's last sync). It returns the merged bytes, or the keys in
 // conflict.
-func (sa *storeAccess) mergeItem(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string, ours, theirs []byte) ([]byte, []string, error) {
-	base, err := sa.readBase(ctx, snap, env, id, key, baseBlob)
+func (ea *envAccess) mergeItem(ctx context.Context, baseBlob string, ours, theirs []byte) ([]byte, []string, error) {
+	base, err := ea.readBase(ctx, baseBlob)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -41,16 +41,16 @@ func (sa *storeAccess) mergeItem(ctx context.Context, snap *snapshot, env Enviro
 // readBase decrypts the store blob this machine last synced: the version
 // both sides of a merge started from. It is nil for a provider item,
 // whose pointer does not keep that version.
-func (sa *storeAccess) readBase(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string) ([]byte, error) {
+func (ea *envAccess) readBase(ctx context.Context, baseBlob string) ([]byte, error) {
 	h, err := gitstore.ParseHash(baseBlob)
 	if err != nil {
 		return nil, err
 	}
-	ct, err := sa.store.ReadBlob(ctx, h)
+	ct, err := ea.store.ReadBlob(ctx, h)
 	if err != nil {
 		return nil, fmt.Errorf("read the version last synced: %w", err)
 	}
-	base, err := sa.decryptBase(ctx, snap, env, id, key, ct)
+	base, err := ea.decryptBase(ctx, ct)
 	if err != nil {
 		return nil, fmt.Errorf("decrypt the version last synced: %w", err)
 	}
@@ -64,17 +64,18 @@ func (sa *storeAccess) readBase(ctx context.Context, snap *snapshot, env Environ
 // decryptBase decrypts an older version of an item: with the current
 // environment key, else with an earlier key generation found in history
 // (the environment was rotated since).
-func (sa *storeAccess) decryptBase(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, ct []byte) ([]byte, error) {
+func (ea *envAccess) decryptBase(ctx context.Context, ct []byte) ([]byte, error) {
+	snap, env, id, key := ea.snap, ea.env, ea.id, ea.key
 	// Any member who held the tier then may have written it.
 	var signers []*keyring.PublicKey
 	for _, k := range snap.keys {
 		signers = append(signers, k)
 	}
-	plain, _, err := keyring.Decrypt(ct, []*keyring.PrivateKey{key}, signers, sa.opts.Now())
+	plain, _, err := keyring.Decrypt(ct, []*keyring.PrivateKey{key}, signers, ea.opts.Now())
 	if !errors.Is(err, keyring.ErrNoKey) {
 		return plain, err
 	}
-	entries, lerr := sa.store.Log(ctx, snap.tip, 0)
+	entries, lerr := ea.store.Log(ctx, snap.tip, 0)
 	if lerr != nil {
 		return nil, lerr
 	}
@@ -84,7 +85,7 @@ func (sa *storeAccess) decryptBase(ctx context.Context, snap *snapshot, env Envi
 		if !slices.Contains(e.Changed, keyPath) {
 			continue
 		}
-		tree, err := sa.store.Tree(ctx, e.Hash)
+		tree, err := ea.store.Tree(ctx, e.Hash)
 		if err != nil {
 			return nil, err
 		}
@@ -93,11 +94,11 @@ func (sa *storeAccess) decryptBase(ctx context.Context, snap *snapshot, env Envi
 			continue
 		}
 		tried = append(tried, blob)
-		wrapped, err := sa.store.ReadBlob(ctx, blob)
+		wrapped, err := ea.store.ReadBlob(ctx, blob)
 		if err != nil {
 			return nil, err
 		}
-		old, _, err := keyring.Decrypt(wrapped, []*keyring.PrivateKey{id}, signers, sa.opts.Now())
+		old, _, err := keyring.Decrypt(wrapped, []*keyring.PrivateKey{id}, signers, ea.opts.Now())
 		if err != nil {
 			continue // not a reader of that generation
 		}
@@ -106,7 +107,7 @@ func (sa *storeAccess) decryptBase(ctx context.Context, snap *snapshot, env Envi
 		if err != nil {
 			continue
 		}
-		if plain, _, err := keyring.Decrypt(ct, []*keyring.PrivateKey{oldKey}, signers, sa.opts.Now()); err == nil {
+		if plain, _, err := keyring.Decrypt(ct, []*keyring.PrivateKey{oldKey}, signers, ea.opts.Now()); err == nil {
 			return plain, nil
 		}
 	}

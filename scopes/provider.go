@@ -345,17 +345,17 @@ func (ps *providerSet) deleteCreated(ctx context.Context, b Backend, env, title 
 
 // deleteFromProvider removes the documents of items a push deleted from
 // the store, for those whose content lived in a provider.
-func (sa *storeAccess) deleteFromProvider(ctx context.Context, snap *snapshot, env Environment, unwrap func() (*keyring.PrivateKey, error), deleted []storedItem) error {
+func (ea *envAccess) deleteFromProvider(ctx context.Context, unwrap func() (*keyring.PrivateKey, error), deleted []storedItem) error {
+	env := ea.env
 	for _, d := range deleted {
-		key, err := unwrap()
+		if _, err := unwrap(); err != nil {
+			return err
+		}
+		ct, err := ea.store.ReadBlob(ctx, d.Blob)
 		if err != nil {
 			return err
 		}
-		ct, err := sa.store.ReadBlob(ctx, d.Blob)
-		if err != nil {
-			return err
-		}
-		data, err := sa.openItem(snap, env, key, d, ct)
+		data, err := ea.openItem(d, ct)
 		if err != nil || !isPointer(data) {
 			continue // the store's own item, gone with the commit
 		}
@@ -363,7 +363,7 @@ func (sa *storeAccess) deleteFromProvider(ctx context.Context, snap *snapshot, e
 		if err != nil {
 			continue
 		}
-		if err := sa.providers.deleteDocument(ctx, env.Name, p); err != nil {
+		if err := ea.providers.deleteDocument(ctx, env.Name, p); err != nil {
 			return fmt.Errorf("%s was deleted from the store, not from the vault: %w: delete it there by hand", p.Title, err)
 		}
 	}
@@ -389,23 +389,23 @@ func (ps *providerSet) deleteDocument(ctx context.Context, env string, p *pointe
 // against the digests their signed pointers carry: a document edited or
 // removed in the vault is a problem; a vault that cannot be read (signed
 // out) is a warning, its documents unchecked.
-func (sa *storeAccess) verifyDocuments(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, rep *VerifyReport) error {
+func (ea *envAccess) verifyDocuments(ctx context.Context, rep *VerifyReport) error {
+	snap, env := ea.snap, ea.env
 	stored, err := snap.storedItems(env.Name, "", "")
 	if err != nil || len(stored) == 0 {
 		return nil // the walk reported a bad store entry
 	}
 	// Not strict: the walk already judged the key; this only reads.
-	key, err := sa.unwrapEnvKey(snap, env, id, false)
-	if err != nil {
+	if _, err := ea.unwrapLoose(); err != nil {
 		return nil
 	}
 	unreadable := map[string]bool{}
 	for _, s := range stored {
-		ct, err := sa.store.ReadBlob(ctx, s.Blob)
+		ct, err := ea.store.ReadBlob(ctx, s.Blob)
 		if err != nil {
 			return err
 		}
-		data, err := sa.openItem(snap, env, key, s, ct)
+		data, err := ea.openItem(s, ct)
 		if err != nil || !isPointer(data) {
 			continue // the walk reported it, or it lives in the store
 		}
@@ -415,11 +415,11 @@ func (sa *storeAccess) verifyDocuments(ctx context.Context, snap *snapshot, env 
 			rep.Problems = append(rep.Problems, Problem{Commit: snap.tip.String(), Path: path, Reason: err.Error()})
 			continue
 		}
-		vault := sa.providers.vaultName(p.state())
+		vault := ea.providers.vaultName(p.state())
 		if unreadable[vault] {
 			continue
 		}
-		content, err := sa.providers.resolve(ctx, env.Name, s, data)
+		content, err := ea.providers.resolve(ctx, env.Name, s, data)
 		clear(content)
 		var pe *ProviderItemError
 		switch {

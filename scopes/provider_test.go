@@ -486,7 +486,11 @@ func TestPointerNamesItsOwnDocument(t *testing.T) {
 
 func mustEnvPub(t *testing.T, v *Session, snap *snapshot, env Environment) *keyring.PublicKey {
 	t.Helper()
-	pub, err := v.envPublicKey(snap, env)
+	id, err := v.identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := v.envOf(snap, env, id).publicKey()
 	if err != nil {
 		t.Fatal(err)
 	}

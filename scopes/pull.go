@@ -11,7 +11,6 @@ import (
 	"slices"
 
 	"github.com/configsync/configsync/envfile"
-	"github.com/configsync/configsync/keyring"
 )
 
 // PullOptions select what pull restores and where.
@@ -111,56 +110,96 @@ func (v *Session) Pull(ctx context.Context, o PullOptions) (*PullResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	id, _, env, err := v.access(snap, envName)
+	ea, err := v.access(snap, envName)
 	if err != nil {
 		return nil, err
 	}
-	all, err := snap.storedItems(env.Name, "", "")
-	if err != nil {
+	p := &pullPlan{envAccess: ea, o: o, res: &PullResult{Env: ea.env, Stale: stale}}
+	if err := p.make(ctx); err != nil {
 		return nil, err
 	}
-	stored, err := snap.storedItems(env.Name, o.Project, o.Filter)
-	if err != nil {
+	if err := p.write(); err != nil {
 		return nil, err
 	}
-	res := &PullResult{Env: env, Stale: stale}
+	if err := p.record(); err != nil {
+		return nil, err
+	}
+	res := p.res
+	v.recordLeaks(ea.env.Name, append(append(res.Items, res.Unchanged...), res.Removed...))
+	return res, nil
+}
+
+// pullPlan is one pull against one snapshot, the way pushAttempt is one
+// push: make decides everything and refuses before anything is written,
+// write writes the files, record notes what was synced.
+type pullPlan struct {
+	*envAccess
+	st  *syncState
+	o   PullOptions
+	res *PullResult
+
+	dirs      map[string]place
+	plan      []*restore  // items to restore, with the confirmed new files
+	fresh     []*restore  // file items never on this machine
+	edits     []KeyChange // local edits, the store unchanged: push sends them
+	conflicts []KeyChange // changed on both sides, unresolved
+	removals  []*removal  // tracked files whose item was deleted
+}
+
+// make plans the pull: the removals, then each item restored, merged,
+// kept or refused. A conflict or an unsent local edit refuses the whole
+// pull here.
+func (p *pullPlan) make(ctx context.Context) error {
+	env, o := p.env, p.o
+	all, err := p.snap.storedItems(env.Name, "", "")
+	if err != nil {
+		return err
+	}
+	stored, err := p.snap.storedItems(env.Name, o.Project, o.Filter)
+	if err != nil {
+		return err
+	}
 	if len(stored) == 0 && o.Project != "" && !slices.ContainsFunc(all, func(s storedItem) bool { return s.Project == o.Project }) {
-		if v.projectDirOf(o.Project) == "" {
-			return nil, &UnknownProjectError{Name: o.Project, Env: env.Name, Available: projectsOf(all)}
+		if p.projectDirOf(o.Project) == "" {
+			return &UnknownProjectError{Name: o.Project, Env: env.Name, Available: projectsOf(all)}
 		}
 	}
-	st, err := v.loadState()
+	if p.st, err = p.loadState(); err != nil {
+		return err
+	}
+	removals, gone, err := p.planRemovals(p.st, env, all, o)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	removals, gone, err := v.planRemovals(st, env, all, o)
-	if err != nil {
-		return nil, err
+	p.removals = removals
+	if stored, p.res.InjectOnly, err = p.skipInjectOnly(stored, o.Dest); err != nil {
+		return err
 	}
-	if stored, res.InjectOnly, err = v.skipInjectOnly(stored, o.Dest); err != nil {
-		return nil, err
-	}
-	p := &pullPlan{}
 	if len(stored) > 0 {
-		if p, err = v.planRestores(ctx, snap, env, id, st, stored, o, res); err != nil {
-			return nil, err
+		if err := p.restores(ctx, stored); err != nil {
+			return err
 		}
 	}
 	if conflicts := append(p.conflicts, gone...); len(conflicts) > 0 {
-		return nil, &PullConflictError{Files: conflicts}
+		return &PullConflictError{Files: conflicts}
 	}
 	if len(p.edits) > 0 {
-		return nil, &LocalChangesError{Files: p.edits}
+		return &LocalChangesError{Files: p.edits}
 	}
-	plan := append(p.plan, confirmNew(o, p.fresh, res)...)
-	if err := v.keepBackups(plan, removals, res); err != nil {
-		return nil, err
+	p.plan = append(p.plan, confirmNew(o, p.fresh, p.res)...)
+	return nil
+}
+
+// write keeps backups of what it replaces, then writes the files. Each
+// write is atomic and fsynced (temp file, fsync, rename); several run at
+// once so that the fsyncs overlap.
+func (p *pullPlan) write() error {
+	if err := p.keepBackups(p.plan, p.removals, p.res); err != nil {
+		return err
 	}
-	v.removeStaleTemps(plan, p.dirs)
-	// Each write is atomic and fsynced (temp file, fsync, rename); several
-	// run at once so that the fsyncs overlap.
-	if err := parallel(len(plan), writeWorkers, func(i int) error {
-		r := plan[i]
+	p.removeStaleTemps(p.plan, p.dirs)
+	return parallel(len(p.plan), writeWorkers, func(i int) error {
+		r := p.plan[i]
 		if !r.write {
 			return nil
 		}
@@ -168,10 +207,15 @@ func (v *Session) Pull(ctx context.Context, o PullOptions) (*PullResult, error) 
 			return &ItemError{Path: r.display, Err: err}
 		}
 		return nil
-	}); err != nil {
-		return nil, err
-	}
-	for _, r := range plan {
+	})
+}
+
+// record notes what this machine now holds in the sync state and the
+// result, removes the files deleted in the store, and tracks the
+// projects restored.
+func (p *pullPlan) record() error {
+	env, st, res := p.env, p.st, p.res
+	for _, r := range p.plan {
 		stored := r.data
 		if r.stored != nil {
 			stored = r.stored
@@ -192,91 +236,44 @@ func (v *Session) Pull(ctx context.Context, o PullOptions) (*PullResult, error) 
 			res.Unchanged = append(res.Unchanged, item)
 		}
 	}
-	if err := v.removeDeleted(st, env.Name, removals, res); err != nil {
-		return nil, err
-	}
-	if err := v.trackRestored(p.dirs, plan); err != nil {
-		return nil, err
-	}
-	if err := v.saveState(st); err != nil {
-		return nil, err
-	}
-	v.recordLeaks(env.Name, append(append(res.Items, res.Unchanged...), res.Removed...))
-	return res, nil
-}
-
-// pullPlan is what pull would do with the items the store holds.
-type pullPlan struct {
-	dirs      map[string]place
-	plan      []*restore
-	fresh     []*restore  // file items never on this machine
-	edits     []KeyChange // local edits, the store unchanged: push sends them
-	conflicts []KeyChange // changed on both sides, unresolved
-}
-
-// planRestores decrypts the items and decides, for each, what pull
-// writes, merges, keeps, or refuses. Nothing is written here.
-func (sa *storeAccess) planRestores(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, st *syncState, stored []storedItem, o PullOptions, res *PullResult) (*pullPlan, error) {
-	dirs, skipped, err := sa.placeProjects(env.Name, stored, o.Dest)
-	if err != nil {
-		return nil, err
-	}
-	res.Skipped = skipped
-	key, err := sa.envKey(snap, env, id)
-	if err != nil {
-		return nil, err
-	}
-	// Decrypt and compare everything first; write only if nothing refuses.
-	// Blobs are read one at a time (go-git's storage is not safe for
-	// concurrent readers), then decrypted on every core.
-	var placed []storedItem
-	var cts [][]byte
-	for _, s := range stored {
-		if _, ok := dirs[s.Project]; !ok {
-			continue
-		}
-		ct, err := sa.store.ReadBlob(ctx, s.Blob)
-		if err != nil {
-			return nil, err
-		}
-		placed, cts = append(placed, s), append(cts, ct)
-	}
-	plains := make([][]byte, len(placed))
-	docs := make([]*docState, len(placed)) // where provider items came from
-	if err := onCores(len(placed), func(i int) (err error) {
-		if plains[i], err = sa.openItem(snap, env, key, placed[i], cts[i]); err != nil {
-			return err
-		}
-		if isPointer(plains[i]) {
-			if p, err := decodePointer(plains[i]); err == nil {
-				docs[i] = p.state()
-			}
-		}
-		plains[i], err = sa.providers.resolve(ctx, env.Name, placed[i], plains[i])
+	if err := p.removeDeleted(st, env.Name, p.removals, res); err != nil {
 		return err
-	}); err != nil {
-		return nil, err
 	}
-	for _, d := range docs {
-		if d != nil {
-			res.Provider = sa.providers.vaultName(d)
-		}
+	if err := p.trackRestored(p.dirs, p.plan); err != nil {
+		return err
 	}
-	p := &pullPlan{dirs: dirs}
+	return p.saveState(st)
+}
+
+// restores decrypts the items and decides, for each, what pull writes,
+// merges, keeps, or refuses. Nothing is written here.
+func (p *pullPlan) restores(ctx context.Context, stored []storedItem) error {
+	dirs, skipped, err := p.placeProjects(p.env.Name, stored, p.o.Dest)
+	if err != nil {
+		return err
+	}
+	p.dirs, p.res.Skipped = dirs, skipped
+	if _, err := p.unwrap(); err != nil {
+		return err
+	}
+	placed, plains, docs, err := p.openPlaced(ctx, stored)
+	if err != nil {
+		return err
+	}
 	for i, s := range placed {
 		dir := dirs[s.Project].Dir
 		abs := filepath.Join(dir, filepath.FromSlash(s.Path))
-		display := sa.display(dir, s.Path)
+		display := p.display(dir, s.Path)
 		r := &restore{it: s, abs: abs, display: display, data: plains[i], write: true, doc: docs[i]}
-		if sa.landing(st, dir, s, true) == landHidden {
-			res.Hidden = append(res.Hidden, display)
+		if p.landing(p.st, dir, s, true) == landHidden {
+			p.res.Hidden = append(p.res.Hidden, display)
 			continue
 		}
-		current, err := readTarget(dir, s.Path, display, homeRelative(sa.opts.UserHome, dir))
+		current, err := readTarget(dir, s.Path, display, homeRelative(p.opts.UserHome, dir))
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if sa.landing(st, dir, s, current != nil) == landNewFile {
+		if p.landing(p.st, dir, s, current != nil) == landNewFile {
 			p.fresh = append(p.fresh, r)
 			continue
 		}
@@ -288,21 +285,65 @@ func (sa *storeAccess) planRestores(ctx context.Context, snap *snapshot, env Env
 			r.write = false
 			continue
 		}
-		if rec := st.Files[abs]; rec != nil && rec.HMAC == st.mac(current) {
+		if rec := p.st.Files[abs]; rec != nil && rec.HMAC == p.st.mac(current) {
 			continue // not edited since configsync last wrote or pushed it
 		}
-		if err := sa.settle(ctx, snap, env, id, key, st, o, r, current, p); err != nil {
-			return nil, err
+		if err := p.settle(ctx, r, current); err != nil {
+			return err
 		}
 	}
-	return p, nil
+	return nil
+}
+
+// openPlaced decrypts the items of the projects that have a place here,
+// and reads provider items from their provider: their contents, and
+// where provider items came from. Decrypt and compare everything first;
+// write only if nothing refuses. Blobs are read one at a time (go-git's
+// storage is not safe for concurrent readers), then decrypted on every
+// core.
+func (p *pullPlan) openPlaced(ctx context.Context, stored []storedItem) ([]storedItem, [][]byte, []*docState, error) {
+	var placed []storedItem
+	var cts [][]byte
+	for _, s := range stored {
+		if _, ok := p.dirs[s.Project]; !ok {
+			continue
+		}
+		ct, err := p.store.ReadBlob(ctx, s.Blob)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		placed, cts = append(placed, s), append(cts, ct)
+	}
+	plains := make([][]byte, len(placed))
+	docs := make([]*docState, len(placed))
+	if err := onCores(len(placed), func(i int) (err error) {
+		if plains[i], err = p.openItem(placed[i], cts[i]); err != nil {
+			return err
+		}
+		if isPointer(plains[i]) {
+			if pt, err := decodePointer(plains[i]); err == nil {
+				docs[i] = pt.state()
+			}
+		}
+		plains[i], err = p.providers.resolve(ctx, p.env.Name, placed[i], plains[i])
+		return err
+	}); err != nil {
+		return nil, nil, nil, err
+	}
+	for _, d := range docs {
+		if d != nil {
+			p.res.Provider = p.providers.vaultName(d)
+		}
+	}
+	return placed, plains, docs, nil
 }
 
 // settle decides what pull does with a file edited here since the last
 // sync that the store's version would replace: take the store's (the
 // edit backed up), keep it, merge it, or refuse (added to p).
-func (sa *storeAccess) settle(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, st *syncState, o PullOptions, r *restore, current []byte, p *pullPlan) error {
-	last, synced := st.Files[r.abs].lastSync(env.Name)
+func (p *pullPlan) settle(ctx context.Context, r *restore, current []byte) error {
+	o := p.o
+	last, synced := p.st.Files[r.abs].lastSync(p.env.Name)
 	theirs := r.data
 	switch {
 	case o.Force || o.Theirs:
@@ -320,7 +361,7 @@ func (sa *storeAccess) settle(ctx context.Context, snap *snapshot, env Environme
 	}
 	conflict := KeyChange{Path: r.display, Keys: keyNames(changedKeys(r.it.Type, theirs, current))}
 	if r.it.Type == TypeEnv && synced {
-		base, err := sa.readBase(ctx, snap, env, id, key, last.Blob)
+		base, err := p.readBase(ctx, last.Blob)
 		if err != nil {
 			return &ItemError{Path: r.display, Err: err}
 		}

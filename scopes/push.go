@@ -150,10 +150,11 @@ func (sa *storeAccess) pushOnce(ctx context.Context, o PushOptions, envName stri
 	if err != nil {
 		return nil, err
 	}
-	id, m, env, err := sa.access(snap, envName)
+	ea, err := sa.access(snap, envName)
 	if err != nil {
 		return nil, err
 	}
+	m, env := ea.me, ea.env
 	items, err := sa.tracked(o.Filter, o.Project)
 	if err != nil {
 		return nil, err
@@ -169,7 +170,7 @@ func (sa *storeAccess) pushOnce(ctx context.Context, o PushOptions, envName stri
 	if err != nil {
 		return nil, err
 	}
-	a := &pushAttempt{v: sa, snap: snap, env: env, id: id, st: st, res: &PushResult{Env: env}, stored: map[string]storedItem{}, reAdd: o.ReAdd}
+	a := &pushAttempt{envAccess: ea, st: st, res: &PushResult{Env: env}, stored: map[string]storedItem{}, reAdd: o.ReAdd}
 	for _, s := range stored {
 		a.stored[s.Project+"\x00"+s.Path] = s
 	}
@@ -213,7 +214,7 @@ func (sa *storeAccess) pushOnce(ctx context.Context, o PushOptions, envName stri
 	}
 	// Only once the store no longer points to them: a failed commit
 	// must not lose a document the store still names.
-	return res, sa.deleteFromProvider(ctx, snap, env, a.unwrap, a.deletions)
+	return res, ea.deleteFromProvider(ctx, ea.unwrap, a.deletions)
 }
 
 // seal is what push and import do between planning and committing:
@@ -227,21 +228,21 @@ func (a *pushAttempt) seal(ctx context.Context, confirm func(Environment, []Item
 	if env.Protected && (confirm == nil || !confirm(env, a.changes())) {
 		return undo, &ProtectedError{Env: env.Name, Keys: countKeys(a.changes())}
 	}
-	envPub, err := a.v.envPublicKey(a.snap, env)
+	envPub, err := a.publicKey()
 	if err != nil {
 		return undo, err
 	}
-	backend, kind, location, err := a.v.pushBackend()
+	backend, kind, location, err := a.pushBackend()
 	if err != nil {
 		return undo, err
 	}
 	if backend != nil {
 		a.res.Provider = backend.Name()
-		if undo, err = a.v.providers.sendToProvider(ctx, backend, kind, location, env.Name, a.todo); err != nil {
+		if undo, err = a.providers.sendToProvider(ctx, backend, kind, location, env.Name, a.todo); err != nil {
 			return undo, err
 		}
 	}
-	if err := encryptEach(a.todo, env.Name, envPub, a.id, a.v.opts.Now, prog.add); err != nil {
+	if err := encryptEach(a.todo, env.Name, envPub, a.id, a.opts.Now, prog.add); err != nil {
 		return undo, err
 	}
 	prog.finish()
@@ -315,7 +316,8 @@ func encryptEach(todo []*pending, env string, to *keyring.PublicKey, signer *key
 }
 
 // envPublicKey reads and checks the environment's public key.
-func (sa *storeAccess) envPublicKey(snap *snapshot, env Environment) (*keyring.PublicKey, error) {
+func (ea *envAccess) publicKey() (*keyring.PublicKey, error) {
+	snap, env := ea.snap, ea.env
 	data, err := snap.tree.Read(envDir(env.Name) + "/" + envPublicKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("environment %q has no public key: %w", env.Name, ErrNotStore)
@@ -330,11 +332,7 @@ func (sa *storeAccess) envPublicKey(snap *snapshot, env Environment) (*keyring.P
 	// Encrypt only to the key that the tier's members hold, signed by one
 	// of them and readable by nobody else (binding.go): a key put back or
 	// replaced with plain git must not receive new secrets.
-	id, err := sa.identity()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := sa.envKey(snap, env, id); err != nil {
+	if _, err := ea.unwrap(); err != nil {
 		return nil, err
 	}
 	return pub, nil

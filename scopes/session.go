@@ -638,28 +638,6 @@ func (sa *storeAccess) me(snap *snapshot) (*keyring.PrivateKey, Member, error) {
 	return id, m, nil
 }
 
-// access checks that the identity may use env and returns them.
-func (sa *storeAccess) access(snap *snapshot, envName string) (*keyring.PrivateKey, Member, Environment, error) {
-	env, err := snap.env(envName)
-	if err != nil {
-		return nil, Member{}, Environment{}, err
-	}
-	id, m, err := sa.me(snap)
-	if err != nil {
-		return nil, Member{}, Environment{}, err
-	}
-	if !m.Can(env.Tier) {
-		return nil, Member{}, Environment{}, &AccessError{Env: env.Name, Tier: env.Tier, Member: m.Label()}
-	}
-	return id, m, env, nil
-}
-
-// envKey unwraps the environment's private key with the identity and
-// checks it (binding.go).
-func (tb *trustBook) envKey(snap *snapshot, env Environment, id *keyring.PrivateKey) (*keyring.PrivateKey, error) {
-	return tb.unwrapEnvKey(snap, env, id, true)
-}
-
 // activeEnv resolves the environment to use: given, else active.
 func (lc *local) activeEnv(given string) (string, error) {
 	if given != "" {

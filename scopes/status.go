@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/configsync/configsync/envfile"
-	"github.com/configsync/configsync/keyring"
 )
 
 // ItemState says what push and pull would do with one item.
@@ -66,10 +65,11 @@ func (v *Session) Status(ctx context.Context, envName, project string) (*StatusR
 	if err != nil {
 		return nil, err
 	}
-	id, _, env, err := v.access(snap, envName)
+	ea, err := v.access(snap, envName)
 	if err != nil {
 		return nil, err
 	}
+	env := ea.env
 	items, err := v.Tracked("", project)
 	if err != nil {
 		return nil, err
@@ -82,8 +82,7 @@ func (v *Session) Status(ctx context.Context, envName, project string) (*StatusR
 	if err != nil {
 		return nil, err
 	}
-	key, err := v.envKey(snap, env, id)
-	if err != nil {
+	if _, err := ea.unwrap(); err != nil {
 		return nil, err
 	}
 	items = v.placeable(items, stored)
@@ -116,7 +115,7 @@ func (v *Session) Status(ctx context.Context, envName, project string) (*StatusR
 			rep.Items = append(rep.Items, is)
 			continue
 		}
-		old, err := v.decryptItem(ctx, snap, env, key, s)
+		old, err := ea.decryptItem(ctx, s)
 		if err != nil {
 			return nil, err
 		}
@@ -138,7 +137,7 @@ func (v *Session) Status(ctx context.Context, envName, project string) (*StatusR
 		}
 		is.Keys = changedKeys(it.Type, old, data)
 		if is.State == StateConflict && synced && it.Type == TypeEnv {
-			if err := v.predictMerge(ctx, snap, env, id, key, last.Blob, &is); err != nil {
+			if err := ea.predictMerge(ctx, last.Blob, &is); err != nil {
 				return nil, err
 			}
 		}
@@ -175,8 +174,8 @@ func (v *Session) Status(ctx context.Context, envName, project string) (*StatusR
 
 // predictMerge says whether pull merges an env item changed on both
 // sides (pull.go, settle), and else which keys are in conflict.
-func (sa *storeAccess) predictMerge(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string, is *ItemStatus) error {
-	base, err := sa.readBase(ctx, snap, env, id, key, baseBlob)
+func (ea *envAccess) predictMerge(ctx context.Context, baseBlob string, is *ItemStatus) error {
+	base, err := ea.readBase(ctx, baseBlob)
 	if err != nil || base == nil {
 		return err
 	}

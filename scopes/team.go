@@ -178,16 +178,17 @@ func (v *Session) RotateEnvironment(ctx context.Context, name string) (*Rotation
 	if err != nil {
 		return nil, err
 	}
-	id, m, env, err := v.access(snap, name)
+	ea, err := v.access(snap, name)
 	if err != nil {
 		return nil, err
 	}
+	id, m, env := ea.id, ea.me, ea.env
 	if _, _, err := v.admin(snap); err != nil {
 		return nil, err
 	}
 	rep := &RotationReport{}
 	known := newNameCache()
-	changes, newEnv, err := v.rotate(ctx, snap, env, id, snap.members, snap.keys, known)
+	changes, newEnv, err := ea.rotate(ctx, snap.members, snap.keys, known)
 	if err != nil {
 		return nil, err
 	}
@@ -269,6 +270,7 @@ func (sa *storeAccess) changeTeam(ctx context.Context, edit func(*snapshot, Memb
 	known := newNameCache()
 	var lines []string
 	for _, env := range snap.envs {
+		ea := sa.envOf(snap, env, id)
 		before := readers(snap.members, env.Tier)
 		after := readers(members, env.Tier)
 		switch {
@@ -276,7 +278,7 @@ func (sa *storeAccess) changeTeam(ctx context.Context, edit func(*snapshot, Memb
 			if rep == nil {
 				return gitstore.Hash{}, fmt.Errorf("this change would remove readers of %q without rotating it", env.Name)
 			}
-			c, newEnv, err := sa.rotate(ctx, snap, env, id, members, snap.keys, known)
+			c, newEnv, err := ea.rotate(ctx, members, snap.keys, known)
 			if err != nil {
 				return gitstore.Hash{}, err
 			}
@@ -288,7 +290,7 @@ func (sa *storeAccess) changeTeam(ctx context.Context, edit func(*snapshot, Memb
 			if !me.Can(env.Tier) {
 				return gitstore.Hash{}, &AccessError{Env: env.Name, Tier: env.Tier, Member: me.Label() + " (an admin must hold a tier to grant it)"}
 			}
-			c, err := sa.rewrap(snap, env, id, after)
+			c, err := ea.rewrap(after)
 			if err != nil {
 				return gitstore.Hash{}, err
 			}
@@ -315,8 +317,9 @@ func (sa *storeAccess) changeTeam(ctx context.Context, edit func(*snapshot, Memb
 // touched). The key is checked first; a GnuPG v4 reader cannot open the
 // SEIPDv2 message, and then the key is encrypted again in the mode all
 // accept, keeping its binding.
-func (sa *storeAccess) rewrap(snap *snapshot, env Environment, id *keyring.PrivateKey, after []string) (gitstore.Change, error) {
-	if _, err := sa.envKey(snap, env, id); err != nil {
+func (ea *envAccess) rewrap(after []string) (gitstore.Change, error) {
+	snap, env, id := ea.snap, ea.env, ea.id
+	if _, err := ea.unwrap(); err != nil {
 		return gitstore.Change{}, err
 	}
 	path := envDir(env.Name) + "/" + envPrivateKeyFile
@@ -330,7 +333,7 @@ func (sa *storeAccess) rewrap(snap *snapshot, env Environment, id *keyring.Priva
 	}
 	rewrapped, err := keyring.Rewrap(wrapped, id, to)
 	if errors.Is(err, keyring.ErrAEADUnsupported) {
-		rewrapped, err = sa.reencrypt(snap, env, wrapped, id, to)
+		rewrapped, err = ea.reencrypt(wrapped, to)
 	}
 	if err != nil {
 		return gitstore.Change{}, fmt.Errorf("re-wrap the key of %q: %w", env.Name, err)
@@ -379,12 +382,13 @@ func uniq(s []string) []string {
 // rotate makes the next key generation of env for members and
 // re-encrypts its items, signed by id and bound to their places. The key
 // names of what it decrypted go into known, for the exposure report.
-func (sa *storeAccess) rotate(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, members []Member, keys map[string]*keyring.PublicKey, known *nameCache) ([]gitstore.Change, Environment, error) {
-	oldKey, err := sa.unwrapEnvKey(snap, env, id, false)
+func (ea *envAccess) rotate(ctx context.Context, members []Member, keys map[string]*keyring.PublicKey, known *nameCache) ([]gitstore.Change, Environment, error) {
+	snap, env, id := ea.snap, ea.env, ea.id
+	oldKey, err := ea.unwrapLoose()
 	if err != nil {
 		return nil, Environment{}, err
 	}
-	newEnv, changes, newKey, err := sa.newEnvironment(members, keys, id, env.Name, env.Tier, env.Protected, env.KeyGeneration+1, env.Created)
+	newEnv, changes, newKey, err := ea.newEnvironment(members, keys, id, env.Name, env.Tier, env.Protected, env.KeyGeneration+1, env.Created)
 	if err != nil {
 		return nil, Environment{}, err
 	}
@@ -396,14 +400,14 @@ func (sa *storeAccess) rotate(ctx context.Context, snap *snapshot, env Environme
 	// readers), then decrypted on every core.
 	cts := make([][]byte, len(stored))
 	for i, s := range stored {
-		if cts[i], err = sa.store.ReadBlob(ctx, s.Blob); err != nil {
+		if cts[i], err = ea.store.ReadBlob(ctx, s.Blob); err != nil {
 			return nil, Environment{}, err
 		}
 	}
 	todo := make([]*pending, len(stored))
 	if err := onCores(len(stored), func(i int) error {
 		s := stored[i]
-		data, err := sa.openItem(snap, env, oldKey, s, cts[i])
+		data, err := ea.openItem(s, cts[i])
 		if err != nil {
 			return err
 		}
@@ -413,7 +417,7 @@ func (sa *storeAccess) rotate(ctx context.Context, snap *snapshot, env Environme
 	}); err != nil {
 		return nil, Environment{}, err
 	}
-	if err := encryptAll(todo, env.Name, newKey.Public(), id, sa.opts.Now); err != nil {
+	if err := encryptAll(todo, env.Name, newKey.Public(), id, ea.opts.Now); err != nil {
 		return nil, Environment{}, err
 	}
 	for _, p := range todo {
@@ -444,13 +448,13 @@ func lostAny(before, after []string) bool {
 
 // reencrypt decrypts a wrapped environment key and encrypts it again to
 // to, signed by id, with the binding it had.
-func (sa *storeAccess) reencrypt(snap *snapshot, env Environment, wrapped []byte, id *keyring.PrivateKey, to []*keyring.PublicKey) ([]byte, error) {
-	plain, binding, _, err := sa.openEnvKeyData(snap, env, id, wrapped)
+func (ea *envAccess) reencrypt(wrapped []byte, to []*keyring.PublicKey) ([]byte, error) {
+	plain, binding, _, err := ea.openEnvKeyData(wrapped)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(plain)
-	out, _, err := keyring.EncryptBound(plain, to, id, sa.opts.Now(), binding)
+	out, _, err := keyring.EncryptBound(plain, to, ea.id, ea.opts.Now(), binding)
 	return out, err
 }
 

@@ -92,7 +92,7 @@ func (v *Session) Verify(ctx context.Context, full bool) (*VerifyReport, error) 
 	if err != nil {
 		return nil, err
 	}
-	w := &walker{v: v, id: id, h: h, rep: rep,
+	w := &walker{v: v.machine, id: id, h: h, rep: rep,
 		blobs: map[gitstore.Hash]string{}, lastTier: map[string]Tier{}, retired: map[string]string{}, current: map[string]string{}}
 	for i := len(h.entries) - 1; i >= 0; i-- {
 		if err := w.commit(ctx, i); err != nil {
@@ -107,7 +107,7 @@ func (v *Session) Verify(ctx context.Context, full bool) (*VerifyReport, error) 
 		if k := w.keyAt(ctx, snap.tree, env.Name); k != nil && !k.bound {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("environment %q was made before signatures named their place: run configsync env rotate %s", env.Name, env.Name))
 		}
-		if err := v.verifyDocuments(ctx, snap, env, id, rep); err != nil {
+		if err := v.envOf(snap, env, id).verifyDocuments(ctx, rep); err != nil {
 			return nil, err
 		}
 	}
@@ -122,7 +122,7 @@ type openedKey struct {
 
 // walker checks the history one commit at a time, oldest first.
 type walker struct {
-	v        *Session
+	v        *machine
 	id       *keyring.PrivateKey
 	h        *history
 	rep      *VerifyReport

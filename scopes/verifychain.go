@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/configsync/configsync/gitstore"
-	"github.com/configsync/configsync/keyring"
 )
 
 // verifyChained is verify for a format 2 store: the commits this machine
@@ -93,14 +92,14 @@ func (sa *storeAccess) verifyTipState(ctx context.Context, st *chainState, rep *
 			rep.Skipped = append(rep.Skipped, env.Name)
 			continue
 		}
-		key, err := sa.unwrapEnvKey(snap, env, id, true)
-		if err != nil {
+		ea := sa.envOf(snap, env, id)
+		if _, err := ea.unwrap(); err != nil {
 			rep.Problems = append(rep.Problems, Problem{Commit: st.commit.String(), Path: envDir(env.Name) + "/" + envPrivateKeyFile, Reason: err.Error()})
 			continue
 		}
 		rep.Keys++
-		sa.verifyItems(ctx, snap, env, key, rep)
-		if err := sa.verifyDocuments(ctx, snap, env, id, rep); err != nil {
+		ea.verifyItems(ctx, rep)
+		if err := ea.verifyDocuments(ctx, rep); err != nil {
 			return err
 		}
 	}
@@ -108,17 +107,18 @@ func (sa *storeAccess) verifyTipState(ctx context.Context, st *chainState, rep *
 }
 
 // verifyItems decrypts every item of env at the tip and checks it.
-func (sa *storeAccess) verifyItems(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, rep *VerifyReport) {
+func (ea *envAccess) verifyItems(ctx context.Context, rep *VerifyReport) {
+	snap, env := ea.snap, ea.env
 	stored, err := snap.storedItems(env.Name, "", "")
 	if err != nil {
 		rep.Problems = append(rep.Problems, Problem{Commit: snap.tip.String(), Path: envItemsDir(env.Name), Reason: err.Error()})
 		return
 	}
 	for _, s := range stored {
-		ct, err := sa.store.ReadBlob(ctx, s.Blob)
+		ct, err := ea.store.ReadBlob(ctx, s.Blob)
 		if err == nil {
 			var plain []byte
-			plain, err = sa.openItem(snap, env, key, s, ct)
+			plain, err = ea.openItem(s, ct)
 			clear(plain)
 		}
 		rep.Items++
