@@ -2,12 +2,13 @@ package scopes
 
 import (
 	"context"
-	"github.com/configsync/configsync/config"
-	"github.com/configsync/configsync/gitstore"
-	"github.com/configsync/configsync/keyring"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/keyring"
 )
 
 // LogEntry is one change of the store: when, who, what (names only).
