@@ -16,14 +16,18 @@ func IdentityPath(home string) string { return filepath.Join(home, identityFile)
 // passphrase-protected when passphrase is non-empty. It refuses to replace
 // an existing identity.
 func (v *Session) GenerateIdentity(name, email string, passphrase []byte) (*keyring.PrivateKey, error) {
-	key, err := keyring.Generate(name, email, v.opts.Now())
+	return v.generateIdentity(name, email, passphrase)
+}
+
+func (ma *machine) generateIdentity(name, email string, passphrase []byte) (*keyring.PrivateKey, error) {
+	key, err := keyring.Generate(name, email, ma.opts.Now())
 	if err != nil {
 		return nil, err
 	}
-	if err := v.saveIdentity(key, passphrase); err != nil {
+	if err := ma.saveIdentity(key, passphrase); err != nil {
 		return nil, err
 	}
-	v.id = key
+	ma.id = key
 	return key, nil
 }
 
@@ -36,8 +40,8 @@ func (v *Session) ImportIdentity(key *keyring.PrivateKey, passphrase []byte) err
 	return nil
 }
 
-func (lc *local) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error {
-	path := IdentityPath(lc.opts.Home)
+func (ma *machine) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error {
+	path := IdentityPath(ma.opts.Home)
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("%w at %s", ErrIdentityExists, path)
 	}
@@ -45,7 +49,7 @@ func (lc *local) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error 
 	if err != nil {
 		return err
 	}
-	if err := makeHome(lc.opts.Home); err != nil {
+	if err := makeHome(ma.opts.Home); err != nil {
 		return err
 	}
 	return config.WriteFileAtomic(path, armored)

@@ -53,14 +53,8 @@ func (v *Session) Init(ctx context.Context, o InitOptions) (*InitResult, error) 
 			return nil, err
 		}
 	}
-	if v.store != nil && !v.ephemeral {
-		if tip, err := v.store.Tip(ctx); v.cfg.Store.Repo == "" && (err != nil || tip.IsZero()) {
-			if err == nil {
-				err = fmt.Errorf("branch %q is empty", v.store.Branch())
-			}
-			return nil, v.damaged(err) // not "nothing to do"
-		}
-		return nil, fmt.Errorf("%w at %s", ErrStoreExists, v.StoreLocation())
+	if err := v.refuseExisting(ctx); err != nil {
+		return nil, err
 	}
 	if err := makeHome(v.opts.Home); err != nil {
 		return nil, err
@@ -72,96 +66,25 @@ func (v *Session) Init(ctx context.Context, o InitOptions) (*InitResult, error) 
 	defer unlock()
 
 	res := &InitResult{}
-	done := false
-	id, err := v.identity()
-	if errors.Is(err, ErrNoIdentity) {
-		if o.Name == "" || o.Email == "" {
-			return nil, fmt.Errorf("%w: init needs --name and --email to create one", ErrNoIdentity)
-		}
-		id, err = v.GenerateIdentity(o.Name, o.Email, nil)
-		if err == nil {
-			res.NewIdentity = id.Public()
-		}
-	}
+	id, err := v.initIdentity(o, res)
 	if err != nil {
 		return nil, err
 	}
-	res.Fingerprint = id.Fingerprint()
-
-	branch := o.Branch
-	if branch == "" {
-		branch = config.DefaultBranch
-	}
-	var s *gitstore.Store
-	if o.Repo != "" {
-		repo, err := filepath.Abs(o.Repo)
-		if err != nil {
-			return nil, err
+	s, drop, err := v.initStore(o)
+	done := false
+	defer func() {
+		if !done {
+			drop()
 		}
-		if s, err = gitstore.Open(repo, branch); err != nil {
-			return nil, fmt.Errorf("open repository %s: %w", repo, err)
-		}
-		// The repository's origin is the project's own remote: use it as
-		// it is, never repoint it.
-		if o.Remote != "" {
-			switch current := s.RemoteURL(); {
-			case current == "":
-				if err := s.SetRemote(o.Remote); err != nil {
-					return nil, err
-				}
-			case current != o.Remote:
-				return nil, fmt.Errorf("%s already has origin %s: drop --remote to use it, or use a separate store without --repo", repo, current)
-			}
-		}
-		v.cfg.Store.Repo = repo
-	} else {
-		dir := filepath.Join(v.opts.Home, storeDirName)
-		// A refused init (a remote that is not a store, a failed fetch)
-		// leaves no half-made store behind to block the next one.
-		defer func() {
-			if !done {
-				os.RemoveAll(dir)
-			}
-		}()
-		if s, err = gitstore.InitBare(dir, branch); err != nil {
-			return nil, fmt.Errorf("create store %s: %w", dir, err)
-		}
-		if o.Remote != "" {
-			if err := s.SetRemote(o.Remote); err != nil {
-				return nil, err
-			}
-			v.cfg.Store.Remote = o.Remote
-		}
-	}
-	if branch != config.DefaultBranch {
-		v.cfg.Store.Branch = branch
+	}()
+	if err != nil {
+		return nil, err
 	}
 	v.store = s
 	res.Location = v.StoreLocation()
-
-	tip, err := s.Tip(ctx)
+	tip, err := v.initFetch(ctx, o)
 	if err != nil {
 		return nil, err
-	}
-	if s.RemoteURL() != "" {
-		var remote gitstore.Hash
-		if tip.IsZero() && o.Repo == "" {
-			// A join fetches the last commits only: its cost does not
-			// grow with the history (the few commands that need all of
-			// it fetch the rest, see fullHistory).
-			remote, err = s.FetchDepth(ctx, v.opts.GitAuth, joinDepth)
-		} else {
-			remote, err = s.Fetch(ctx, v.opts.GitAuth)
-		}
-		if err != nil {
-			return nil, err // it names the remote
-		}
-		if tip.IsZero() && !remote.IsZero() {
-			if err := s.SetTip(ctx, tip, remote); err != nil {
-				return nil, err
-			}
-			tip = remote
-		}
 	}
 	if tip.IsZero() {
 		if err := v.createStore(ctx, id, res); err != nil {
@@ -175,6 +98,121 @@ func (v *Session) Init(ctx context.Context, o InitOptions) (*InitResult, error) 
 	}
 	done = true
 	return res, nil
+}
+
+// refuseExisting refuses an init where a store is configured: damage when
+// this machine's own store lost its branch, else nothing to do.
+func (ma *machine) refuseExisting(ctx context.Context) error {
+	if ma.store == nil || ma.ephemeral {
+		return nil
+	}
+	if tip, err := ma.store.Tip(ctx); ma.cfg.Store.Repo == "" && (err != nil || tip.IsZero()) {
+		if err == nil {
+			err = fmt.Errorf("branch %q is empty", ma.store.Branch())
+		}
+		return ma.damaged(err) // not "nothing to do"
+	}
+	return fmt.Errorf("%w at %s", ErrStoreExists, ma.storeLocation())
+}
+
+// initIdentity is the identity, made now (o's name and email) when
+// there is none.
+func (ma *machine) initIdentity(o InitOptions, res *InitResult) (*keyring.PrivateKey, error) {
+	id, err := ma.identity()
+	if errors.Is(err, ErrNoIdentity) {
+		if o.Name == "" || o.Email == "" {
+			return nil, fmt.Errorf("%w: init needs --name and --email to create one", ErrNoIdentity)
+		}
+		id, err = ma.generateIdentity(o.Name, o.Email, nil)
+		if err == nil {
+			res.NewIdentity = id.Public()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Fingerprint = id.Fingerprint()
+	return id, nil
+}
+
+// initStore opens the store init sets up, in the configuration it will
+// save: a branch of the user's repository (o.Repo), else a new bare
+// repository under $CONFIGSYNC_HOME. drop removes what a refused init
+// made (never the user's repository), so that a refused init (a remote
+// that is not a store, a failed fetch) leaves nothing to block the next.
+func (ma *machine) initStore(o InitOptions) (s *gitstore.Store, drop func(), err error) {
+	branch := o.Branch
+	if branch == "" {
+		branch = config.DefaultBranch
+	}
+	drop = func() {}
+	if o.Repo != "" {
+		repo, err := filepath.Abs(o.Repo)
+		if err != nil {
+			return nil, drop, err
+		}
+		if s, err = gitstore.Open(repo, branch); err != nil {
+			return nil, drop, fmt.Errorf("open repository %s: %w", repo, err)
+		}
+		// The repository's origin is the project's own remote: use it as
+		// it is, never repoint it.
+		if o.Remote != "" {
+			switch current := s.RemoteURL(); {
+			case current == "":
+				if err := s.SetRemote(o.Remote); err != nil {
+					return nil, drop, err
+				}
+			case current != o.Remote:
+				return nil, drop, fmt.Errorf("%s already has origin %s: drop --remote to use it, or use a separate store without --repo", repo, current)
+			}
+		}
+		ma.cfg.Store.Repo = repo
+	} else {
+		dir := filepath.Join(ma.opts.Home, storeDirName)
+		drop = func() { os.RemoveAll(dir) }
+		if s, err = gitstore.InitBare(dir, branch); err != nil {
+			return nil, drop, fmt.Errorf("create store %s: %w", dir, err)
+		}
+		if o.Remote != "" {
+			if err := s.SetRemote(o.Remote); err != nil {
+				return nil, drop, err
+			}
+			ma.cfg.Store.Remote = o.Remote
+		}
+	}
+	if branch != config.DefaultBranch {
+		ma.cfg.Store.Branch = branch
+	}
+	return s, drop, nil
+}
+
+// initFetch fetches the remote, if any, into the store init opened and
+// returns the tip to join ("" to create a store).
+func (ma *machine) initFetch(ctx context.Context, o InitOptions) (gitstore.Hash, error) {
+	s := ma.store
+	tip, err := s.Tip(ctx)
+	if err != nil || s.RemoteURL() == "" {
+		return tip, err
+	}
+	var remote gitstore.Hash
+	if tip.IsZero() && o.Repo == "" {
+		// A join fetches the last commits only: its cost does not
+		// grow with the history (the few commands that need all of
+		// it fetch the rest, see fullHistory).
+		remote, err = s.FetchDepth(ctx, ma.opts.GitAuth, joinDepth)
+	} else {
+		remote, err = s.Fetch(ctx, ma.opts.GitAuth)
+	}
+	if err != nil {
+		return gitstore.Hash{}, err // it names the remote
+	}
+	if tip.IsZero() && !remote.IsZero() {
+		if err := s.SetTip(ctx, tip, remote); err != nil {
+			return gitstore.Hash{}, err
+		}
+		tip = remote
+	}
+	return tip, nil
 }
 
 // createStore writes the first commit: format, a manifest with the

@@ -126,8 +126,8 @@ func (tb *trustBook) saveMarks(m *marks) error {
 
 // pinnedKeys are the keys of st's members whose fingerprints this
 // machine pins; with no pins, a first use trusts the state's own admins.
-func (lc *local) pinnedKeys(st *chainState) []*keyring.PublicKey {
-	pins := lc.cfg.Trust.Admins
+func (tb *trustBook) pinnedKeys(st *chainState) []*keyring.PublicKey {
+	pins := tb.cfg.Trust.Admins
 	if len(pins) == 0 {
 		return st.admins()
 	}
@@ -218,21 +218,28 @@ func (tb *trustBook) advance(ctx context.Context, tip gitstore.Hash) (*chainStat
 	if last.commit != tip {
 		return nil, nil, tb.refuse(m, tip, firstRefusedSince(last.commit, entries, refused))
 	}
-	prev = last
-	if !tb.ephemeral {
-		next := marksOf(prev)
-		next.Skipped = m.Skipped
-		for _, s := range skipped {
-			next.Skipped = append(next.Skipped, s.Commit)
-		}
-		if n := len(next.Skipped); n > maxSkipped {
-			next.Skipped = next.Skipped[n-maxSkipped:]
-		}
-		if err := tb.saveMarks(next); err != nil {
-			return nil, nil, err
-		}
+	if err := tb.raiseMarks(m, last, skipped); err != nil {
+		return nil, nil, err
 	}
-	return prev, skipped, nil
+	return last, skipped, nil
+}
+
+// raiseMarks saves the marks of an accepted state, keeping the last
+// maxSkipped commits refused on the way. A store read for one command
+// leaves this machine's marks alone.
+func (tb *trustBook) raiseMarks(m *marks, accepted *chainState, skipped []Skipped) error {
+	if tb.ephemeral {
+		return nil
+	}
+	next := marksOf(accepted)
+	next.Skipped = m.Skipped
+	for _, s := range skipped {
+		next.Skipped = append(next.Skipped, s.Commit)
+	}
+	if n := len(next.Skipped); n > maxSkipped {
+		next.Skipped = next.Skipped[n-maxSkipped:]
+	}
+	return tb.saveMarks(next)
 }
 
 // refuse records that tip was refused, so that every command says so

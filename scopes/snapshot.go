@@ -179,8 +179,8 @@ func (ma *machine) chainTrusts(ctx context.Context, tip gitstore.Hash) (bool, er
 
 // trusts reports whether fpr is a pinned admin. (With no pins at all,
 // loadManifest checks the chain from the first manifest instead.)
-func (lc *local) trusts(fpr string) bool {
-	pins := lc.cfg.Trust.Admins
+func (tb *trustBook) trusts(fpr string) bool {
+	pins := tb.cfg.Trust.Admins
 	return len(pins) == 0 || slices.Contains(pins, fpr)
 }
 

@@ -91,7 +91,7 @@ func (v *Session) Status(ctx context.Context, envName, project string) (*StatusR
 	for _, s := range stored {
 		storedBy[s.Project+"\x00"+s.Path] = s
 	}
-	local := map[string]bool{}
+	here := map[string]bool{}
 	for _, it := range items {
 		display := v.display(it.Dir, it.Path)
 		data, _, err := readLocal(it, display)
@@ -101,75 +101,90 @@ func (v *Session) Status(ctx context.Context, envName, project string) (*StatusR
 		if data == nil {
 			continue
 		}
-		local[it.Project+"\x00"+it.Path] = true
-		is := ItemStatus{Project: it.Project, Path: it.Path, Display: display, Type: it.Type, Local: data}
+		here[it.Project+"\x00"+it.Path] = true
 		s, ok := storedBy[it.Project+"\x00"+it.Path]
-		if !ok {
-			is.State, is.Keys = StateNew, changedKeys(it.Type, nil, data)
-			if last, synced := st.Files[it.Abs()].deletedSync(env, it.Project, it.Path); synced && !v.absentByMode(storedItem{Project: it.Project, Type: it.Type}) {
-				is.State = StateDeletedEdit // as pull decides (planRemovals)
-				if st.mac(data) == last.HMAC {
-					is.State, is.Keys = StateDeleted, nil
-				}
-			}
-			rep.Items = append(rep.Items, is)
-			continue
-		}
-		old, err := ea.decryptItem(ctx, s)
+		is, err := ea.itemStatus(ctx, st, it, display, data, s, ok)
 		if err != nil {
 			return nil, err
-		}
-		is.Stored = old
-		mac := st.mac(data)
-		last, synced := envState{}, false
-		if rec := st.Files[it.Abs()]; rec != nil {
-			last, synced = rec.Envs[env.Name]
-		}
-		switch {
-		case bytes.Equal(old, data):
-			is.State = StateUpToDate
-		case synced && last.Blob == s.Blob.String():
-			is.State = StateModified
-		case synced && last.HMAC == mac:
-			is.State = StateStoreNewer
-		default:
-			is.State = StateConflict
-		}
-		is.Keys = changedKeys(it.Type, old, data)
-		if is.State == StateConflict && synced && it.Type == TypeEnv {
-			if err := ea.predictMerge(ctx, last.Blob, &is); err != nil {
-				return nil, err
-			}
 		}
 		rep.Items = append(rep.Items, is)
 	}
 	for _, s := range stored {
-		if local[s.Project+"\x00"+s.Path] {
-			continue
+		if !here[s.Project+"\x00"+s.Path] {
+			rep.Items = append(rep.Items, v.missingStatus(st, s))
 		}
-		p, _, ok := v.placeProject(s.Project, s.Dir)
-		is := ItemStatus{Project: s.Project, Path: s.Path, Type: s.Type, State: StateMissingLocal}
-		if !ok {
-			is.State, is.Display = StateNotPlaceable, s.Project+"/"+s.Path
-		} else {
-			is.Display = v.display(p.Dir, s.Path)
-			switch v.landing(st, p.Dir, s, false) {
-			case landHidden:
-				is.State = StateHidden
-			case landNewFile:
-				is.State = StateNewFile
-			}
-			var escape *EscapeError
-			if _, err := readTarget(p.Dir, s.Path, is.Display, ""); is.State != StateHidden && errors.As(err, &escape) {
-				is.State = StateEscapes
-			}
-		}
-		rep.Items = append(rep.Items, is)
 	}
 	if err := v.markInjectOnly(rep, stored); err != nil {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// itemStatus compares a tracked file here (data) with the store's item s
+// (ok: there is one), as push and pull would judge them.
+func (ea *envAccess) itemStatus(ctx context.Context, st *syncState, it TrackedItem, display string, data []byte, s storedItem, ok bool) (ItemStatus, error) {
+	env := ea.env
+	is := ItemStatus{Project: it.Project, Path: it.Path, Display: display, Type: it.Type, Local: data}
+	if !ok {
+		is.State, is.Keys = StateNew, changedKeys(it.Type, nil, data)
+		if last, synced := st.Files[it.Abs()].deletedSync(env, it.Project, it.Path); synced && !ea.absentByMode(storedItem{Project: it.Project, Type: it.Type}) {
+			is.State = StateDeletedEdit // as pull decides (planRemovals)
+			if st.mac(data) == last.HMAC {
+				is.State, is.Keys = StateDeleted, nil
+			}
+		}
+		return is, nil
+	}
+	old, err := ea.decryptItem(ctx, s)
+	if err != nil {
+		return ItemStatus{}, err
+	}
+	is.Stored = old
+	mac := st.mac(data)
+	last, synced := envState{}, false
+	if rec := st.Files[it.Abs()]; rec != nil {
+		last, synced = rec.Envs[env.Name]
+	}
+	switch {
+	case bytes.Equal(old, data):
+		is.State = StateUpToDate
+	case synced && last.Blob == s.Blob.String():
+		is.State = StateModified
+	case synced && last.HMAC == mac:
+		is.State = StateStoreNewer
+	default:
+		is.State = StateConflict
+	}
+	is.Keys = changedKeys(it.Type, old, data)
+	if is.State == StateConflict && synced && it.Type == TypeEnv {
+		if err := ea.predictMerge(ctx, last.Blob, &is); err != nil {
+			return ItemStatus{}, err
+		}
+	}
+	return is, nil
+}
+
+// missingStatus is the status of a stored item with no file here: where
+// pull would put it, and whether it may.
+func (lc *local) missingStatus(st *syncState, s storedItem) ItemStatus {
+	p, _, ok := lc.placeProject(s.Project, s.Dir)
+	is := ItemStatus{Project: s.Project, Path: s.Path, Type: s.Type, State: StateMissingLocal}
+	if !ok {
+		is.State, is.Display = StateNotPlaceable, s.Project+"/"+s.Path
+		return is
+	}
+	is.Display = lc.display(p.Dir, s.Path)
+	switch lc.landing(st, p.Dir, s, false) {
+	case landHidden:
+		is.State = StateHidden
+	case landNewFile:
+		is.State = StateNewFile
+	}
+	var escape *EscapeError
+	if _, err := readTarget(p.Dir, s.Path, is.Display, ""); is.State != StateHidden && errors.As(err, &escape) {
+		is.State = StateEscapes
+	}
+	return is
 }
 
 // predictMerge says whether pull merges an env item changed on both

@@ -62,26 +62,8 @@ func (sa *storeAccess) sync(ctx context.Context) error {
 	if local == remote {
 		return nil
 	}
-	if !local.IsZero() {
-		behind, err := sa.store.IsAncestor(ctx, local, remote)
-		if err != nil {
-			return err
-		}
-		if !behind {
-			ahead, err := sa.store.IsAncestor(ctx, remote, local)
-			if err != nil {
-				return err
-			}
-			if ahead {
-				return nil // local commits not pushed yet: the next push sends them
-			}
-			// Local commits the remote never got, and the remote moved
-			// on: only a command killed between its commit and its push
-			// leaves these (a failed push puts the branch back). That
-			// command never reported success, and a push's changes are
-			// still in the local files, where the next push finds them:
-			// follow the verified remote (docs/decisions.md).
-		}
+	if ahead, err := sa.onlyAhead(ctx, local, remote); err != nil || ahead {
+		return err // ahead: local commits not pushed yet, the next push sends them
 	}
 	// Verify before moving: an untrusted commit never becomes the local
 	// tip, so this machine keeps working from what it last trusted. A
@@ -98,6 +80,25 @@ func (sa *storeAccess) sync(ctx context.Context) error {
 		sa.verified = remote
 	}
 	return sa.store.SetTip(ctx, local, remote)
+}
+
+// onlyAhead reports whether the local branch holds all of the remote's
+// and more: commits not pushed yet.
+func (ma *machine) onlyAhead(ctx context.Context, local, remote gitstore.Hash) (bool, error) {
+	if local.IsZero() {
+		return false, nil
+	}
+	behind, err := ma.store.IsAncestor(ctx, local, remote)
+	if err != nil || behind {
+		return false, err
+	}
+	// Local commits the remote never got, and the remote moved on: only
+	// a command killed between its commit and its push leaves these (a
+	// failed push puts the branch back). That command never reported
+	// success, and a push's changes are still in the local files, where
+	// the next push finds them: follow the verified remote
+	// (docs/decisions.md). Else the remote is behind: nothing to do.
+	return ma.store.IsAncestor(ctx, remote, local)
 }
 
 // commit writes changes on top of snap and pushes to the remote; when the

@@ -240,7 +240,7 @@ func (v *Session) TrustAdmins(fprs []string) error { return v.pinAdminsGiven(fpr
 
 // pinAdminsGiven pins the admins given (init --trust), unless some are
 // pinned already.
-func (lc *local) pinAdminsGiven(fprs []string) error {
+func (tb *trustBook) pinAdminsGiven(fprs []string) error {
 	var pins []string
 	for _, f := range fprs {
 		f = strings.ToUpper(strings.TrimSpace(f))
@@ -252,8 +252,8 @@ func (lc *local) pinAdminsGiven(fprs []string) error {
 		}
 		pins = append(pins, f)
 	}
-	if len(lc.cfg.Trust.Admins) == 0 {
-		lc.cfg.Trust.Admins = pins
+	if len(tb.cfg.Trust.Admins) == 0 {
+		tb.cfg.Trust.Admins = pins
 	}
 	return nil
 }

@@ -69,68 +69,73 @@ func (w *walker) commit(ctx context.Context, i int) error {
 		return err
 	}
 	for _, name := range envs {
-		if err := ValidateName("environment", name); err != nil {
-			w.problem(e.Hash, envDir(name), "%v", err)
-			continue
-		}
-		paths := byEnv[name]
-		metaPath := envDir(name) + "/" + environmentFile
-		data, err := tree.Read(metaPath)
-		if err != nil {
-			if _, ok := w.current[name]; ok && len(tree.Files(envDir(name)+"/")) == 0 {
-				delete(w.current, name) // env delete
-				continue
-			}
-			w.problem(e.Hash, metaPath, "missing")
-			continue
-		}
-		var env Environment
-		if err := config.Unmarshal(metaPath, data, &env); err != nil || env.Name != name {
-			w.problem(e.Hash, metaPath, "not a valid environment.toml")
-			continue
-		}
-		if slices.Contains(paths, metaPath) {
-			w.checkMeta(e.Hash, env)
-		}
-		keyPath := envDir(name) + "/" + envPrivateKeyFile
-		k := w.keyAt(ctx, tree, name)
-		if slices.Contains(paths, keyPath) {
-			w.checkKey(ctx, e.Hash, tree, env, team)
-		}
-		for _, p := range paths {
-			project, item, ok := splitItemStorePath(name, p)
-			if !ok {
-				continue
-			}
-			blob, present := tree.Blob(p)
-			if !present {
-				continue // deleted
-			}
-			if err := ValidateName("project", project); err != nil {
-				w.problem(e.Hash, p, "%v", err)
-				continue
-			}
-			if err := ValidateItemPath(item); err != nil {
-				w.problem(e.Hash, p, "%v", err)
-				continue
-			}
-			if first, ok := w.blobs[blob]; ok {
-				if first == p {
-					w.problem(e.Hash, p, "puts back an older version of this item (configsync never writes the same ciphertext twice)")
-				} else {
-					w.problem(e.Hash, p, "is a copy of %s", first)
-				}
-				continue
-			}
-			w.blobs[blob] = p
-			if k == nil || k.key == nil {
-				w.skip(name)
-				continue
-			}
-			w.checkItem(ctx, e.Hash, env, team, k, project, item, blob)
-		}
+		w.commitEnv(ctx, e, tree, team, name, byEnv[name])
 	}
 	return nil
+}
+
+// commitEnv checks what commit e changed in one environment: its
+// metadata, its key, and each item written.
+func (w *walker) commitEnv(ctx context.Context, e gitstore.LogEntry, tree *gitstore.Tree, team *teamVersion, name string, paths []string) {
+	if err := ValidateName("environment", name); err != nil {
+		w.problem(e.Hash, envDir(name), "%v", err)
+		return
+	}
+	metaPath := envDir(name) + "/" + environmentFile
+	data, err := tree.Read(metaPath)
+	if err != nil {
+		if _, ok := w.current[name]; ok && len(tree.Files(envDir(name)+"/")) == 0 {
+			delete(w.current, name) // env delete
+			return
+		}
+		w.problem(e.Hash, metaPath, "missing")
+		return
+	}
+	var env Environment
+	if err := config.Unmarshal(metaPath, data, &env); err != nil || env.Name != name {
+		w.problem(e.Hash, metaPath, "not a valid environment.toml")
+		return
+	}
+	if slices.Contains(paths, metaPath) {
+		w.checkMeta(e.Hash, env)
+	}
+	keyPath := envDir(name) + "/" + envPrivateKeyFile
+	k := w.keyAt(ctx, tree, name)
+	if slices.Contains(paths, keyPath) {
+		w.checkKey(ctx, e.Hash, tree, env, team)
+	}
+	for _, p := range paths {
+		project, item, ok := splitItemStorePath(name, p)
+		if !ok {
+			continue
+		}
+		blob, present := tree.Blob(p)
+		if !present {
+			continue // deleted
+		}
+		if err := ValidateName("project", project); err != nil {
+			w.problem(e.Hash, p, "%v", err)
+			continue
+		}
+		if err := ValidateItemPath(item); err != nil {
+			w.problem(e.Hash, p, "%v", err)
+			continue
+		}
+		if first, ok := w.blobs[blob]; ok {
+			if first == p {
+				w.problem(e.Hash, p, "puts back an older version of this item (configsync never writes the same ciphertext twice)")
+			} else {
+				w.problem(e.Hash, p, "is a copy of %s", first)
+			}
+			continue
+		}
+		w.blobs[blob] = p
+		if k == nil || k.key == nil {
+			w.skip(name)
+			continue
+		}
+		w.checkItem(ctx, e.Hash, env, team, k, project, item, blob)
+	}
 }
 
 // checkMeta catches an environment.toml that lowers a tier or puts back
