@@ -43,15 +43,15 @@ func (e *NoBackupError) Error() string {
 
 // backup keeps data, the local content of abs, before pull replaces it.
 // The ID says only when: names of files and logs never hold values.
-func (v *Vault) backup(abs, display, reason string, data []byte) (Backup, error) {
-	dir := filepath.Join(v.opts.Home, backupDir)
+func (lc *local) backup(abs, display, reason string, data []byte) (Backup, error) {
+	dir := filepath.Join(lc.opts.Home, backupDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Backup{}, err
 	}
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return Backup{}, err
 	}
-	now := v.opts.Now().UTC()
+	now := lc.opts.Now().UTC()
 	b := Backup{Path: abs, Display: display, Time: now, Reason: reason, Size: len(data)}
 	for n := 1; ; n++ {
 		b.ID = now.Format("20060102T150405Z") + "-" + strconv.Itoa(n)
@@ -71,7 +71,7 @@ func (v *Vault) backup(abs, display, reason string, data []byte) (Backup, error)
 }
 
 // Backups lists the backups kept, oldest first.
-func (v *Vault) Backups() ([]Backup, error) {
+func (v *Session) Backups() ([]Backup, error) {
 	dir := filepath.Join(v.opts.Home, backupDir)
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -108,7 +108,7 @@ func (v *Vault) Backups() ([]Backup, error) {
 // which is its ID, or a file's path for that file's latest backup, or ""
 // for the latest of all. What the file holds then, if different, is kept
 // in a backup first (returned as saved).
-func (v *Vault) RestoreBackup(ctx context.Context, which string) (restored Backup, saved *Backup, err error) {
+func (v *Session) RestoreBackup(ctx context.Context, which string) (restored Backup, saved *Backup, err error) {
 	unlock, err := v.lock(ctx)
 	if err != nil {
 		return Backup{}, nil, err

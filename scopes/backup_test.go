@@ -15,7 +15,7 @@ import (
 func TestBackupRestore(t *testing.T) {
 	home, work := t.TempDir(), t.TempDir()
 	now := time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)
-	v := &Vault{opts: Options{Home: home, Now: func() time.Time { return now }}}
+	v := newSession(Options{Home: home, Now: func() time.Time { return now }}, nil)
 	env := filepath.Join(work, ".env")
 	first, err := v.backup(env, "~/.env", "test", []byte("K=secret-one\n"))
 	if err != nil {

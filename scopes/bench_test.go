@@ -91,7 +91,7 @@ func newBenchVault(b *testing.B) *benchVault {
 }
 
 // open is what every CLI invocation does first.
-func (bv *benchVault) open(b *testing.B) *scopes.Vault {
+func (bv *benchVault) open(b *testing.B) *scopes.Session {
 	b.Helper()
 	v, err := scopes.Open(bv.ctx, bv.opts)
 	if err != nil {

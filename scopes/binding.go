@@ -89,14 +89,14 @@ func (snap *snapshot) isBound(env string) bool {
 }
 
 // history reads the snapshot's history once.
-func (v *Vault) history(ctx context.Context, snap *snapshot) (*history, error) {
+func (ma *machine) history(ctx context.Context, snap *snapshot) (*history, error) {
 	snap.trust.mu.Lock()
 	defer snap.trust.mu.Unlock()
 	if !snap.trust.once {
-		if err := v.fullHistory(ctx); err != nil {
+		if err := ma.fullHistory(ctx); err != nil {
 			return nil, err
 		}
-		snap.trust.hist, snap.trust.err = loadHistory(ctx, v.store, snap.tip, v.opts.Now)
+		snap.trust.hist, snap.trust.err = loadHistory(ctx, ma.store, snap.tip, ma.opts.Now)
 		snap.trust.once = true
 	}
 	return snap.trust.hist, snap.trust.err
@@ -106,16 +106,17 @@ func (v *Vault) history(ctx context.Context, snap *snapshot) (*history, error) {
 // holds the environment's tier now, or who held it at the commit that
 // wrote this version (looked up in history only then), and bound to this
 // environment, project and path.
-func (v *Vault) openVerified(snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem, ct []byte) ([]byte, error) {
+func (ea *envAccess) openVerified(it storedItem, ct []byte) ([]byte, error) {
+	snap, env, key := ea.snap, ea.env, ea.key
 	name := it.Project + "/" + it.Path
-	plain, _, binding, err := keyring.DecryptBound(ct, []*keyring.PrivateKey{key}, snap.signers(env.Tier), v.opts.Now())
+	plain, _, binding, err := keyring.DecryptBound(ct, []*keyring.PrivateKey{key}, snap.signers(env.Tier), ea.opts.Now())
 	var unknown *keyring.UnknownSignerError
 	if errors.As(err, &unknown) && snap.format < 2 {
 		// Runs on pull's workers, which carry no context; the history
 		// read is local and done once per snapshot. From format 2 on an
 		// item's signer must hold the tier in the current manifest
 		// (rotation re-signs), so the past is never consulted.
-		plain, binding, err = v.openByPastSigner(context.Background(), snap, env, key, it, ct, unknown.KeyID)
+		plain, binding, err = ea.openByPastSigner(context.Background(), it, ct, unknown.KeyID)
 	} else if errors.As(err, &unknown) {
 		who := "key " + unknown.KeyID
 		if m, ok := snap.owner(unknown.KeyID); ok {
@@ -143,9 +144,10 @@ func (v *Vault) openVerified(snap *snapshot, env Environment, key *keyring.Priva
 
 // openByPastSigner accepts an item whose signer is not a member of the
 // tier now only if the signer held the tier at the commit that wrote it.
-func (v *Vault) openByPastSigner(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem, ct []byte, keyID string) ([]byte, string, error) {
+func (ea *envAccess) openByPastSigner(ctx context.Context, it storedItem, ct []byte, keyID string) ([]byte, string, error) {
+	snap, env, key := ea.snap, ea.env, ea.key
 	name := it.Project + "/" + it.Path
-	h, err := v.history(ctx, snap)
+	h, err := ea.history(ctx, snap)
 	if err != nil {
 		return nil, "", err
 	}
@@ -167,7 +169,7 @@ func (v *Vault) openByPastSigner(ctx context.Context, snap *snapshot, env Enviro
 		return nil, "", &SignerError{Item: name, Reason: fmt.Sprintf("signed by %s, who held tier %s at commit %.12s that wrote it only under a team manifest put back over the newer one of commit %.12s (and does not now)",
 			m.Label(), env.Tier, h.entries[i].Hash, newer)}
 	}
-	plain, _, binding, err := keyring.DecryptBound(ct, []*keyring.PrivateKey{key}, []*keyring.PublicKey{tv.keys[m.Fingerprint]}, v.opts.Now())
+	plain, _, binding, err := keyring.DecryptBound(ct, []*keyring.PrivateKey{key}, []*keyring.PublicKey{tv.keys[m.Fingerprint]}, ea.opts.Now())
 	return plain, binding, err
 }
 
@@ -192,7 +194,8 @@ func (snap *snapshot) checkBinding(env Environment, project, path, got string) e
 // metadata, matching its fingerprint and, when strict, encrypted to
 // nobody but the members holding the tier. Rotation is not strict: it is
 // the cure for a key readable by someone else.
-func (v *Vault) unwrapEnvKey(snap *snapshot, env Environment, id *keyring.PrivateKey, strict bool) (*keyring.PrivateKey, error) {
+func (ea *envAccess) unwrapKey(strict bool) (*keyring.PrivateKey, error) {
+	snap, env := ea.snap, ea.env
 	wrapped, err := snap.tree.Read(envDir(env.Name) + "/" + envPrivateKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("environment %q has no key: %w", env.Name, ErrNotStore)
@@ -202,17 +205,17 @@ func (v *Vault) unwrapEnvKey(snap *snapshot, env Environment, id *keyring.Privat
 			return nil, err
 		}
 	}
-	plain, binding, signer, err := v.openEnvKeyData(snap, env, id, wrapped)
+	plain, binding, signer, err := ea.openEnvKeyData(wrapped)
 	if err != nil {
 		return nil, err
 	}
 	if strict && snap.format < 2 {
 		// Format 2 keeps tiers in the admin-signed manifest instead.
-		if err := v.checkTierPin(snap, env, signer); err != nil {
+		if err := ea.checkTierPin(snap, env, signer); err != nil {
 			clear(plain)
 			return nil, err
 		}
-		v.accept(env)
+		ea.accept(env)
 	}
 	key, err := keyring.ReadPrivateKey(plain, nil)
 	clear(plain)
@@ -229,8 +232,9 @@ func (v *Vault) unwrapEnvKey(snap *snapshot, env Environment, id *keyring.Privat
 // openEnvKeyData decrypts a wrapped environment key and checks its
 // signer and binding; it returns the serialized key, the binding and the
 // signer.
-func (v *Vault) openEnvKeyData(snap *snapshot, env Environment, id *keyring.PrivateKey, wrapped []byte) ([]byte, string, *keyring.PublicKey, error) {
-	plain, signer, binding, err := keyring.DecryptBound(wrapped, []*keyring.PrivateKey{id}, snap.signers(env.Tier), v.opts.Now())
+func (ea *envAccess) openEnvKeyData(wrapped []byte) ([]byte, string, *keyring.PublicKey, error) {
+	snap, env, id := ea.snap, ea.env, ea.id
+	plain, signer, binding, err := keyring.DecryptBound(wrapped, []*keyring.PrivateKey{id}, snap.signers(env.Tier), ea.opts.Now())
 	var unknown *keyring.UnknownSignerError
 	switch {
 	case errors.As(err, &unknown):

@@ -63,7 +63,7 @@ func (d *doctor) run(ctx context.Context) (*InitResult, error) {
 	} else {
 		d.ok("config", path)
 	}
-	v := &Vault{opts: d.opts, cfg: cfg, providers: &providerSet{open: d.opts.Providers}}
+	v := newSession(d.opts, cfg)
 	if v.opts.Now == nil {
 		v.opts.Now = time.Now
 	}
@@ -105,12 +105,16 @@ func (d *doctor) checkHome(home string) bool {
 // halfInit is a store made by an init that was stopped before it
 // finished (it saves the configuration last): it is finished as init
 // would, from the remote the half-made store names.
-func (d *doctor) halfInit(ctx context.Context, v *Vault, dir string) (*InitResult, error) {
+func (d *doctor) halfInit(ctx context.Context, v *Session, dir string) (*InitResult, error) {
 	if !d.fix {
 		d.bad("init", "init did not finish: "+dir+" exists but nothing was accepted from it", "run configsync doctor --fix (or configsync init again)")
 		return nil, nil
 	}
-	res, err := v.finishInit(ctx, InitOptions{})
+	o, err := v.clearHalfInit(ctx, InitOptions{})
+	var res *InitResult
+	if err == nil {
+		res, err = v.Init(ctx, o)
+	}
 	if errors.Is(err, ErrLocalStoreKept) {
 		d.bad("init", strings.TrimSuffix(oneLine(err), ": "+ErrLocalStoreKept.Error()), ErrLocalStoreKept.Error())
 		return nil, nil
@@ -127,16 +131,16 @@ func (d *doctor) halfInit(ctx context.Context, v *Vault, dir string) (*InitResul
 	return res, nil
 }
 
-// finishInit removes the store a stopped init left (this machine never
-// accepted anything from it) and runs init again, from the remote it
-// names unless o gives one.
-func (v *Vault) finishInit(ctx context.Context, o InitOptions) (*InitResult, error) {
-	dir := filepath.Join(v.opts.Home, storeDirName)
+// clearHalfInit removes the store a stopped init left (this machine never
+// accepted anything from it), so that init runs again, from the remote it
+// names unless o gives one: it returns the options for that init.
+func (ma *machine) clearHalfInit(ctx context.Context, o InitOptions) (InitOptions, error) {
+	dir := filepath.Join(ma.opts.Home, storeDirName)
 	if o.Remote == "" && o.Repo == "" {
-		s, err := gitstore.Open(dir, v.cfg.Branch())
+		s, err := gitstore.Open(dir, ma.cfg.Branch())
 		if err != nil {
 			if !o.again {
-				return nil, fmt.Errorf("init did not finish and %s cannot be read (%v): %w", dir, err, ErrHalfInit)
+				return o, fmt.Errorf("init did not finish and %s cannot be read (%v): %w", dir, err, ErrHalfInit)
 			}
 		} else {
 			o.Remote = s.RemoteURL()
@@ -145,33 +149,33 @@ func (v *Vault) finishInit(ctx context.Context, o InitOptions) (*InitResult, err
 	}
 	// A store with commits and no remote may be all there is of it (a
 	// local store whose configuration was lost): never removed here.
-	if s, err := gitstore.Open(dir, v.cfg.Branch()); err == nil {
+	if s, err := gitstore.Open(dir, ma.cfg.Branch()); err == nil {
 		tip, terr := s.Tip(ctx)
 		url := s.RemoteURL()
 		s.Close()
 		if terr == nil && !tip.IsZero() && url == "" {
-			return nil, fmt.Errorf("%s holds a store with no remote and %s has no pinned admin: %w", dir, configFile, ErrLocalStoreKept)
+			return o, fmt.Errorf("%s holds a store with no remote and %s has no pinned admin: %w", dir, configFile, ErrLocalStoreKept)
 		}
 	}
-	if v.store != nil {
-		v.store.Close()
+	if ma.store != nil {
+		ma.store.Close()
 	}
 	if err := os.RemoveAll(dir); err != nil {
-		return nil, err
+		return o, err
 	}
-	v.store, v.halfDir = nil, ""
-	return v.Init(ctx, o)
+	ma.store, ma.halfDir = nil, ""
+	return o, nil
 }
 
 // HalfInit reports whether init was stopped before it finished here: the
 // store exists, the configuration that init saves last does not pin it.
-func (v *Vault) HalfInit() bool {
+func (v *Session) HalfInit() bool {
 	return v.halfDir != "" || v.cfg.Store.Repo == "" && !v.ephemeral && v.store != nil && len(v.cfg.Trust.Admins) == 0
 }
 
 // checkStore opens the store and reads its branch and every object of
 // its tip; with fix, a damaged store is rebuilt from the remote.
-func (d *doctor) checkStore(ctx context.Context, v *Vault, dir string) bool {
+func (d *doctor) checkStore(ctx context.Context, v *Session, dir string) bool {
 	where := dir
 	if v.cfg.Store.Repo != "" {
 		where = v.cfg.Store.Repo
@@ -203,21 +207,21 @@ func (d *doctor) checkStore(ctx context.Context, v *Vault, dir string) bool {
 
 // openAndRead opens the store at dir into v and reads it; it returns
 // what is wrong, "" for nothing.
-func (v *Vault) openAndRead(ctx context.Context, dir string) string {
-	s, err := gitstore.Open(dir, v.cfg.Branch())
+func (ma *machine) openAndRead(ctx context.Context, dir string) string {
+	s, err := gitstore.Open(dir, ma.cfg.Branch())
 	if err != nil {
 		return "cannot open " + dir + ": " + oneLine(err)
 	}
-	if v.cfg.Store.Repo == "" && v.cfg.Store.Remote != "" && s.RemoteURL() != v.cfg.Store.Remote {
-		_ = s.SetRemote(v.cfg.Store.Remote)
+	if ma.cfg.Store.Repo == "" && ma.cfg.Store.Remote != "" && s.RemoteURL() != ma.cfg.Store.Remote {
+		_ = s.SetRemote(ma.cfg.Store.Remote)
 	}
-	v.store = s
+	ma.store = s
 	tip, err := s.Tip(ctx)
 	switch {
 	case err != nil:
-		return "branch " + v.cfg.Branch() + " does not resolve: " + oneLine(err)
+		return "branch " + ma.cfg.Branch() + " does not resolve: " + oneLine(err)
 	case tip.IsZero():
-		return "branch " + v.cfg.Branch() + " is empty or missing"
+		return "branch " + ma.cfg.Branch() + " is empty or missing"
 	}
 	if _, _, err := s.Since(ctx, tip, gitstore.Hash{}); err != nil {
 		return "history unreadable: " + oneLine(err)
@@ -238,28 +242,28 @@ func (v *Vault) openAndRead(ctx context.Context, dir string) string {
 // verifies the fetched tip against this machine's marks (trust.json is
 // kept, so an older state is refused as always), and only then swaps it
 // in, keeping the damaged copy beside it. It returns where that went.
-func (v *Vault) rebuild(ctx context.Context, dir string) (string, error) {
-	url := v.cfg.Store.Remote
-	if url == "" && v.store != nil {
-		url = v.store.RemoteURL()
+func (tb *trustBook) rebuild(ctx context.Context, dir string) (string, error) {
+	url := tb.cfg.Store.Remote
+	if url == "" && tb.store != nil {
+		url = tb.store.RemoteURL()
 	}
 	if url == "" {
 		return "", errors.New("the store has no remote to fetch it from")
 	}
-	unlock, err := v.lock(ctx)
+	unlock, err := tb.lock(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
-	if v.store != nil {
-		v.store.Close()
-		v.store = nil
+	if tb.store != nil {
+		tb.store.Close()
+		tb.store = nil
 	}
 	tmp := dir + ".rebuild"
 	if err := os.RemoveAll(tmp); err != nil {
 		return "", err
 	}
-	s, err := gitstore.InitBare(tmp, v.cfg.Branch())
+	s, err := gitstore.InitBare(tmp, tb.cfg.Branch())
 	if err != nil {
 		os.RemoveAll(tmp)
 		return "", err
@@ -274,15 +278,15 @@ func (v *Vault) rebuild(ctx context.Context, dir string) (string, error) {
 	if err := s.SetRemote(url); err != nil {
 		return "", err
 	}
-	remote, err := s.Fetch(ctx, v.opts.GitAuth)
+	remote, err := s.Fetch(ctx, tb.opts.GitAuth)
 	if err != nil {
 		return "", err
 	}
 	if remote.IsZero() {
-		return "", fmt.Errorf("%s has no %q branch", gitstore.Redact(url), v.cfg.Branch())
+		return "", fmt.Errorf("%s has no %q branch", gitstore.Redact(url), tb.cfg.Branch())
 	}
-	v.store = s
-	if _, _, err := v.advance(ctx, remote); err != nil {
+	tb.store = s
+	if _, _, err := tb.advance(ctx, remote); err != nil {
 		return "", err
 	}
 	if err := s.SetTip(ctx, gitstore.Hash{}, remote); err != nil {
@@ -292,7 +296,7 @@ func (v *Vault) rebuild(ctx context.Context, dir string) (string, error) {
 		return "", err
 	}
 	ok = true // closed: from here on tmp is removed or becomes the store
-	moved := unusedName(dir + ".damaged-" + strconv.FormatInt(v.opts.Now().Unix(), 10))
+	moved := unusedName(dir + ".damaged-" + strconv.FormatInt(tb.opts.Now().Unix(), 10))
 	if err := os.Rename(dir, moved); err != nil {
 		os.RemoveAll(tmp)
 		return "", err
@@ -301,17 +305,17 @@ func (v *Vault) rebuild(ctx context.Context, dir string) (string, error) {
 		os.Rename(moved, dir)
 		return "", err
 	}
-	ns, err := gitstore.Open(dir, v.cfg.Branch())
+	ns, err := gitstore.Open(dir, tb.cfg.Branch())
 	if err != nil {
 		return "", err
 	}
-	v.store = ns
+	tb.store = ns
 	return moved, nil
 }
 
 // checkTrust loads the store as every command does (marks, refusals,
 // pins) and checks the identity's membership.
-func (d *doctor) checkTrust(ctx context.Context, v *Vault) {
+func (d *doctor) checkTrust(ctx context.Context, v *Session) {
 	snap, err := v.load(ctx)
 	if err != nil {
 		d.bad("trust", oneLine(err), "an admin runs configsync repair (configsync verify lists the commits)")
@@ -339,7 +343,7 @@ func (d *doctor) checkTrust(ctx context.Context, v *Vault) {
 // checkRemote fetches from the remote to see that it answers, then puts
 // the remote-tracking ref back: a doctor never hides a remote moved back
 // from the next command (rewind.go).
-func (d *doctor) checkRemote(ctx context.Context, v *Vault) {
+func (d *doctor) checkRemote(ctx context.Context, v *Session) {
 	s := v.store
 	url := s.RemoteURL()
 	if url == "" {
@@ -399,15 +403,15 @@ func (e *DamagedError) Unwrap() error { return e.Err }
 // damaged names err as damage to this machine's store, for the store's
 // own reads (not a store read for one command, whose reads fail as they
 // are).
-func (v *Vault) damaged(err error) error {
-	if err == nil || v.ephemeral || v.store == nil {
+func (ma *machine) damaged(err error) error {
+	if err == nil || ma.ephemeral || ma.store == nil {
 		return err
 	}
 	var de *DamagedError
 	if errors.As(err, &de) {
 		return err
 	}
-	return &DamagedError{Store: v.StoreLocation(), Err: err, Repo: v.cfg.Store.Repo != ""}
+	return &DamagedError{Store: ma.storeLocation(), Err: err, Repo: ma.cfg.Store.Repo != ""}
 }
 
 // unusedName is name, or name-2, name-3…: the first that does not exist,

@@ -12,8 +12,8 @@ import (
 
 // newEnvironment makes the store changes that create an environment with
 // its own key pair, the private half wrapped for every member of its tier.
-func (v *Vault) newEnvironment(members []Member, keys map[string]*keyring.PublicKey, signer *keyring.PrivateKey, name string, tier Tier, protected bool, generation int, created time.Time) (Environment, []gitstore.Change, *keyring.PrivateKey, error) {
-	key, err := keyring.GenerateEnvironmentKey(name, v.opts.Now())
+func (ma *machine) newEnvironment(members []Member, keys map[string]*keyring.PublicKey, signer *keyring.PrivateKey, name string, tier Tier, protected bool, generation int, created time.Time) (Environment, []gitstore.Change, *keyring.PrivateKey, error) {
+	key, err := keyring.GenerateEnvironmentKey(name, ma.opts.Now())
 	if err != nil {
 		return Environment{}, nil, nil, err
 	}
@@ -21,12 +21,12 @@ func (v *Vault) newEnvironment(members []Member, keys map[string]*keyring.Public
 		Name: name, Tier: tier, Protected: protected,
 		KeyGeneration: generation, KeyFingerprint: key.Fingerprint(), Created: created,
 	}
-	changes, err := v.environmentFiles(env, key, members, keys, signer)
+	changes, err := ma.environmentFiles(env, key, members, keys, signer)
 	return env, changes, key, err
 }
 
 // environmentFiles writes environment.toml and the key pair of env.
-func (v *Vault) environmentFiles(env Environment, key *keyring.PrivateKey, members []Member, keys map[string]*keyring.PublicKey, signer *keyring.PrivateKey) ([]gitstore.Change, error) {
+func (ma *machine) environmentFiles(env Environment, key *keyring.PrivateKey, members []Member, keys map[string]*keyring.PublicKey, signer *keyring.PrivateKey) ([]gitstore.Change, error) {
 	pub, err := key.Public().Armor()
 	if err != nil {
 		return nil, err
@@ -45,7 +45,7 @@ func (v *Vault) environmentFiles(env Environment, key *keyring.PrivateKey, membe
 	if len(to) == 0 {
 		return nil, fmt.Errorf("no member holds tier %s: add one with configsync team add KEYFILE --tier %s", env.Tier, env.Tier)
 	}
-	wrapped, _, err := keyring.EncryptBound(secret, to, signer, v.opts.Now(), envKeyBinding(env))
+	wrapped, _, err := keyring.EncryptBound(secret, to, signer, ma.opts.Now(), envKeyBinding(env))
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func (v *Vault) environmentFiles(env Environment, key *keyring.PrivateKey, membe
 }
 
 // CreateEnvironment adds an environment of the given tier.
-func (v *Vault) CreateEnvironment(ctx context.Context, name string, tier Tier, protected bool) (Environment, error) {
+func (v *Session) CreateEnvironment(ctx context.Context, name string, tier Tier, protected bool) (Environment, error) {
 	if err := ValidateName("environment", name); err != nil {
 		return Environment{}, err
 	}
@@ -97,7 +97,7 @@ func (v *Vault) CreateEnvironment(ctx context.Context, name string, tier Tier, p
 }
 
 // Environments lists the store's environments in creation order.
-func (v *Vault) Environments(ctx context.Context) ([]Environment, error) {
+func (v *Session) Environments(ctx context.Context) ([]Environment, error) {
 	snap, err := v.load(ctx)
 	if err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func (v *Vault) Environments(ctx context.Context) ([]Environment, error) {
 }
 
 // UseEnvironment makes name the active environment on this machine.
-func (v *Vault) UseEnvironment(ctx context.Context, name string) (Environment, error) {
+func (v *Session) UseEnvironment(ctx context.Context, name string) (Environment, error) {
 	snap, err := v.load(ctx)
 	if err != nil {
 		return Environment{}, err
@@ -122,7 +122,7 @@ func (v *Vault) UseEnvironment(ctx context.Context, name string) (Environment, e
 // DeleteEnvironment removes an environment and all its items from the
 // store (history keeps them), and the documents of those whose content
 // lived in a provider. A protected environment needs confirm.
-func (v *Vault) DeleteEnvironment(ctx context.Context, name string, confirm func(Environment, int) bool) error {
+func (v *Session) DeleteEnvironment(ctx context.Context, name string, confirm func(Environment, int) bool) error {
 	unlock, err := v.lock(ctx)
 	if err != nil {
 		return err
@@ -132,10 +132,11 @@ func (v *Vault) DeleteEnvironment(ctx context.Context, name string, confirm func
 	if err != nil {
 		return err
 	}
-	id, m, env, err := v.access(snap, name)
+	ea, err := v.access(snap, name)
 	if err != nil {
 		return err
 	}
+	id, m, env := ea.id, ea.me, ea.env
 	if _, _, err := v.admin(snap); err != nil {
 		return err
 	}
@@ -161,14 +162,7 @@ func (v *Vault) DeleteEnvironment(ctx context.Context, name string, confirm func
 			return err
 		}
 	}
-	var key *keyring.PrivateKey
-	unwrap := func() (*keyring.PrivateKey, error) {
-		// Not strict: deleting is also how an admin clears an
-		// environment whose key the checks refuse.
-		if key == nil {
-			key, err = v.unwrapEnvKey(snap, env, id, false)
-		}
-		return key, err
-	}
-	return v.deleteFromProvider(ctx, snap, env, unwrap, stored)
+	// Not strict: deleting is also how an admin clears an environment
+	// whose key the checks refuse.
+	return ea.deleteFromProvider(ctx, ea.unwrapLoose, stored)
 }

@@ -76,49 +76,80 @@ func historyEnvironments(h *history) []string {
 // read in envs: every item version encrypted to a generation of the
 // environment key wrapped for one of them. id must be able to open those
 // generations; the ones it cannot are listed in rep.Unchecked.
-func (v *Vault) exposure(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, envs []string, lost func(string) bool, known *nameCache, rep *RotationReport) error {
-	h, err := v.history(ctx, snap)
+func (ma *machine) exposure(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, envs []string, lost func(string) bool, known *nameCache, rep *RotationReport) error {
+	h, err := ma.history(ctx, snap)
 	if err != nil {
 		return err
 	}
-	signers := h.allKeys()
+	x := &exposureScan{ma: ma, h: h, id: id, envs: envs, lost: lost, known: known, rep: rep, signers: h.allKeys()}
 	for _, k := range snap.keys {
-		signers = append(signers, k)
+		x.signers = append(x.signers, k)
 	}
-	type version struct {
-		env, item, typ string
-		blob           gitstore.Hash
-		keyFpr         string // the environment key in force where it was written
+	if err := x.collect(ctx); err != nil {
+		return err
 	}
-	type keyVersion struct {
-		env    string
-		blob   gitstore.Hash
-		commit gitstore.Hash
+	if err := x.openLost(ctx); err != nil {
+		return err
 	}
-	var versions []version
-	var keyVersions []keyVersion
+	if err := x.readNames(ctx); err != nil {
+		return err
+	}
+	x.report()
+	return nil
+}
+
+// exposureScan is one exposure report in the making, step by step:
+// collect the versions in history, open the key generations the lost
+// keys could read, read the names of the item versions those open, and
+// report them.
+type exposureScan struct {
+	ma      *machine
+	h       *history
+	id      *keyring.PrivateKey
+	envs    []string
+	lost    func(string) bool
+	known   *nameCache
+	rep     *RotationReport
+	signers []*keyring.PublicKey
+
+	versions    []itemVersion
+	keyVersions []keyVersion
+	lostIDs     []string                       // recipients that lose access
+	byFpr       map[string]*keyring.PrivateKey // generations they could read, opened
+	names       []*itemNames                   // by versions' index; nil: not exposed
+}
+
+// itemVersion is one version of an item in history.
+type itemVersion struct {
+	env, item, typ string
+	blob           gitstore.Hash
+	keyFpr         string // the environment key in force where it was written
+}
+
+// keyVersion is one version of an environment's wrapped key.
+type keyVersion struct {
+	env    string
+	blob   gitstore.Hash
+	commit gitstore.Hash
+}
+
+// collect lists, oldest first, every version of the envs' items and
+// wrapped keys in history, each once.
+func (x *exposureScan) collect(ctx context.Context) error {
 	seen := map[string]bool{}
-	for i := len(h.entries) - 1; i >= 0; i-- { // oldest first
-		e := h.entries[i]
+	for i := len(x.h.entries) - 1; i >= 0; i-- { // oldest first
+		e := x.h.entries[i]
 		var tree *gitstore.Tree
 		records := map[string]*projectRecord{}
 		fprs := map[string]string{}
 		for _, p := range e.Changed {
-			rest, ok := strings.CutPrefix(p, environmentsDir+"/")
+			env, project, item, isKey, ok := x.exposedPath(p)
 			if !ok {
 				continue
 			}
-			env, _, _ := strings.Cut(rest, "/")
-			if !slices.Contains(envs, env) {
-				continue
-			}
-			isKey := p == envDir(env)+"/"+envPrivateKeyFile
-			project, item, isItem := splitItemStorePath(env, p)
-			if !isKey && !isItem {
-				continue
-			}
 			if tree == nil {
-				if tree, err = v.store.Tree(ctx, e.Hash); err != nil {
+				var err error
+				if tree, err = x.ma.store.Tree(ctx, e.Hash); err != nil {
 					return err
 				}
 			}
@@ -128,7 +159,7 @@ func (v *Vault) exposure(ctx context.Context, snap *snapshot, id *keyring.Privat
 			}
 			seen[p+"\x00"+blob.String()] = true
 			if isKey {
-				keyVersions = append(keyVersions, keyVersion{env: env, blob: blob, commit: e.Hash})
+				x.keyVersions = append(x.keyVersions, keyVersion{env: env, blob: blob, commit: e.Hash})
 				continue
 			}
 			if ValidateName("project", project) != nil || ValidateItemPath(item) != nil {
@@ -148,116 +179,136 @@ func (v *Vault) exposure(ctx context.Context, snap *snapshot, id *keyring.Privat
 				fpr = keyFingerprintAt(tree, env)
 				fprs[env] = fpr
 			}
-			versions = append(versions, version{env: env, item: project + "/" + item, typ: typ, blob: blob, keyFpr: fpr})
+			x.versions = append(x.versions, itemVersion{env: env, item: project + "/" + item, typ: typ, blob: blob, keyFpr: fpr})
 		}
 	}
+	return nil
+}
 
-	// The generations wrapped for a key that loses access, opened by id.
-	var lostIDs []string
-	exposedFpr := map[string]bool{}
-	byFpr := map[string]*keyring.PrivateKey{}
-	for _, kv := range keyVersions {
-		wrapped, err := v.store.ReadBlob(ctx, kv.blob)
+// exposedPath parses a changed store path: an item or the wrapped key of
+// one of the envs the report covers (ok), else not.
+func (x *exposureScan) exposedPath(p string) (env, project, item string, isKey, ok bool) {
+	rest, ok := strings.CutPrefix(p, environmentsDir+"/")
+	if !ok {
+		return "", "", "", false, false
+	}
+	env, _, _ = strings.Cut(rest, "/")
+	if !slices.Contains(x.envs, env) {
+		return "", "", "", false, false
+	}
+	isKey = p == envDir(env)+"/"+envPrivateKeyFile
+	project, item, isItem := splitItemStorePath(env, p)
+	return env, project, item, isKey, isKey || isItem
+}
+
+// openLost opens, with id, the key generations wrapped for a key that
+// loses access, and notes those recipients.
+func (x *exposureScan) openLost(ctx context.Context) error {
+	x.byFpr = map[string]*keyring.PrivateKey{}
+	for _, kv := range x.keyVersions {
+		wrapped, err := x.ma.store.ReadBlob(ctx, kv.blob)
 		if err != nil {
 			return err
 		}
 		ids, err := keyring.RecipientKeyIDs(wrapped)
-		if err != nil || !slices.ContainsFunc(ids, lost) {
+		if err != nil || !slices.ContainsFunc(ids, x.lost) {
 			continue
 		}
 		for _, rid := range ids {
-			if lost(rid) && !slices.Contains(lostIDs, rid) {
-				lostIDs = append(lostIDs, rid)
+			if x.lost(rid) && !slices.Contains(x.lostIDs, rid) {
+				x.lostIDs = append(x.lostIDs, rid)
 			}
 		}
-		plain, _, _, err := keyring.DecryptBound(wrapped, []*keyring.PrivateKey{id}, signers, v.opts.Now())
+		plain, _, _, err := keyring.DecryptBound(wrapped, []*keyring.PrivateKey{x.id}, x.signers, x.ma.opts.Now())
 		var k *keyring.PrivateKey
 		if err == nil {
 			k, err = keyring.ReadPrivateKey(plain, nil)
 			clear(plain)
 		}
 		if err != nil {
-			rep.Unchecked = append(rep.Unchecked, kv.env+" (the key written at commit "+kv.commit.String()[:12]+")")
+			x.rep.Unchecked = append(x.rep.Unchecked, kv.env+" (the key written at commit "+kv.commit.String()[:12]+")")
 			continue
 		}
-		byFpr[k.Fingerprint()] = k // re-wraps of one generation open the same key
-		exposedFpr[k.Fingerprint()] = true
+		x.byFpr[k.Fingerprint()] = k // re-wraps of one generation open the same key
 	}
+	return nil
+}
 
-	// Every item version written under one of those generations.
-	names := make([]*itemNames, len(versions))
+// readNames finds the names of every item version written under one of
+// the opened generations: from the cache (rotation decrypted the
+// current ones), else decrypted on every core.
+func (x *exposureScan) readNames(ctx context.Context) error {
+	x.names = make([]*itemNames, len(x.versions))
 	var todo []int
 	cts := map[int][]byte{}
-	for i, ver := range versions {
-		if n, ok := known.get(ver.blob); ok {
-			if exposedFpr[n.keyFpr] {
-				names[i] = &n
+	for i, ver := range x.versions {
+		if n, ok := x.known.get(ver.blob); ok {
+			if x.byFpr[n.keyFpr] != nil {
+				x.names[i] = &n
 			}
 			continue
 		}
-		if byFpr[ver.keyFpr] == nil {
+		if x.byFpr[ver.keyFpr] == nil {
 			continue
 		}
-		ct, err := v.store.ReadBlob(ctx, ver.blob)
+		ct, err := x.ma.store.ReadBlob(ctx, ver.blob)
 		if err != nil {
 			return err
 		}
 		todo, cts[i] = append(todo, i), ct
 	}
-	err = onCores(len(todo), func(j int) error {
+	return onCores(len(todo), func(j int) error {
 		i := todo[j]
-		k := byFpr[versions[i].keyFpr]
-		plain, _, err := keyring.Decrypt(cts[i], []*keyring.PrivateKey{k}, signers, v.opts.Now())
+		k := x.byFpr[x.versions[i].keyFpr]
+		plain, _, err := keyring.Decrypt(cts[i], []*keyring.PrivateKey{k}, x.signers, x.ma.opts.Now())
 		if err != nil {
 			return nil // not written by any member: nothing of the team's
 		}
-		known.put(versions[i].blob, versions[i].typ, k.Fingerprint(), plain)
+		x.known.put(x.versions[i].blob, x.versions[i].typ, k.Fingerprint(), plain)
 		clear(plain)
-		n, _ := known.get(versions[i].blob)
-		names[i] = &n
+		n, _ := x.known.get(x.versions[i].blob)
+		x.names[i] = &n
 		return nil
 	})
-	if err != nil {
-		return err
-	}
+}
 
-	// One line per environment and item, key names in the order they
-	// first appeared.
-	for _, env := range envs {
+// report adds one line per environment and item, key names in the order
+// they first appeared, and for env rotate the former readers.
+func (x *exposureScan) report() {
+	for _, env := range x.envs {
 		var items []string
 		merged := map[string]*Exposure{}
-		for i, ver := range versions {
-			if ver.env != env || names[i] == nil {
+		for i, ver := range x.versions {
+			if ver.env != env || x.names[i] == nil {
 				continue
 			}
-			x, ok := merged[ver.item]
+			e, ok := merged[ver.item]
 			if !ok {
-				x = &Exposure{Env: env, Item: ver.item}
-				merged[ver.item] = x
+				e = &Exposure{Env: env, Item: ver.item}
+				merged[ver.item] = e
 				items = append(items, ver.item)
 			}
-			x.File = x.File || names[i].file
-			for _, k := range names[i].keys {
-				if !slices.Contains(x.Keys, k) {
-					x.Keys = append(x.Keys, k)
+			e.File = e.File || x.names[i].file
+			for _, k := range x.names[i].keys {
+				if !slices.Contains(e.Keys, k) {
+					e.Keys = append(e.Keys, k)
 				}
 			}
 		}
 		slices.Sort(items)
 		for _, it := range items {
-			rep.Exposed = append(rep.Exposed, *merged[it])
+			x.rep.Exposed = append(x.rep.Exposed, *merged[it])
 		}
 	}
-	if rep.Readers == nil { // env rotate: name the former readers
-		for _, rid := range lostIDs {
+	if x.rep.Readers == nil { // env rotate: name the former readers
+		for _, rid := range x.lostIDs {
 			who := "key " + rid
-			if m, ok := h.anyOwner(rid); ok {
+			if m, ok := x.h.anyOwner(rid); ok {
 				who = m.Label()
 			}
-			rep.Readers = uniq(append(rep.Readers, who))
+			x.rep.Readers = uniq(append(x.rep.Readers, who))
 		}
 	}
-	return nil
 }
 
 // recordAt reads a project's project.toml from one commit's tree.

@@ -14,20 +14,24 @@ func IdentityPath(home string) string { return config.Home(home).Identity() }
 // GenerateIdentity makes a new identity and saves it (mode 0600),
 // passphrase-protected when passphrase is non-empty. It refuses to replace
 // an existing identity.
-func (v *Vault) GenerateIdentity(name, email string, passphrase []byte) (*keyring.PrivateKey, error) {
-	key, err := keyring.Generate(name, email, v.opts.Now())
+func (v *Session) GenerateIdentity(name, email string, passphrase []byte) (*keyring.PrivateKey, error) {
+	return v.generateIdentity(name, email, passphrase)
+}
+
+func (ma *machine) generateIdentity(name, email string, passphrase []byte) (*keyring.PrivateKey, error) {
+	key, err := keyring.Generate(name, email, ma.opts.Now())
 	if err != nil {
 		return nil, err
 	}
-	if err := v.saveIdentity(key, passphrase); err != nil {
+	if err := ma.saveIdentity(key, passphrase); err != nil {
 		return nil, err
 	}
-	v.id = key
+	ma.id = key
 	return key, nil
 }
 
 // ImportIdentity saves an existing private key as the identity.
-func (v *Vault) ImportIdentity(key *keyring.PrivateKey, passphrase []byte) error {
+func (v *Session) ImportIdentity(key *keyring.PrivateKey, passphrase []byte) error {
 	if err := v.saveIdentity(key, passphrase); err != nil {
 		return err
 	}
@@ -35,8 +39,8 @@ func (v *Vault) ImportIdentity(key *keyring.PrivateKey, passphrase []byte) error
 	return nil
 }
 
-func (v *Vault) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error {
-	path := IdentityPath(v.opts.Home)
+func (ma *machine) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error {
+	path := IdentityPath(ma.opts.Home)
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("%w at %s", ErrIdentityExists, path)
 	}
@@ -44,7 +48,7 @@ func (v *Vault) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := makeHome(v.opts.Home); err != nil {
+	if err := makeHome(ma.opts.Home); err != nil {
 		return err
 	}
 	return config.WriteFileAtomic(path, armored)

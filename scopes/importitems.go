@@ -81,7 +81,7 @@ func checkImportItem(project, dir string, it ImportItem, seen map[string]bool) (
 // tip. It tracks nothing and records no sync state: the files on disk
 // are still the other tool's (encrypted), and a later push or pull must
 // not take them for local edits of these items.
-func (v *Vault) Import(ctx context.Context, o ImportOptions) (*PushResult, error) {
+func (v *Session) Import(ctx context.Context, o ImportOptions) (*PushResult, error) {
 	envName, err := v.activeEnv(o.Env)
 	if err != nil {
 		return nil, err
@@ -98,6 +98,9 @@ func (v *Vault) Import(ctx context.Context, o ImportOptions) (*PushResult, error
 	for attempt := 1; ; attempt++ {
 		res, err := v.importOnce(ctx, o, envName, project)
 		if !errors.Is(err, gitstore.ErrNonFastForward) || attempt == maxPushAttempts {
+			if err == nil && len(res.Items) > 0 {
+				v.recordLeaks(res.Env.Name, res.Items)
+			}
 			return res, err
 		}
 		if err := backoff(ctx, attempt); err != nil {
@@ -108,20 +111,21 @@ func (v *Vault) Import(ctx context.Context, o ImportOptions) (*PushResult, error
 
 // importOnce is pushOnce for items in memory: the same plan, encryption,
 // provider hand-off and commit, against the current tip.
-func (v *Vault) importOnce(ctx context.Context, o ImportOptions, envName, project string) (*PushResult, error) {
-	snap, err := v.loadSynced(ctx)
+func (sa *storeAccess) importOnce(ctx context.Context, o ImportOptions, envName, project string) (*PushResult, error) {
+	snap, err := sa.loadSynced(ctx)
 	if err != nil {
 		return nil, err
 	}
-	id, m, env, err := v.access(snap, envName)
+	ea, err := sa.access(snap, envName)
 	if err != nil {
 		return nil, err
 	}
+	m, env := ea.me, ea.env
 	stored, err := snap.storedItems(env.Name, project, "")
 	if err != nil {
 		return nil, err
 	}
-	a := &pushAttempt{v: v, snap: snap, env: env, id: id, res: &PushResult{Env: env}, stored: map[string]storedItem{}}
+	a := &pushAttempt{envAccess: ea, res: &PushResult{Env: env}, stored: map[string]storedItem{}}
 	for _, s := range stored {
 		a.stored[s.Project+"\x00"+s.Path] = s
 	}
@@ -133,7 +137,7 @@ func (v *Vault) importOnce(ctx context.Context, o ImportOptions, envName, projec
 		}
 		p := &pending{
 			it:      TrackedItem{Project: project, Dir: o.Dir, Path: it.Path, Type: it.Type},
-			display: v.display(o.Dir, it.Path), data: it.Data, file: r.File,
+			display: sa.display(o.Dir, it.Path), data: it.Data, file: r.File,
 		}
 		if err := a.planImport(ctx, p); err != nil {
 			return nil, err
@@ -160,10 +164,10 @@ func (v *Vault) importOnce(ctx context.Context, o ImportOptions, envName, projec
 	if err != nil {
 		return nil, err
 	}
-	if err := v.importRecord(snap, env.Name, project, o.Dir, a.todo, changes); err != nil {
+	if err := sa.importRecord(snap, env.Name, project, o.Dir, a.todo, changes); err != nil {
 		return nil, err
 	}
-	h, err := v.commit(ctx, snap, changes, m, text)
+	h, err := sa.commit(ctx, snap, changes, m, text)
 	if err != nil {
 		return nil, err
 	}
@@ -203,8 +207,8 @@ func (a *pushAttempt) planImport(ctx context.Context, p *pending) error {
 // importRecord sets the project record's directory to where the items
 // came from when the project is not tracked on this machine (push's
 // record takes the tracked directory), so that pull elsewhere finds it.
-func (v *Vault) importRecord(snap *snapshot, env, project, dir string, todo []*pending, changes []gitstore.Change) error {
-	if v.projectDirOf(project) != "" {
+func (lc *local) importRecord(snap *snapshot, env, project, dir string, todo []*pending, changes []gitstore.Change) error {
+	if lc.projectDirOf(project) != "" {
 		return nil
 	}
 	rec, err := snap.projectRecord(env, project)
@@ -212,7 +216,7 @@ func (v *Vault) importRecord(snap *snapshot, env, project, dir string, todo []*p
 		return err
 	}
 	rec.Project = project
-	rec.Dir = homeRelative(v.opts.UserHome, dir)
+	rec.Dir = homeRelative(lc.opts.UserHome, dir)
 	for _, p := range todo {
 		rec.Items[p.it.Path] = p.it.Type
 	}

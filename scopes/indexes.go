@@ -14,11 +14,11 @@ import (
 
 // verifyTip makes sure this machine accepted tip (format 2), verifying
 // the commits since the last one it accepted.
-func (v *Vault) verifyTip(ctx context.Context, tip gitstore.Hash) error {
-	if v.ephemeral || v.verified == tip {
+func (tb *trustBook) verifyTip(ctx context.Context, tip gitstore.Hash) error {
+	if tb.ephemeral || tb.verified == tip {
 		return nil
 	}
-	m, err := v.loadMarks()
+	m, err := tb.loadMarks()
 	if err != nil {
 		return err
 	}
@@ -26,15 +26,15 @@ func (v *Vault) verifyTip(ctx context.Context, tip gitstore.Hash) error {
 		return &RefusedError{Commit: m.Refused.Commit, Reason: m.Refused.Reason}
 	}
 	if m.Commit == tip.String() {
-		v.verified = tip
+		tb.verified = tip
 		return nil
 	}
-	st, _, err := v.advance(ctx, tip)
+	st, _, err := tb.advance(ctx, tip)
 	if err != nil {
 		return err
 	}
 	if st != nil {
-		v.verified = tip
+		tb.verified = tip
 	}
 	return nil
 }
@@ -48,29 +48,29 @@ func (e *UnpinnedError) Error() string {
 }
 
 // requirePins refuses a store read for one command with no pins.
-func (v *Vault) requirePins() error {
-	if v.ephemeral && len(v.cfg.Trust.Admins) == 0 {
+func (tb *trustBook) requirePins() error {
+	if tb.ephemeral && len(tb.cfg.Trust.Admins) == 0 {
 		return &UnpinnedError{}
 	}
 	return nil
 }
 
 // loadChained fills a snapshot of a format 2 store from its signed state.
-func (v *Vault) loadChained(snap *snapshot) error {
+func (tb *trustBook) loadChained(snap *snapshot) error {
 	st, err := stateOfTree(snap.tip, "", snap.tree, nil)
 	if err != nil {
 		return err
 	}
 	snap.chain = st
 	snap.members, snap.keys, snap.envs = st.man.Members, st.keys, sortedEnvs(st.man.Environments)
-	if !v.ephemeral && v.verified == snap.tip {
+	if !tb.ephemeral && tb.verified == snap.tip {
 		snap.checked = true
 		return nil
 	}
-	if err := v.requirePins(); err != nil {
+	if err := tb.requirePins(); err != nil {
 		return err
 	}
-	_, err = st.manifestSigner(v.pinnedKeys(st), v.opts.Now())
+	_, err = st.manifestSigner(tb.pinnedKeys(st), tb.opts.Now())
 	return err
 }
 

@@ -44,20 +44,17 @@ type InitResult struct {
 }
 
 // Init creates or joins a store and, if needed, the identity.
-func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
+func (v *Session) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
 	if v.HalfInit() {
 		// A stopped init left its store; nothing was accepted from it.
 		o.again = true
-		return v.finishInit(ctx, o)
-	}
-	if v.store != nil && !v.ephemeral {
-		if tip, err := v.store.Tip(ctx); v.cfg.Store.Repo == "" && (err != nil || tip.IsZero()) {
-			if err == nil {
-				err = fmt.Errorf("branch %q is empty", v.store.Branch())
-			}
-			return nil, v.damaged(err) // not "nothing to do"
+		var err error
+		if o, err = v.clearHalfInit(ctx, o); err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("%w at %s", ErrStoreExists, v.StoreLocation())
+	}
+	if err := v.refuseExisting(ctx); err != nil {
+		return nil, err
 	}
 	if err := makeHome(v.opts.Home); err != nil {
 		return nil, err
@@ -69,96 +66,25 @@ func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
 	defer unlock()
 
 	res := &InitResult{}
-	done := false
-	id, err := v.identity()
-	if errors.Is(err, ErrNoIdentity) {
-		if o.Name == "" || o.Email == "" {
-			return nil, fmt.Errorf("%w: init needs --name and --email to create one", ErrNoIdentity)
-		}
-		id, err = v.GenerateIdentity(o.Name, o.Email, nil)
-		if err == nil {
-			res.NewIdentity = id.Public()
-		}
-	}
+	id, err := v.initIdentity(o, res)
 	if err != nil {
 		return nil, err
 	}
-	res.Fingerprint = id.Fingerprint()
-
-	branch := o.Branch
-	if branch == "" {
-		branch = config.DefaultBranch
-	}
-	var s *gitstore.Store
-	if o.Repo != "" {
-		repo, err := filepath.Abs(o.Repo)
-		if err != nil {
-			return nil, err
+	s, drop, err := v.initStore(o)
+	done := false
+	defer func() {
+		if !done {
+			drop()
 		}
-		if s, err = gitstore.Open(repo, branch); err != nil {
-			return nil, fmt.Errorf("open repository %s: %w", repo, err)
-		}
-		// The repository's origin is the project's own remote: use it as
-		// it is, never repoint it.
-		if o.Remote != "" {
-			switch current := s.RemoteURL(); {
-			case current == "":
-				if err := s.SetRemote(o.Remote); err != nil {
-					return nil, err
-				}
-			case current != o.Remote:
-				return nil, fmt.Errorf("%s already has origin %s: drop --remote to use it, or use a separate store without --repo", repo, current)
-			}
-		}
-		v.cfg.Store.Repo = repo
-	} else {
-		dir := filepath.Join(v.opts.Home, storeDirName)
-		// A refused init (a remote that is not a store, a failed fetch)
-		// leaves no half-made store behind to block the next one.
-		defer func() {
-			if !done {
-				os.RemoveAll(dir)
-			}
-		}()
-		if s, err = gitstore.InitBare(dir, branch); err != nil {
-			return nil, fmt.Errorf("create store %s: %w", dir, err)
-		}
-		if o.Remote != "" {
-			if err := s.SetRemote(o.Remote); err != nil {
-				return nil, err
-			}
-			v.cfg.Store.Remote = o.Remote
-		}
-	}
-	if branch != config.DefaultBranch {
-		v.cfg.Store.Branch = branch
+	}()
+	if err != nil {
+		return nil, err
 	}
 	v.store = s
 	res.Location = v.StoreLocation()
-
-	tip, err := s.Tip(ctx)
+	tip, err := v.initFetch(ctx, o)
 	if err != nil {
 		return nil, err
-	}
-	if s.RemoteURL() != "" {
-		var remote gitstore.Hash
-		if tip.IsZero() && o.Repo == "" {
-			// A join fetches the last commits only: its cost does not
-			// grow with the history (the few commands that need all of
-			// it fetch the rest, see fullHistory).
-			remote, err = s.FetchDepth(ctx, v.opts.GitAuth, joinDepth)
-		} else {
-			remote, err = s.Fetch(ctx, v.opts.GitAuth)
-		}
-		if err != nil {
-			return nil, err // it names the remote
-		}
-		if tip.IsZero() && !remote.IsZero() {
-			if err := s.SetTip(ctx, tip, remote); err != nil {
-				return nil, err
-			}
-			tip = remote
-		}
 	}
 	if tip.IsZero() {
 		if err := v.createStore(ctx, id, res); err != nil {
@@ -174,10 +100,125 @@ func (v *Vault) Init(ctx context.Context, o InitOptions) (*InitResult, error) {
 	return res, nil
 }
 
+// refuseExisting refuses an init where a store is configured: damage when
+// this machine's own store lost its branch, else nothing to do.
+func (ma *machine) refuseExisting(ctx context.Context) error {
+	if ma.store == nil || ma.ephemeral {
+		return nil
+	}
+	if tip, err := ma.store.Tip(ctx); ma.cfg.Store.Repo == "" && (err != nil || tip.IsZero()) {
+		if err == nil {
+			err = fmt.Errorf("branch %q is empty", ma.store.Branch())
+		}
+		return ma.damaged(err) // not "nothing to do"
+	}
+	return fmt.Errorf("%w at %s", ErrStoreExists, ma.storeLocation())
+}
+
+// initIdentity is the identity, made now (o's name and email) when
+// there is none.
+func (ma *machine) initIdentity(o InitOptions, res *InitResult) (*keyring.PrivateKey, error) {
+	id, err := ma.identity()
+	if errors.Is(err, ErrNoIdentity) {
+		if o.Name == "" || o.Email == "" {
+			return nil, fmt.Errorf("%w: init needs --name and --email to create one", ErrNoIdentity)
+		}
+		id, err = ma.generateIdentity(o.Name, o.Email, nil)
+		if err == nil {
+			res.NewIdentity = id.Public()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Fingerprint = id.Fingerprint()
+	return id, nil
+}
+
+// initStore opens the store init sets up, in the configuration it will
+// save: a branch of the user's repository (o.Repo), else a new bare
+// repository under $CONFIGSYNC_HOME. drop removes what a refused init
+// made (never the user's repository), so that a refused init (a remote
+// that is not a store, a failed fetch) leaves nothing to block the next.
+func (ma *machine) initStore(o InitOptions) (s *gitstore.Store, drop func(), err error) {
+	branch := o.Branch
+	if branch == "" {
+		branch = config.DefaultBranch
+	}
+	drop = func() {}
+	if o.Repo != "" {
+		repo, err := filepath.Abs(o.Repo)
+		if err != nil {
+			return nil, drop, err
+		}
+		if s, err = gitstore.Open(repo, branch); err != nil {
+			return nil, drop, fmt.Errorf("open repository %s: %w", repo, err)
+		}
+		// The repository's origin is the project's own remote: use it as
+		// it is, never repoint it.
+		if o.Remote != "" {
+			switch current := s.RemoteURL(); {
+			case current == "":
+				if err := s.SetRemote(o.Remote); err != nil {
+					return nil, drop, err
+				}
+			case current != o.Remote:
+				return nil, drop, fmt.Errorf("%s already has origin %s: drop --remote to use it, or use a separate store without --repo", repo, current)
+			}
+		}
+		ma.cfg.Store.Repo = repo
+	} else {
+		dir := filepath.Join(ma.opts.Home, storeDirName)
+		drop = func() { os.RemoveAll(dir) }
+		if s, err = gitstore.InitBare(dir, branch); err != nil {
+			return nil, drop, fmt.Errorf("create store %s: %w", dir, err)
+		}
+		if o.Remote != "" {
+			if err := s.SetRemote(o.Remote); err != nil {
+				return nil, drop, err
+			}
+			ma.cfg.Store.Remote = o.Remote
+		}
+	}
+	if branch != config.DefaultBranch {
+		ma.cfg.Store.Branch = branch
+	}
+	return s, drop, nil
+}
+
+// initFetch fetches the remote, if any, into the store init opened and
+// returns the tip to join ("" to create a store).
+func (ma *machine) initFetch(ctx context.Context, o InitOptions) (gitstore.Hash, error) {
+	s := ma.store
+	tip, err := s.Tip(ctx)
+	if err != nil || s.RemoteURL() == "" {
+		return tip, err
+	}
+	var remote gitstore.Hash
+	if tip.IsZero() && o.Repo == "" {
+		// A join fetches the last commits only: its cost does not
+		// grow with the history (the few commands that need all of
+		// it fetch the rest, see fullHistory).
+		remote, err = s.FetchDepth(ctx, ma.opts.GitAuth, joinDepth)
+	} else {
+		remote, err = s.Fetch(ctx, ma.opts.GitAuth)
+	}
+	if err != nil {
+		return gitstore.Hash{}, err // it names the remote
+	}
+	if tip.IsZero() && !remote.IsZero() {
+		if err := s.SetTip(ctx, tip, remote); err != nil {
+			return gitstore.Hash{}, err
+		}
+		tip = remote
+	}
+	return tip, nil
+}
+
 // createStore writes the first commit: format, a manifest with the
 // identity as the only member (admin, every tier). It creates no
 // environment: the brief's next step is env create development.
-func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *InitResult) error {
+func (sa *storeAccess) createStore(ctx context.Context, id *keyring.PrivateKey, res *InitResult) error {
 	pub := id.Public()
 	me := Member{Fingerprint: pub.Fingerprint(), Name: pub.Name(), Email: pub.Email(), Tiers: Tiers, Admin: true}
 	if me.Name == "" {
@@ -185,7 +226,7 @@ func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *In
 	}
 	members := []Member{me}
 	keys := map[string]*keyring.PublicKey{me.Fingerprint: pub}
-	changes, err := v.manifestFiles(nil, members, nil, keys, id)
+	changes, err := sa.manifestFiles(nil, members, nil, keys, id)
 	if err != nil {
 		return err
 	}
@@ -194,10 +235,10 @@ func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *In
 		return err
 	}
 	changes = append(changes, gitstore.Change{Path: formatPath, Data: format})
-	if _, err := v.commit(ctx, nil, changes, me, "init: new store, admin "+me.Label()); err != nil {
+	if _, err := sa.commit(ctx, nil, changes, me, "init: new store, admin "+me.Label()); err != nil {
 		return err
 	}
-	v.cfg.Trust.Admins = []string{me.Fingerprint}
+	sa.cfg.Trust.Admins = []string{me.Fingerprint}
 	res.Created, res.Member = true, &me
 	return nil
 }
@@ -205,12 +246,12 @@ func (v *Vault) createStore(ctx context.Context, id *keyring.PrivateKey, res *In
 // join trusts the admins of an existing store: those the user pinned,
 // else on first use, as the user confirms on a terminal (ssh's
 // accept-new without one).
-func (v *Vault) join(ctx context.Context, tip gitstore.Hash, id *keyring.PrivateKey, res *InitResult, o InitOptions) error {
-	v.cfg.Trust.Admins = nil
-	if err := v.TrustAdmins(o.Trust); err != nil {
+func (sa *storeAccess) join(ctx context.Context, tip gitstore.Hash, id *keyring.PrivateKey, res *InitResult, o InitOptions) error {
+	sa.cfg.Trust.Admins = nil
+	if err := sa.pinAdminsGiven(o.Trust); err != nil {
 		return err
 	}
-	snap, err := v.loadAt(ctx, tip)
+	snap, err := sa.loadAt(ctx, tip)
 	if err != nil {
 		return err
 	}
@@ -223,13 +264,13 @@ func (v *Vault) join(ctx context.Context, tip gitstore.Hash, id *keyring.Private
 	if len(o.Trust) == 0 && o.ConfirmAdmins != nil && !o.ConfirmAdmins(admins) {
 		return ErrAdminsRejected
 	}
-	v.cfg.Trust.Admins = nil
+	sa.cfg.Trust.Admins = nil
 	for _, m := range admins {
-		v.cfg.Trust.Admins = append(v.cfg.Trust.Admins, m.Fingerprint)
+		sa.cfg.Trust.Admins = append(sa.cfg.Trust.Admins, m.Fingerprint)
 		res.Trusted = append(res.Trusted, m)
 	}
 	if snap.format >= 2 {
-		if _, _, err := v.advance(ctx, tip); err != nil {
+		if _, _, err := sa.advance(ctx, tip); err != nil {
 			return err
 		}
 	}
@@ -237,7 +278,7 @@ func (v *Vault) join(ctx context.Context, tip gitstore.Hash, id *keyring.Private
 		res.Member = &m
 		for _, e := range snap.envs {
 			if m.Can(e.Tier) {
-				v.cfg.Environment, res.Environment = e.Name, e.Name
+				sa.cfg.Environment, res.Environment = e.Name, e.Name
 				break
 			}
 		}
@@ -253,16 +294,16 @@ const joinDepth = 50
 // that read all of it (verify --full, a removal's exposure report,
 // upgrade, a log longer than what a join fetched): a store joined
 // shallow fetches the rest from its remote once.
-func (v *Vault) fullHistory(ctx context.Context) error {
-	if v.ephemeral || v.store == nil || v.store.RemoteURL() == "" {
+func (ma *machine) fullHistory(ctx context.Context) error {
+	if ma.ephemeral || ma.store == nil || ma.store.RemoteURL() == "" {
 		return nil
 	}
-	shallow, err := v.store.Shallow()
+	shallow, err := ma.store.Shallow()
 	if err != nil || !shallow {
 		return err
 	}
-	if err := v.store.Unshallow(ctx, v.opts.GitAuth); err != nil {
-		return &FetchError{Remote: gitstore.Redact(v.store.RemoteURL()), Err: err}
+	if err := ma.store.Unshallow(ctx, ma.opts.GitAuth); err != nil {
+		return &FetchError{Remote: gitstore.Redact(ma.store.RemoteURL()), Err: err}
 	}
 	return nil
 }

@@ -58,17 +58,17 @@ func modeSource(file string) string {
 // directories (the tracked one, else the one it was pushed from if it
 // exists here, and --dest). file is the configsync.toml, as shown, or ""
 // for the machine's config.
-func (v *Vault) injectOnly(project, recDir, dest string) (on bool, file string, err error) {
-	if v.cfg.InjectAsEnv {
+func (lc *local) injectOnly(project, recDir, dest string) (on bool, file string, err error) {
+	if lc.cfg.InjectAsEnv {
 		return true, "", nil
 	}
-	for _, dir := range v.injectModeDirs(project, recDir, dest) {
+	for _, dir := range lc.injectModeDirs(project, recDir, dest) {
 		p, err := config.LoadProject(dir)
 		if err != nil {
 			return false, "", err
 		}
 		if p.InjectAsEnv {
-			return true, homeRelative(v.opts.UserHome, filepath.Join(dir, config.ProjectFile)), nil
+			return true, homeRelative(lc.opts.UserHome, filepath.Join(dir, config.ProjectFile)), nil
 		}
 	}
 	return false, "", nil
@@ -77,14 +77,14 @@ func (v *Vault) injectOnly(project, recDir, dest string) (on bool, file string, 
 // injectModeDirs are the directories whose configsync.toml can put a
 // project in inject_as_env mode: its directory on this machine, as pull
 // places it, and --dest.
-func (v *Vault) injectModeDirs(project, recDir, dest string) []string {
+func (lc *local) injectModeDirs(project, recDir, dest string) []string {
 	var dirs []string
 	if dest != "" {
 		if abs, err := filepath.Abs(dest); err == nil {
 			dirs = append(dirs, abs)
 		}
 	}
-	if d := v.localProjectDir(project, recDir); d != "" && !slices.Contains(dirs, d) {
+	if d := lc.localProjectDir(project, recDir); d != "" && !slices.Contains(dirs, d) {
 		dirs = append(dirs, d)
 	}
 	return dirs
@@ -92,14 +92,14 @@ func (v *Vault) injectModeDirs(project, recDir, dest string) []string {
 
 // localProjectDir is the project's directory on this machine: the tracked
 // one, else the home-relative one it was pushed from if it exists here.
-func (v *Vault) localProjectDir(project, recDir string) string {
-	if d := v.projectDirOf(project); d != "" {
+func (lc *local) localProjectDir(project, recDir string) string {
+	if d := lc.projectDirOf(project); d != "" {
 		return d
 	}
-	if recDir == "" || v.opts.UserHome == "" || (recDir != "~" && (len(recDir) < 2 || recDir[:2] != "~/")) {
+	if recDir == "" || lc.opts.UserHome == "" || (recDir != "~" && (len(recDir) < 2 || recDir[:2] != "~/")) {
 		return ""
 	}
-	abs := expandHome(v.opts.UserHome, recDir)
+	abs := expandHome(lc.opts.UserHome, recDir)
 	if st, err := os.Stat(abs); err == nil && st.IsDir() {
 		return abs
 	}
@@ -109,7 +109,7 @@ func (v *Vault) localProjectDir(project, recDir string) string {
 // skipInjectOnly drops the env items of projects in inject_as_env mode
 // from what pull restores, and reports them: nothing of theirs is read,
 // decrypted or written. File items are not affected.
-func (v *Vault) skipInjectOnly(stored []storedItem, dest string) ([]storedItem, []InjectOnly, error) {
+func (lc *local) skipInjectOnly(stored []storedItem, dest string) ([]storedItem, []InjectOnly, error) {
 	var kept []storedItem
 	var skipped []InjectOnly
 	mode := map[string]int{} // project -> index in skipped, -1: not in the mode
@@ -120,7 +120,7 @@ func (v *Vault) skipInjectOnly(stored []storedItem, dest string) ([]storedItem, 
 		}
 		i, seen := mode[s.Project]
 		if !seen {
-			on, file, err := v.injectOnly(s.Project, s.Dir, dest)
+			on, file, err := lc.injectOnly(s.Project, s.Dir, dest)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -145,18 +145,18 @@ func (v *Vault) skipInjectOnly(stored []storedItem, dest string) ([]storedItem, 
 // the mode keeps env items off this disk, and status tells the user to
 // delete leftover plaintext. A configsync.toml that cannot be read
 // counts as the mode, so that an error never deletes anything.
-func (v *Vault) absentByMode(s storedItem) bool {
+func (lc *local) absentByMode(s storedItem) bool {
 	if s.Type != TypeEnv {
 		return false
 	}
-	on, _, err := v.injectOnly(s.Project, s.Dir, "")
+	on, _, err := lc.injectOnly(s.Project, s.Dir, "")
 	return on || err != nil
 }
 
 // markInjectOnly adds the inject_as_env mode to a status report: which
 // projects are in it, what pull skips, and the plaintext dotenv files
 // still on disk there (which the mode is meant to do away with).
-func (v *Vault) markInjectOnly(rep *StatusReport, stored []storedItem) error {
+func (lc *local) markInjectOnly(rep *StatusReport, stored []storedItem) error {
 	recDir := map[string]string{}
 	for _, s := range stored {
 		recDir[s.Project] = s.Dir
@@ -168,13 +168,13 @@ func (v *Vault) markInjectOnly(rep *StatusReport, stored []storedItem) error {
 		if !seen {
 			var file string
 			var err error
-			if on, file, err = v.injectOnly(it.Project, recDir[it.Project], ""); err != nil {
+			if on, file, err = lc.injectOnly(it.Project, recDir[it.Project], ""); err != nil {
 				return err
 			}
 			decided[it.Project] = on
 			if on {
 				m := InjectOnly{Project: it.Project, File: file}
-				if m.Plaintext, err = v.plaintextOf(it.Project, recDir[it.Project]); err != nil {
+				if m.Plaintext, err = lc.plaintextOf(it.Project, recDir[it.Project]); err != nil {
 					return err
 				}
 				rep.InjectOnly = append(rep.InjectOnly, m)
@@ -193,9 +193,9 @@ func (v *Vault) markInjectOnly(rep *StatusReport, stored []storedItem) error {
 
 // plaintextOf lists the dotenv files (templates aside) present in the
 // project's directory on this machine, as shown.
-func (v *Vault) plaintextOf(project, recDir string) ([]string, error) {
-	dir := v.localProjectDir(project, recDir)
-	if dir == "" || dir == v.opts.UserHome {
+func (lc *local) plaintextOf(project, recDir string) ([]string, error) {
+	dir := lc.localProjectDir(project, recDir)
+	if dir == "" || dir == lc.opts.UserHome {
 		return nil, nil // the home directory itself is no project to walk
 	}
 	paths, err := envfile.Discover(dir)
@@ -207,19 +207,19 @@ func (v *Vault) plaintextOf(project, recDir string) ([]string, error) {
 	}
 	var out []string
 	for _, p := range paths {
-		out = append(out, v.display(dir, p))
+		out = append(out, lc.display(dir, p))
 	}
 	return out, nil
 }
 
 // refuseInjectOnly refuses to write the variables of project to a file
 // when it is in inject_as_env mode here, before anything is decrypted.
-func (v *Vault) refuseInjectOnly(project string, items map[string]storedItem) error {
+func (lc *local) refuseInjectOnly(project string, items map[string]storedItem) error {
 	recDir := ""
 	for _, s := range items {
 		recDir = s.Dir
 	}
-	on, file, err := v.injectOnly(project, recDir, "")
+	on, file, err := lc.injectOnly(project, recDir, "")
 	if err != nil || !on {
 		return err
 	}

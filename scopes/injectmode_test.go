@@ -50,7 +50,7 @@ func TestInjectOnly(t *testing.T) {
 					}
 				}
 			}
-			v := &Vault{cfg: &config.Local{InjectAsEnv: tt.machine}, opts: Options{UserHome: home}}
+			v := newSession(Options{UserHome: home}, &config.Local{InjectAsEnv: tt.machine})
 			if tt.tracked != "" {
 				v.cfg.Track = []config.Track{{Project: "myapp", Dir: filepath.Join(home, tt.tracked), Type: TypeEnv}}
 			}
@@ -84,7 +84,7 @@ func TestSkipInjectOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	v := &Vault{cfg: &config.Local{}, opts: Options{UserHome: home}}
+	v := newSession(Options{UserHome: home}, &config.Local{})
 	stored := []storedItem{
 		{Project: "api", Path: ".env", Type: TypeEnv, Dir: "~/git/api"},
 		{Project: "app", Path: ".env", Type: TypeEnv, Dir: "~/git/app"},

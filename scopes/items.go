@@ -12,7 +12,6 @@ import (
 	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/envfile"
 	"github.com/configsync/configsync/gitstore"
-	"github.com/configsync/configsync/keyring"
 )
 
 // storedItem is one item of an environment in the store.
@@ -99,26 +98,28 @@ func (snap *snapshot) projectRecord(env, project string) (*projectRecord, error)
 // decryptItem decrypts an item and checks that a member holding the
 // environment's tier signed it, for this place (binding.go); an item
 // whose content lives in a provider is read from there (provider.go).
-func (v *Vault) decryptItem(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem) ([]byte, error) {
-	ct, err := v.store.ReadBlob(ctx, it.Blob)
+func (ea *envAccess) decryptItem(ctx context.Context, it storedItem) ([]byte, error) {
+	env := ea.env
+	ct, err := ea.store.ReadBlob(ctx, it.Blob)
 	if err != nil {
 		return nil, err
 	}
-	data, err := v.openItem(snap, env, key, it, ct)
+	data, err := ea.openItem(it, ct)
 	if err != nil {
 		return nil, err
 	}
-	return v.resolve(ctx, env.Name, it, data)
+	return ea.providers.resolve(ctx, env.Name, it, data)
 }
 
 // openItem is decryptItem's crypto half, for ciphertext already read from
 // the store; it is safe to call from several goroutines. A provider
 // item comes back as its pointer.
-func (v *Vault) openItem(snap *snapshot, env Environment, key *keyring.PrivateKey, it storedItem, ct []byte) ([]byte, error) {
+func (ea *envAccess) openItem(it storedItem, ct []byte) ([]byte, error) {
+	snap, env := ea.snap, ea.env
 	if err := snap.checkIndexed(env.Name, indexKey(it.Project, it.Path), ct); err != nil {
 		return nil, err
 	}
-	return v.openVerified(snap, env, key, it, ct)
+	return ea.openVerified(it, ct)
 }
 
 // readLocal reads a tracked item, refusing symlinks that leave its
@@ -179,8 +180,8 @@ func keyNames(cs []envfile.Change) []string {
 }
 
 // display shows a project file as the user knows it: "~/git/myapp/.env".
-func (v *Vault) display(dir, item string) string {
-	return homeRelative(v.opts.UserHome, filepath.Join(dir, filepath.FromSlash(item)))
+func (lc *local) display(dir, item string) string {
+	return homeRelative(lc.opts.UserHome, filepath.Join(dir, filepath.FromSlash(item)))
 }
 
 // describeChanges is the commit message line of one item: key names only.

@@ -2,12 +2,13 @@ package scopes
 
 import (
 	"context"
-	"github.com/configsync/configsync/config"
-	"github.com/configsync/configsync/gitstore"
-	"github.com/configsync/configsync/keyring"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/keyring"
 )
 
 // LogEntry is one change of the store: when, who, what (names only).
@@ -37,7 +38,7 @@ type LogEntry struct {
 // Log lists the store's history, newest first, optionally for one
 // environment; n <= 0 means all. Nothing is decrypted: key names come
 // from the commit messages, which never hold values.
-func (v *Vault) Log(ctx context.Context, env string, n int) ([]LogEntry, error) {
+func (v *Session) Log(ctx context.Context, env string, n int) ([]LogEntry, error) {
 	snap, err := v.load(ctx)
 	if err != nil {
 		return nil, err
@@ -107,23 +108,23 @@ func logEntry(e gitstore.LogEntry, env string) (LogEntry, bool) {
 // logChained is Log for a format 2 store: it reads only as far back as
 // it needs, and names whoever signed what each commit changed (the
 // manifest, else an index), never the author the commit claims.
-func (v *Vault) logChained(ctx context.Context, snap *snapshot, env string, n int) ([]LogEntry, error) {
+func (sa *storeAccess) logChained(ctx context.Context, snap *snapshot, env string, n int) ([]LogEntry, error) {
 	var refused []string
-	if m, err := v.loadMarks(); err == nil && !v.ephemeral {
+	if m, err := sa.loadMarks(); err == nil && !sa.ephemeral {
 		refused = m.Skipped
 	}
 	var out []LogEntry
 	for from := snap.tip; !from.IsZero() && (n <= 0 || len(out) < n); {
-		if !v.store.HasCommit(from) {
+		if !sa.store.HasCommit(from) {
 			// The boundary of a join's shallow history: fetch the rest.
-			if err := v.fullHistory(ctx); err != nil {
+			if err := sa.fullHistory(ctx); err != nil {
 				return nil, err
 			}
-			if !v.store.HasCommit(from) {
+			if !sa.store.HasCommit(from) {
 				break // a --remote read: its tip is all there is
 			}
 		}
-		batch, err := v.store.Log(ctx, from, max(n, 16))
+		batch, err := sa.store.Log(ctx, from, max(n, 16))
 		if err != nil {
 			return nil, err
 		}
@@ -138,10 +139,10 @@ func (v *Vault) logChained(ctx context.Context, snap *snapshot, env string, n in
 			}
 			if slices.Contains(refused, e.Hash.String()) {
 				le.Refused = true
-			} else if m, ok := v.commitSigner(ctx, snap, e); ok {
+			} else if m, ok := sa.commitSigner(ctx, snap, e); ok {
 				le.Author, le.Email, le.Member = m.Name, m.Email, true
 			} else {
-				le.Format1 = v.isFormat1(ctx, e.Hash)
+				le.Format1 = sa.isFormat1(ctx, e.Hash)
 			}
 			out = append(out, le)
 			if n > 0 && len(out) == n {
@@ -154,7 +155,7 @@ func (v *Vault) logChained(ctx context.Context, snap *snapshot, env string, n in
 
 // commitSigner finds the member who signed what a commit changed: its
 // manifest, else the first index it changed.
-func (v *Vault) commitSigner(ctx context.Context, snap *snapshot, e gitstore.LogEntry) (Member, bool) {
+func (ma *machine) commitSigner(ctx context.Context, snap *snapshot, e gitstore.LogEntry) (Member, bool) {
 	var signed []string
 	for _, p := range e.Changed {
 		if p == membersPath || p == membersSigPath {
@@ -166,7 +167,7 @@ func (v *Vault) commitSigner(ctx context.Context, snap *snapshot, e gitstore.Log
 	if len(signed) == 0 {
 		return Member{}, false
 	}
-	tree, err := v.store.Tree(ctx, e.Hash)
+	tree, err := ma.store.Tree(ctx, e.Hash)
 	if err != nil {
 		return Member{}, false
 	}
@@ -179,7 +180,7 @@ func (v *Vault) commitSigner(ctx context.Context, snap *snapshot, e gitstore.Log
 	for _, k := range snap.keys {
 		keys = append(keys, k)
 	}
-	signer, err := keyring.VerifyDetached(data, sig, keys, v.opts.Now())
+	signer, err := keyring.VerifyDetached(data, sig, keys, ma.opts.Now())
 	if err != nil {
 		return Member{}, false
 	}
@@ -187,7 +188,7 @@ func (v *Vault) commitSigner(ctx context.Context, snap *snapshot, e gitstore.Log
 	// earlier commit, not this one. Only a serial above the parent's says
 	// the signer wrote it here.
 	if len(e.Parents) > 0 {
-		parent, err := v.store.Tree(ctx, e.Parents[0])
+		parent, err := ma.store.Tree(ctx, e.Parents[0])
 		if err != nil {
 			return Member{}, false
 		}
@@ -200,8 +201,8 @@ func (v *Vault) commitSigner(ctx context.Context, snap *snapshot, e gitstore.Log
 
 // isFormat1 reports whether commit is a format 1 state (before the
 // upgrade).
-func (v *Vault) isFormat1(ctx context.Context, commit gitstore.Hash) bool {
-	tree, err := v.store.Tree(ctx, commit)
+func (ma *machine) isFormat1(ctx context.Context, commit gitstore.Hash) bool {
+	tree, err := ma.store.Tree(ctx, commit)
 	if err != nil {
 		return false
 	}

@@ -95,12 +95,12 @@ func checkMarks(st *chainState, m *marks, signer string) error {
 }
 
 // loadMarks reads the marks; none yet is an empty set.
-func (v *Vault) loadMarks() (*marks, error) {
-	if v.marks != nil {
-		return v.marks, nil
+func (tb *trustBook) loadMarks() (*marks, error) {
+	if tb.marks != nil {
+		return tb.marks, nil
 	}
 	m := &marks{}
-	path := filepath.Join(v.opts.Home, marksFile)
+	path := filepath.Join(tb.opts.Home, marksFile)
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -111,23 +111,23 @@ func (v *Vault) loadMarks() (*marks, error) {
 			return nil, fmt.Errorf("%s is damaged (%v): remove it (configsync then trusts the store's tip as on first use)", path, err)
 		}
 	}
-	v.marks = m
+	tb.marks = m
 	return m, nil
 }
 
-func (v *Vault) saveMarks(m *marks) error {
+func (tb *trustBook) saveMarks(m *marks) error {
 	data, err := json.MarshalIndent(m, "", " ")
 	if err != nil {
 		return err
 	}
-	v.marks = m
-	return config.WriteFileAtomic(filepath.Join(v.opts.Home, marksFile), data)
+	tb.marks = m
+	return config.WriteFileAtomic(filepath.Join(tb.opts.Home, marksFile), data)
 }
 
 // pinnedKeys are the keys of st's members whose fingerprints this
 // machine pins; with no pins, a first use trusts the state's own admins.
-func (v *Vault) pinnedKeys(st *chainState) []*keyring.PublicKey {
-	pins := v.cfg.Trust.Admins
+func (tb *trustBook) pinnedKeys(st *chainState) []*keyring.PublicKey {
+	pins := tb.cfg.Trust.Admins
 	if len(pins) == 0 {
 		return st.admins()
 	}
@@ -153,12 +153,12 @@ type Skipped struct {
 // it), and moves the marks to tip when tip's state is accepted. It
 // returns the state at tip, nil for a format 1 store, whose rules are
 // the old ones (vault.go).
-func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []Skipped, error) {
-	m, err := v.loadMarks()
+func (tb *trustBook) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []Skipped, error) {
+	m, err := tb.loadMarks()
 	if err != nil {
 		return nil, nil, err
 	}
-	tree, err := v.store.Tree(ctx, tip)
+	tree, err := tb.store.Tree(ctx, tip)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -171,43 +171,43 @@ func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []
 			// This machine accepted format 2: going back to format 1's
 			// rules would undo every rule above.
 			te := &TrustError{Commit: tip.String(), What: fmt.Sprintf("is a format %d store, put back over format 2", format)}
-			if e, err := v.store.Log(ctx, tip, 1); err == nil && len(e) == 1 {
+			if e, err := tb.store.Log(ctx, tip, 1); err == nil && len(e) == 1 {
 				te.Author = e[0].Author.Name + " <" + e[0].Author.Email + ">"
 			}
-			return nil, nil, v.refuse(m, tip, te)
+			return nil, nil, tb.refuse(m, tip, te)
 		}
 		return nil, nil, nil
 	}
-	now := v.opts.Now()
+	now := tb.opts.Now()
 	var prev *chainState
 	var entries []gitstore.LogEntry
 	if base, err := gitstore.ParseHash(m.Commit); err == nil && !base.IsZero() {
 		var found bool
-		entries, found, err = v.store.Since(ctx, tip, base)
+		entries, found, err = tb.store.Since(ctx, tip, base)
 		if err != nil {
 			return nil, nil, err
 		}
 		if found {
 			// The base was accepted when it was the tip; a base from
 			// before an upgrade (format 1) gives no state to compare.
-			prev, _ = readChainState(ctx, v.store, base, "")
+			prev, _ = readChainState(ctx, tb.store, base, "")
 		}
 	}
 	if prev == nil {
-		st, err := stateOfTree(tip, v.authorOf(ctx, tip), tree, nil)
+		st, err := stateOfTree(tip, tb.authorOf(ctx, tip), tree, nil)
 		var signer *keyring.PublicKey
 		if err == nil {
-			signer, err = checkState(st, v.pinnedKeys(st), now)
+			signer, err = checkState(st, tb.pinnedKeys(st), now)
 		}
 		if err == nil {
 			err = checkMarks(st, m, st.label(signer))
 		}
 		if err != nil {
-			return nil, nil, v.refuse(m, tip, err)
+			return nil, nil, tb.refuse(m, tip, err)
 		}
 		prev = st
 	}
-	last, refused, err := v.walkChain(ctx, prev, entries, nil)
+	last, refused, err := tb.walkChain(ctx, prev, entries, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -216,29 +216,36 @@ func (v *Vault) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []
 		skipped = append(skipped, Skipped{Commit: r.Commit, Reason: r.Error()})
 	}
 	if last.commit != tip {
-		return nil, nil, v.refuse(m, tip, firstRefusedSince(last.commit, entries, refused))
+		return nil, nil, tb.refuse(m, tip, firstRefusedSince(last.commit, entries, refused))
 	}
-	prev = last
-	if !v.ephemeral {
-		next := marksOf(prev)
-		next.Skipped = m.Skipped
-		for _, s := range skipped {
-			next.Skipped = append(next.Skipped, s.Commit)
-		}
-		if n := len(next.Skipped); n > maxSkipped {
-			next.Skipped = next.Skipped[n-maxSkipped:]
-		}
-		if err := v.saveMarks(next); err != nil {
-			return nil, nil, err
-		}
+	if err := tb.raiseMarks(m, last, skipped); err != nil {
+		return nil, nil, err
 	}
-	return prev, skipped, nil
+	return last, skipped, nil
+}
+
+// raiseMarks saves the marks of an accepted state, keeping the last
+// maxSkipped commits refused on the way. A store read for one command
+// leaves this machine's marks alone.
+func (tb *trustBook) raiseMarks(m *marks, accepted *chainState, skipped []Skipped) error {
+	if tb.ephemeral {
+		return nil
+	}
+	next := marksOf(accepted)
+	next.Skipped = m.Skipped
+	for _, s := range skipped {
+		next.Skipped = append(next.Skipped, s.Commit)
+	}
+	if n := len(next.Skipped); n > maxSkipped {
+		next.Skipped = next.Skipped[n-maxSkipped:]
+	}
+	return tb.saveMarks(next)
 }
 
 // refuse records that tip was refused, so that every command says so
 // until a later tip is accepted, and returns err.
-func (v *Vault) refuse(m *marks, tip gitstore.Hash, err error) error {
-	if v.ephemeral || m == nil {
+func (tb *trustBook) refuse(m *marks, tip gitstore.Hash, err error) error {
+	if tb.ephemeral || m == nil {
 		return err
 	}
 	reason := err.Error()
@@ -248,7 +255,7 @@ func (v *Vault) refuse(m *marks, tip gitstore.Hash, err error) error {
 	} else {
 		m.Refused = &refusedTip{Commit: tip.String(), Reason: reason}
 	}
-	if serr := v.saveMarks(m); serr != nil {
+	if serr := tb.saveMarks(m); serr != nil {
 		return fmt.Errorf("%w (and saving it failed: %v)", err, serr)
 	}
 	return err
@@ -270,15 +277,15 @@ func (e *RefusedError) Error() string {
 // own admins (a walk from the root). Earlier format 1 commits are passed
 // over. It returns the last state accepted and the commits refused, in
 // order.
-func (v *Vault) walkChain(ctx context.Context, prev *chainState, entries []gitstore.LogEntry, format1 func(gitstore.LogEntry)) (*chainState, []*TrustError, error) {
-	read := func(h gitstore.Hash) ([]byte, error) { return v.store.ReadBlob(ctx, h) }
-	now := v.opts.Now()
+func (ma *machine) walkChain(ctx context.Context, prev *chainState, entries []gitstore.LogEntry, format1 func(gitstore.LogEntry)) (*chainState, []*TrustError, error) {
+	read := func(h gitstore.Hash) ([]byte, error) { return ma.store.ReadBlob(ctx, h) }
+	now := ma.opts.Now()
 	known := map[gitstore.Hash]*keyring.PublicKey{} // member keys parsed once per walk
 	var refused []*TrustError
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
 		author := entryAuthor(e)
-		tree, err := v.store.Tree(ctx, e.Hash)
+		tree, err := ma.store.Tree(ctx, e.Hash)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -321,8 +328,8 @@ func entryAuthor(e gitstore.LogEntry) string {
 
 // authorOf is the author commit claims, "" when it cannot be read (the
 // refusal then names the commit alone).
-func (v *Vault) authorOf(ctx context.Context, commit gitstore.Hash) string {
-	entries, err := v.store.Log(ctx, commit, 1)
+func (ma *machine) authorOf(ctx context.Context, commit gitstore.Hash) string {
+	entries, err := ma.store.Log(ctx, commit, 1)
 	if err != nil || len(entries) == 0 {
 		return ""
 	}

@@ -16,8 +16,8 @@ import (
 // from the version both started from (baseBlob, the store blob at this
 // machine's last sync). It returns the merged bytes, or the keys in
 // conflict.
-func (v *Vault) mergeItem(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string, ours, theirs []byte) ([]byte, []string, error) {
-	base, err := v.readBase(ctx, snap, env, id, key, baseBlob)
+func (ea *envAccess) mergeItem(ctx context.Context, baseBlob string, ours, theirs []byte) ([]byte, []string, error) {
+	base, err := ea.readBase(ctx, baseBlob)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -41,16 +41,16 @@ func (v *Vault) mergeItem(ctx context.Context, snap *snapshot, env Environment, 
 // readBase decrypts the store blob this machine last synced: the version
 // both sides of a merge started from. It is nil for a provider item,
 // whose pointer does not keep that version.
-func (v *Vault) readBase(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string) ([]byte, error) {
+func (ea *envAccess) readBase(ctx context.Context, baseBlob string) ([]byte, error) {
 	h, err := gitstore.ParseHash(baseBlob)
 	if err != nil {
 		return nil, err
 	}
-	ct, err := v.store.ReadBlob(ctx, h)
+	ct, err := ea.store.ReadBlob(ctx, h)
 	if err != nil {
 		return nil, fmt.Errorf("read the version last synced: %w", err)
 	}
-	base, err := v.decryptBase(ctx, snap, env, id, key, ct)
+	base, err := ea.decryptBase(ctx, ct)
 	if err != nil {
 		return nil, fmt.Errorf("decrypt the version last synced: %w", err)
 	}
@@ -64,17 +64,18 @@ func (v *Vault) readBase(ctx context.Context, snap *snapshot, env Environment, i
 // decryptBase decrypts an older version of an item: with the current
 // environment key, else with an earlier key generation found in history
 // (the environment was rotated since).
-func (v *Vault) decryptBase(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, ct []byte) ([]byte, error) {
+func (ea *envAccess) decryptBase(ctx context.Context, ct []byte) ([]byte, error) {
+	snap, env, id, key := ea.snap, ea.env, ea.id, ea.key
 	// Any member who held the tier then may have written it.
 	var signers []*keyring.PublicKey
 	for _, k := range snap.keys {
 		signers = append(signers, k)
 	}
-	plain, _, err := keyring.Decrypt(ct, []*keyring.PrivateKey{key}, signers, v.opts.Now())
+	plain, _, err := keyring.Decrypt(ct, []*keyring.PrivateKey{key}, signers, ea.opts.Now())
 	if !errors.Is(err, keyring.ErrNoKey) {
 		return plain, err
 	}
-	entries, lerr := v.store.Log(ctx, snap.tip, 0)
+	entries, lerr := ea.store.Log(ctx, snap.tip, 0)
 	if lerr != nil {
 		return nil, lerr
 	}
@@ -84,7 +85,7 @@ func (v *Vault) decryptBase(ctx context.Context, snap *snapshot, env Environment
 		if !slices.Contains(e.Changed, keyPath) {
 			continue
 		}
-		tree, err := v.store.Tree(ctx, e.Hash)
+		tree, err := ea.store.Tree(ctx, e.Hash)
 		if err != nil {
 			return nil, err
 		}
@@ -93,11 +94,11 @@ func (v *Vault) decryptBase(ctx context.Context, snap *snapshot, env Environment
 			continue
 		}
 		tried = append(tried, blob)
-		wrapped, err := v.store.ReadBlob(ctx, blob)
+		wrapped, err := ea.store.ReadBlob(ctx, blob)
 		if err != nil {
 			return nil, err
 		}
-		old, _, err := keyring.Decrypt(wrapped, []*keyring.PrivateKey{id}, signers, v.opts.Now())
+		old, _, err := keyring.Decrypt(wrapped, []*keyring.PrivateKey{id}, signers, ea.opts.Now())
 		if err != nil {
 			continue // not a reader of that generation
 		}
@@ -106,7 +107,7 @@ func (v *Vault) decryptBase(ctx context.Context, snap *snapshot, env Environment
 		if err != nil {
 			continue
 		}
-		if plain, _, err := keyring.Decrypt(ct, []*keyring.PrivateKey{oldKey}, signers, v.opts.Now()); err == nil {
+		if plain, _, err := keyring.Decrypt(ct, []*keyring.PrivateKey{oldKey}, signers, ea.opts.Now()); err == nil {
 			return plain, nil
 		}
 	}

@@ -30,21 +30,21 @@ type place struct {
 // and is a place pull may write to. ok is false when the project has no
 // place here; refused then says why its recorded directory is not one
 // ("" when it is only missing).
-func (v *Vault) placeProject(project, recorded string) (p place, refused string, ok bool) {
-	if d := v.projectDirOf(project); d != "" {
+func (lc *local) placeProject(project, recorded string) (p place, refused string, ok bool) {
+	if d := lc.projectDirOf(project); d != "" {
 		return place{Dir: d}, "", true
 	}
-	if v.opts.UserHome == "" || (recorded != "~" && !strings.HasPrefix(recorded, "~/")) {
+	if lc.opts.UserHome == "" || (recorded != "~" && !strings.HasPrefix(recorded, "~/")) {
 		return place{}, "", false
 	}
 	if why := refusedDir(recorded); why != "" {
 		return place{}, why, false
 	}
-	abs := expandHome(v.opts.UserHome, recorded)
+	abs := expandHome(lc.opts.UserHome, recorded)
 	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
 		return place{}, "", false
 	}
-	if other := v.projectAt(abs); other != "" {
+	if other := lc.projectAt(abs); other != "" {
 		return place{}, fmt.Sprintf("tracked here as project %s", other), false
 	}
 	return place{Dir: abs, Recorded: true}, "", true
@@ -88,8 +88,8 @@ func hiddenParent(itemPath string) string {
 
 // trackedFile: this machine tracks exactly this file of the project
 // (add file), so the user expects pull to write it wherever it is.
-func (v *Vault) trackedFile(project, dir, itemPath string) bool {
-	return slices.Contains(v.cfg.Track, config.Track{Project: project, Dir: dir, Type: TypeFile, Path: itemPath})
+func (lc *local) trackedFile(project, dir, itemPath string) bool {
+	return slices.Contains(lc.cfg.Track, config.Track{Project: project, Dir: dir, Type: TypeFile, Path: itemPath})
 }
 
 // outcome says whether pull writes one stored item, or why not.
@@ -105,8 +105,8 @@ const (
 // landing decides for one item placed in dir whose local copy exists or
 // not. A file item counts as had when this machine wrote or pushed it
 // before, or tracks it by name.
-func (v *Vault) landing(st *syncState, dir string, s storedItem, exists bool) outcome {
-	if v.trackedFile(s.Project, dir, s.Path) {
+func (lc *local) landing(st *syncState, dir string, s storedItem, exists bool) outcome {
+	if lc.trackedFile(s.Project, dir, s.Path) {
 		return landWrite
 	}
 	if hiddenParent(s.Path) != "" {
@@ -182,10 +182,10 @@ func readTarget(dir, rel, display, shownDir string) ([]byte, error) {
 // placeable adds, for each stored item of a project that is not tracked
 // here but has its recorded directory, the item as pull would track it,
 // so status compares it like a tracked one.
-func (v *Vault) placeable(tracked []TrackedItem, stored []storedItem) []TrackedItem {
+func (lc *local) placeable(tracked []TrackedItem, stored []storedItem) []TrackedItem {
 	out := tracked
 	for _, s := range stored {
-		p, _, ok := v.placeProject(s.Project, s.Dir)
+		p, _, ok := lc.placeProject(s.Project, s.Dir)
 		if !ok || !p.Recorded {
 			continue
 		}
@@ -200,11 +200,11 @@ func (v *Vault) placeable(tracked []TrackedItem, stored []storedItem) []TrackedI
 // trackRestored tracks the projects that pull restored into the
 // directory they were pushed from, so status, diff and push work on this
 // machine at once: the directory's env files, and each file item.
-func (v *Vault) trackRestored(places map[string]place, restored []*restore) error {
+func (lc *local) trackRestored(places map[string]place, restored []*restore) error {
 	changed := false
 	add := func(t config.Track) {
-		if !slices.Contains(v.cfg.Track, t) {
-			v.cfg.Track = append(v.cfg.Track, t)
+		if !slices.Contains(lc.cfg.Track, t) {
+			lc.cfg.Track = append(lc.cfg.Track, t)
 			changed = true
 		}
 	}
@@ -223,7 +223,7 @@ func (v *Vault) trackRestored(places map[string]place, restored []*restore) erro
 	if !changed {
 		return nil
 	}
-	return v.SaveConfig()
+	return lc.saveConfig()
 }
 
 // confirmNew is the file items this machine never had that pull may

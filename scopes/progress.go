@@ -28,11 +28,11 @@ type progress struct {
 
 // newProgress returns a progress for total items, or nil when there is no
 // progress writer or too few items.
-func (v *Vault) newProgress(label string, total int) *progress {
-	if v.opts.Progress == nil || total < progressMin {
+func (lc *local) newProgress(label string, total int) *progress {
+	if lc.opts.Progress == nil || total < progressMin {
 		return nil
 	}
-	return &progress{w: v.opts.Progress, label: label, total: total, shown: -1, start: time.Now()}
+	return &progress{w: lc.opts.Progress, label: label, total: total, shown: -1, start: time.Now()}
 }
 
 // add counts n more items done.

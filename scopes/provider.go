@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/keyring"
@@ -118,107 +117,9 @@ var (
 	ErrProviderItemChanged = errors.New("does not match what was pushed (edited outside configsync?): push the right version from a machine that has it")
 )
 
-// providerSet opens each provider vault once per command and lists each
-// environment's items there once; it is safe for concurrent use (pull
-// resolves items on every core).
-type providerSet struct {
-	open OpenBackend
-
-	mu       sync.Mutex
-	backends map[string]Backend
-	lists    map[listKey]map[string]providers.Item // backend and env → title → item
-}
-
-func (ps *providerSet) backend(kind, location string) (Backend, error) {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	k := kind + "\x00" + location
-	if b, ok := ps.backends[k]; ok {
-		return b, nil
-	}
-	if ps.open == nil {
-		return nil, fmt.Errorf("items here live in %s, which this configsync cannot open", kind)
-	}
-	b, err := ps.open(kind, location)
-	if err != nil {
-		return nil, err
-	}
-	if ps.backends == nil {
-		ps.backends = map[string]Backend{}
-	}
-	ps.backends[k] = b
-	return b, nil
-}
-
-// listKey names one environment's listing in one opened backend.
-type listKey struct {
-	b   Backend
-	env string
-}
-
-// items lists the items of one environment in a backend, by title.
-func (ps *providerSet) items(ctx context.Context, b Backend, env string, refresh bool) (map[string]providers.Item, error) {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	k := listKey{b, env} // not by Name: two Bitwarden servers share "personal"
-	if l, ok := ps.lists[k]; ok && !refresh {
-		return l, nil
-	}
-	list, err := b.List(ctx, envTitlePrefix(env))
-	if err != nil {
-		return nil, err
-	}
-	byTitle := map[string]providers.Item{}
-	for _, it := range list {
-		byTitle[it.Title] = it
-	}
-	if ps.lists == nil {
-		ps.lists = map[listKey]map[string]providers.Item{}
-	}
-	ps.lists[k] = byTitle
-	return byTitle, nil
-}
-
-// resolve returns item it's content: data itself, or for a pointer the
-// content it points to, checked against the pointer's digest. A pointer
-// names the document of its own place only, as push writes it.
-func (v *Vault) resolve(ctx context.Context, env string, it storedItem, data []byte) ([]byte, error) {
-	if !isPointer(data) {
-		return data, nil
-	}
-	p, err := decodePointer(data)
-	if err != nil {
-		return nil, err
-	}
-	if want := providerTitle(env, it.Project, it.Path); p.Title != want {
-		return nil, fmt.Errorf("store item %s/%s points to the document %q, not its own (%s): %w", it.Project, it.Path, p.Title, want, ErrNotStore)
-	}
-	b, err := v.providers.backend(p.Provider, p.Location)
-	if err != nil {
-		return nil, err
-	}
-	items, err := v.providers.items(ctx, b, env, false)
-	if err != nil {
-		return nil, err
-	}
-	doc, ok := items[p.Title]
-	if !ok {
-		return nil, &ProviderItemError{Title: p.Title, Vault: b.Name(), Err: ErrProviderItemMissing}
-	}
-	content, err := b.Read(ctx, doc)
-	if err != nil {
-		return nil, err
-	}
-	if sha256Hex(content) != p.SHA256 {
-		clear(content)
-		return nil, &ProviderItemError{Title: p.Title, Vault: b.Name(), Err: ErrProviderItemChanged}
-	}
-	return content, nil
-}
-
 // ProviderName names the vault that pushes send item contents to (`1Password
 // vault "Engineering"`), "" when they stay in the store.
-func (v *Vault) ProviderName() (string, error) {
+func (v *Session) ProviderName() (string, error) {
 	b, _, _, err := v.pushBackend()
 	if b == nil || err != nil {
 		return "", err
@@ -227,72 +128,19 @@ func (v *Vault) ProviderName() (string, error) {
 }
 
 // pushBackend is the provider new pushes go to; nil for git.
-func (v *Vault) pushBackend() (Backend, string, string, error) {
-	kind := v.cfg.Secrets.Provider
+func (ma *machine) pushBackend() (Backend, string, string, error) {
+	kind := ma.cfg.Secrets.Provider
 	var location string
 	switch kind {
 	case "", config.ProviderGit:
 		return nil, "", "", nil
 	case config.Provider1Password:
-		location = v.cfg.Secrets.OnePassword.Vault
+		location = ma.cfg.Secrets.OnePassword.Vault
 	case config.ProviderBitwarden:
-		location = v.cfg.Secrets.Bitwarden.Server
+		location = ma.cfg.Secrets.Bitwarden.Server
 	}
-	b, err := v.providers.backend(kind, location)
+	b, err := ma.providers.backend(kind, location)
 	return b, kind, location, err
-}
-
-// sendToProvider writes the content of each pending item to the
-// provider and puts a pointer in its place for the store. undo puts back
-// what it replaced, as far as it can: the content push read from the
-// store, or no document for an item the store did not hold.
-func (v *Vault) sendToProvider(ctx context.Context, b Backend, kind, location, env string, todo []*pending) (undo func(), err error) {
-	var undos []func()
-	undo = func() {
-		// A fresh context: the push's own may be what was cancelled.
-		ctx := context.WithoutCancel(ctx)
-		for i := len(undos) - 1; i >= 0; i-- {
-			undos[i]()
-		}
-		_, _ = v.providers.items(ctx, b, env, true)
-	}
-	existing, err := v.providers.items(ctx, b, env, true)
-	if err != nil {
-		return undo, err
-	}
-	for _, p := range todo {
-		title := providerTitle(env, p.it.Project, p.it.Path)
-		it, ok := existing[title]
-		if !ok {
-			it = providers.Item{Title: title}
-		}
-		if err := b.Write(ctx, it, p.data); err != nil {
-			return undo, err
-		}
-		switch old := p.old; {
-		case !ok:
-			undos = append(undos, func() { v.deleteCreated(ctx, b, env, title) })
-		case old != nil:
-			undos = append(undos, func() { _ = b.Write(context.WithoutCancel(ctx), it, old) })
-		}
-	}
-	// The versions the writes made: a later push that finds another one
-	// knows the document was written by someone else, and writes it again.
-	written, err := v.providers.items(ctx, b, env, true)
-	if err != nil {
-		return undo, err
-	}
-	for _, p := range todo {
-		title := providerTitle(env, p.it.Project, p.it.Path)
-		p.doc = &pointer{Provider: kind, Location: location, Title: title, Version: written[title].Version, SHA256: sha256Hex(p.data)}
-		if p.file != nil {
-			p.doc.Keys = p.file.Keys()
-		}
-		if p.sealed, err = p.doc.encode(); err != nil {
-			return undo, err
-		}
-	}
-	return undo, nil
 }
 
 // docState is what the sync state keeps of a provider item: where its
@@ -311,51 +159,19 @@ func (p *pointer) state() *docState {
 	return &docState{Provider: p.Provider, Location: p.Location, Title: p.Title, Version: p.Version}
 }
 
-// rewrites picks, among items unchanged here since they were last
-// synced, those whose document is gone or was written by someone else
-// since: their content, which the store vouches for, is written again.
-// A store with no provider items runs nothing.
-func (v *Vault) rewrites(ctx context.Context, env string, unchanged []*pending) ([]*pending, error) {
-	var out []*pending
-	for _, p := range unchanged {
-		b, err := v.providers.backend(p.lastDoc.Provider, p.lastDoc.Location)
-		if err != nil {
-			return nil, err
-		}
-		items, err := v.providers.items(ctx, b, env, false)
-		if err != nil {
-			return nil, err
-		}
-		if it, ok := items[p.lastDoc.Title]; !ok || it.Version != p.lastDoc.Version {
-			p.rewrite = true
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
-
-// deleteCreated deletes a document push created, found by its title.
-func (v *Vault) deleteCreated(ctx context.Context, b Backend, env, title string) {
-	ctx = context.WithoutCancel(ctx)
-	items, err := v.providers.items(ctx, b, env, true)
-	if it, ok := items[title]; err == nil && ok {
-		_ = b.Delete(ctx, it)
-	}
-}
-
 // deleteFromProvider removes the documents of items a push deleted from
 // the store, for those whose content lived in a provider.
-func (v *Vault) deleteFromProvider(ctx context.Context, snap *snapshot, env Environment, unwrap func() (*keyring.PrivateKey, error), deleted []storedItem) error {
+func (ea *envAccess) deleteFromProvider(ctx context.Context, unwrap func() (*keyring.PrivateKey, error), deleted []storedItem) error {
+	env := ea.env
 	for _, d := range deleted {
-		key, err := unwrap()
+		if _, err := unwrap(); err != nil {
+			return err
+		}
+		ct, err := ea.store.ReadBlob(ctx, d.Blob)
 		if err != nil {
 			return err
 		}
-		ct, err := v.store.ReadBlob(ctx, d.Blob)
-		if err != nil {
-			return err
-		}
-		data, err := v.openItem(snap, env, key, d, ct)
+		data, err := ea.openItem(d, ct)
 		if err != nil || !isPointer(data) {
 			continue // the store's own item, gone with the commit
 		}
@@ -363,24 +179,9 @@ func (v *Vault) deleteFromProvider(ctx context.Context, snap *snapshot, env Envi
 		if err != nil {
 			continue
 		}
-		if err := v.deleteDocument(ctx, env.Name, p); err != nil {
+		if err := ea.providers.deleteDocument(ctx, env.Name, p); err != nil {
 			return fmt.Errorf("%s was deleted from the store, not from the vault: %w: delete it there by hand", p.Title, err)
 		}
-	}
-	return nil
-}
-
-func (v *Vault) deleteDocument(ctx context.Context, env string, p *pointer) error {
-	b, err := v.providers.backend(p.Provider, p.Location)
-	if err != nil {
-		return err
-	}
-	items, err := v.providers.items(ctx, b, env, false)
-	if err != nil {
-		return err
-	}
-	if it, ok := items[p.Title]; ok {
-		return b.Delete(ctx, it)
 	}
 	return nil
 }
@@ -389,23 +190,23 @@ func (v *Vault) deleteDocument(ctx context.Context, env string, p *pointer) erro
 // against the digests their signed pointers carry: a document edited or
 // removed in the vault is a problem; a vault that cannot be read (signed
 // out) is a warning, its documents unchecked.
-func (v *Vault) verifyDocuments(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, rep *VerifyReport) error {
+func (ea *envAccess) verifyDocuments(ctx context.Context, rep *VerifyReport) error {
+	snap, env := ea.snap, ea.env
 	stored, err := snap.storedItems(env.Name, "", "")
 	if err != nil || len(stored) == 0 {
 		return nil // the walk reported a bad store entry
 	}
 	// Not strict: the walk already judged the key; this only reads.
-	key, err := v.unwrapEnvKey(snap, env, id, false)
-	if err != nil {
+	if _, err := ea.unwrapLoose(); err != nil {
 		return nil
 	}
 	unreadable := map[string]bool{}
 	for _, s := range stored {
-		ct, err := v.store.ReadBlob(ctx, s.Blob)
+		ct, err := ea.store.ReadBlob(ctx, s.Blob)
 		if err != nil {
 			return err
 		}
-		data, err := v.openItem(snap, env, key, s, ct)
+		data, err := ea.openItem(s, ct)
 		if err != nil || !isPointer(data) {
 			continue // the walk reported it, or it lives in the store
 		}
@@ -415,11 +216,11 @@ func (v *Vault) verifyDocuments(ctx context.Context, snap *snapshot, env Environ
 			rep.Problems = append(rep.Problems, Problem{Commit: snap.tip.String(), Path: path, Reason: err.Error()})
 			continue
 		}
-		vault := v.providerVault(p.state())
+		vault := ea.providers.providerVault(p.state())
 		if unreadable[vault] {
 			continue
 		}
-		content, err := v.resolve(ctx, env.Name, s, data)
+		content, err := ea.providers.resolve(ctx, env.Name, s, data)
 		clear(content)
 		var pe *ProviderItemError
 		switch {
@@ -436,17 +237,6 @@ func (v *Vault) verifyDocuments(ctx context.Context, snap *snapshot, env Environ
 		}
 	}
 	return nil
-}
-
-// providerVault names the provider's vault that holds a document
-// (`1Password vault "Engineering"`), "" if it cannot be opened (resolve
-// reports why).
-func (v *Vault) providerVault(d *docState) string {
-	b, err := v.providers.backend(d.Provider, d.Location)
-	if err != nil {
-		return ""
-	}
-	return b.Name()
 }
 
 // pointerKeys are the key names a pointer records, for the exposure

@@ -117,7 +117,7 @@ func (m *memBackend) takeCalls() []string {
 // vault (home), and the project directory with .env and .env.local.
 type providerVault struct {
 	mem  *memBackend
-	open func() *Vault
+	open func() *Session
 	dir  string
 }
 
@@ -140,7 +140,7 @@ func newProviderVault(t *testing.T) *providerVault {
 			return pv.mem, nil
 		},
 	}
-	pv.open = func() *Vault {
+	pv.open = func() *Session {
 		v, err := Open(ctx, opts)
 		if err != nil {
 			t.Fatal(err)
@@ -182,7 +182,7 @@ func (pv *providerVault) write(t *testing.T, name, body string) {
 }
 
 // storeHolds reports whether any blob of the store's tip holds s.
-func storeHolds(t *testing.T, v *Vault, s string) bool {
+func storeHolds(t *testing.T, v *Session, s string) bool {
 	t.Helper()
 	ctx := context.Background()
 	snap, err := v.load(ctx)
@@ -484,9 +484,13 @@ func TestPointerNamesItsOwnDocument(t *testing.T) {
 	}
 }
 
-func mustEnvPub(t *testing.T, v *Vault, snap *snapshot, env Environment) *keyring.PublicKey {
+func mustEnvPub(t *testing.T, v *Session, snap *snapshot, env Environment) *keyring.PublicKey {
 	t.Helper()
-	pub, err := v.envPublicKey(snap, env)
+	id, err := v.identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := v.envOf(snap, env, id).publicKey()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package scopes
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,9 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-
-	"github.com/configsync/configsync/envfile"
-	"github.com/configsync/configsync/keyring"
 )
 
 // PullOptions select what pull restores and where.
@@ -73,28 +69,13 @@ type PullResult struct {
 	Backups []Backup
 }
 
-type restore struct {
-	it      storedItem
-	abs     string
-	display string
-	data    []byte // what the file holds after pull
-	write   bool
-	doc     *docState // the provider document data came from
-	// stored is the store's content when data is not (a merge, or the
-	// local file kept): what the sync state records as last synced.
-	stored []byte
-	merged bool   // data merges the local edit with the store's change
-	kept   bool   // the local file is kept as it is (push sends it)
-	backup []byte // the local edit overwritten: kept in a backup first
-}
-
 // Pull fetches, verifies and decrypts the environment's items and
 // restores them as files (mode 0600, atomically). A local edit is merged
 // with the store's change, key by key, from the version last synced;
 // what both sides changed needs Ours, Theirs, Force or Choose, else
 // nothing is written. A tracked file whose item another member deleted
 // is removed. Whatever local edit pull overwrites is kept in a backup.
-func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
+func (v *Session) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 	if err := ValidateFilter(o.Filter); err != nil {
 		return nil, err
 	}
@@ -111,356 +92,23 @@ func (v *Vault) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, _, env, err := v.access(snap, envName)
+	ea, err := v.access(snap, envName)
 	if err != nil {
 		return nil, err
 	}
-	all, err := snap.storedItems(env.Name, "", "")
-	if err != nil {
+	p := &pullPlan{envAccess: ea, o: o, res: &PullResult{Env: ea.env, Stale: stale}}
+	if err := p.make(ctx); err != nil {
 		return nil, err
 	}
-	stored, err := snap.storedItems(env.Name, o.Project, o.Filter)
-	if err != nil {
+	if err := p.write(); err != nil {
 		return nil, err
 	}
-	res := &PullResult{Env: env, Stale: stale}
-	if len(stored) == 0 && o.Project != "" && !slices.ContainsFunc(all, func(s storedItem) bool { return s.Project == o.Project }) {
-		if v.projectDirOf(o.Project) == "" {
-			return nil, &UnknownProjectError{Name: o.Project, Env: env.Name, Available: projectsOf(all)}
-		}
-	}
-	st, err := v.loadState()
-	if err != nil {
+	if err := p.record(); err != nil {
 		return nil, err
 	}
-	removals, gone, err := v.planRemovals(st, env, all, o)
-	if err != nil {
-		return nil, err
-	}
-	if stored, res.InjectOnly, err = v.skipInjectOnly(stored, o.Dest); err != nil {
-		return nil, err
-	}
-	p := &pullPlan{}
-	if len(stored) > 0 {
-		if p, err = v.planRestores(ctx, snap, env, id, st, stored, o, res); err != nil {
-			return nil, err
-		}
-	}
-	if conflicts := append(p.conflicts, gone...); len(conflicts) > 0 {
-		return nil, &PullConflictError{Files: conflicts}
-	}
-	if len(p.edits) > 0 {
-		return nil, &LocalChangesError{Files: p.edits}
-	}
-	plan := append(p.plan, confirmNew(o, p.fresh, res)...)
-	if err := v.keepBackups(plan, removals, res); err != nil {
-		return nil, err
-	}
-	v.removeStaleTemps(plan, p.dirs)
-	// Each write is atomic and fsynced (temp file, fsync, rename); several
-	// run at once so that the fsyncs overlap (pullwrite.go).
-	if err := writeRestored(plan, p.dirs); err != nil {
-		return nil, err
-	}
-	for _, r := range plan {
-		stored := r.data
-		if r.stored != nil {
-			stored = r.stored
-		}
-		st.record(r.abs, env, r.it.Project, r.it.Path, r.it.Blob.String(), st.mac(stored), r.doc)
-		item := ItemResult{Project: r.it.Project, Path: r.it.Path, Display: r.display, Type: r.it.Type, Size: len(r.data), Merged: r.merged}
-		if r.it.Type == TypeEnv {
-			if f, err := envfile.Parse(r.display, r.data); err == nil {
-				item.Vars, item.File = f.Len(), f
-			}
-		}
-		switch {
-		case r.kept:
-			res.Kept = append(res.Kept, item)
-		case r.write:
-			res.Items = append(res.Items, item)
-		default:
-			res.Unchanged = append(res.Unchanged, item)
-		}
-	}
-	if err := v.removeDeleted(st, env.Name, removals, res); err != nil {
-		return nil, err
-	}
-	if err := v.trackRestored(p.dirs, plan); err != nil {
-		return nil, err
-	}
-	return res, v.saveState(st)
-}
-
-// pullPlan is what pull would do with the items the store holds.
-type pullPlan struct {
-	dirs      map[string]place
-	plan      []*restore
-	fresh     []*restore  // file items never on this machine
-	edits     []KeyChange // local edits, the store unchanged: push sends them
-	conflicts []KeyChange // changed on both sides, unresolved
-}
-
-// planRestores decrypts the items and decides, for each, what pull
-// writes, merges, keeps, or refuses. Nothing is written here.
-func (v *Vault) planRestores(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, st *syncState, stored []storedItem, o PullOptions, res *PullResult) (*pullPlan, error) {
-	dirs, skipped, err := v.placeProjects(env.Name, stored, o.Dest)
-	if err != nil {
-		return nil, err
-	}
-	res.Skipped = skipped
-	key, err := v.envKey(snap, env, id)
-	if err != nil {
-		return nil, err
-	}
-	// Decrypt and compare everything first; write only if nothing refuses.
-	// Blobs are read one at a time (go-git's storage is not safe for
-	// concurrent readers), then decrypted on every core.
-	var placed []storedItem
-	var cts [][]byte
-	for _, s := range stored {
-		if _, ok := dirs[s.Project]; !ok {
-			continue
-		}
-		ct, err := v.store.ReadBlob(ctx, s.Blob)
-		if err != nil {
-			return nil, err
-		}
-		placed, cts = append(placed, s), append(cts, ct)
-	}
-	plains := make([][]byte, len(placed))
-	docs := make([]*docState, len(placed)) // where provider items came from
-	if err := onCores(len(placed), func(i int) (err error) {
-		if plains[i], err = v.openItem(snap, env, key, placed[i], cts[i]); err != nil {
-			return err
-		}
-		if isPointer(plains[i]) {
-			if p, err := decodePointer(plains[i]); err == nil {
-				docs[i] = p.state()
-			}
-		}
-		plains[i], err = v.resolve(ctx, env.Name, placed[i], plains[i])
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	for _, d := range docs {
-		if d != nil {
-			res.Provider = v.providerVault(d)
-		}
-	}
-	p := &pullPlan{dirs: dirs}
-	for i, s := range placed {
-		dir := dirs[s.Project].Dir
-		abs := filepath.Join(dir, filepath.FromSlash(s.Path))
-		display := v.display(dir, s.Path)
-		r := &restore{it: s, abs: abs, display: display, data: plains[i], write: true, doc: docs[i]}
-		if v.landing(st, dir, s, true) == landHidden {
-			res.Hidden = append(res.Hidden, display)
-			continue
-		}
-		current, err := readTarget(dir, s.Path, display, homeRelative(v.opts.UserHome, dir))
-		if err != nil {
-			return nil, err
-		}
-		if v.landing(st, dir, s, current != nil) == landNewFile {
-			p.fresh = append(p.fresh, r)
-			continue
-		}
-		p.plan = append(p.plan, r)
-		if current == nil {
-			continue
-		}
-		if bytes.Equal(current, r.data) {
-			r.write = false
-			continue
-		}
-		if rec := st.Files[abs]; rec != nil && rec.HMAC == st.mac(current) {
-			continue // not edited since configsync last wrote or pushed it
-		}
-		if err := v.settle(ctx, snap, env, id, key, st, o, r, current, p); err != nil {
-			return nil, err
-		}
-	}
-	return p, nil
-}
-
-// settle decides what pull does with a file edited here since the last
-// sync that the store's version would replace: take the store's (the
-// edit backed up), keep it, merge it, or refuse (added to p).
-func (v *Vault) settle(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, st *syncState, o PullOptions, r *restore, current []byte, p *pullPlan) error {
-	last, synced := st.Files[r.abs].lastSync(env.Name)
-	theirs := r.data
-	switch {
-	case o.Force || o.Theirs:
-		r.backup = current
-		return nil
-	case synced && last.Blob == r.it.Blob.String():
-		// Only this side changed: push sends it.
-		if o.Ours {
-			r.write, r.kept, r.stored = false, true, theirs
-			r.data = current
-			return nil
-		}
-		p.edits = append(p.edits, KeyChange{Path: r.display, Keys: keyNames(changedKeys(r.it.Type, theirs, current))})
-		return nil
-	}
-	conflict := KeyChange{Path: r.display, Keys: keyNames(changedKeys(r.it.Type, theirs, current))}
-	if r.it.Type == TypeEnv && synced {
-		base, err := v.readBase(ctx, snap, env, id, key, last.Blob)
-		if err != nil {
-			return &ItemError{Path: r.display, Err: err}
-		}
-		if base != nil {
-			defer clear(base)
-			merged, unresolved, err := mergeEnv(base, current, theirs, o.chooser(r.display))
-			switch {
-			case errors.Is(err, envfile.ErrUnmergeable):
-			case err != nil:
-				return &ItemError{Path: r.display, Err: err}
-			case unresolved != nil:
-				conflict.Keys = unresolved
-			default:
-				r.data, r.stored, r.merged = merged, theirs, !bytes.Equal(merged, theirs)
-				r.write = !bytes.Equal(merged, current)
-				r.kept = !r.write
-				if r.write {
-					r.backup = current
-				}
-				return nil
-			}
-		}
-	}
-	// A file item, or no version to merge from: the whole file is one
-	// side's or the other's.
-	if o.Ours {
-		r.write, r.kept, r.stored, r.data = false, true, theirs, current
-		return nil
-	}
-	p.conflicts = append(p.conflicts, conflict)
-	return nil
-}
-
-// chooser settles the keys both sides changed: all ours with Ours, else
-// as Choose answers (a terminal), else none.
-func (o PullOptions) chooser(display string) func([]KeyConflict) map[string]Side {
-	switch {
-	case o.Ours:
-		return func(cs []KeyConflict) map[string]Side {
-			m := map[string]Side{}
-			for _, c := range cs {
-				m[c.Key] = SideOurs
-			}
-			return m
-		}
-	case o.Choose != nil:
-		return func(cs []KeyConflict) map[string]Side { return o.Choose(display, cs) }
-	}
-	return nil
-}
-
-// keepBackups saves every local edit pull is about to overwrite or
-// remove, before anything is written.
-func (v *Vault) keepBackups(plan []*restore, removals []*removal, res *PullResult) error {
-	for _, r := range plan {
-		if r.backup == nil || !r.write {
-			continue
-		}
-		reason := "pull: the store's version taken"
-		if r.merged {
-			reason = "pull: merged with the store's changes"
-		}
-		b, err := v.backup(r.abs, r.display, reason, r.backup)
-		if err != nil {
-			return fmt.Errorf("keep a backup of %s: %w", r.display, err)
-		}
-		res.Backups = append(res.Backups, b)
-	}
-	for _, d := range removals {
-		if !d.remove {
-			continue
-		}
-		b, err := v.backup(d.abs, d.display, "pull: deleted in the store", d.data)
-		if err != nil {
-			return fmt.Errorf("keep a backup of %s: %w", d.display, err)
-		}
-		res.Backups = append(res.Backups, b)
-	}
-	return nil
-}
-
-// removal is a tracked file whose item was deleted in the store since
-// this machine last synced it.
-type removal struct {
-	abs, display string
-	it           TrackedItem
-	data         []byte // its content; nil if already gone here
-	remove       bool   // else it stays (Ours, or gone): push adds it back
-}
-
-// planRemovals finds the tracked files whose item another member
-// deleted: removed when unchanged since the last sync (or with Force or
-// Theirs), kept with Ours; edited ones are returned as conflicts.
-func (v *Vault) planRemovals(st *syncState, env Environment, all []storedItem, o PullOptions) ([]*removal, []KeyChange, error) {
-	if o.Dest != "" {
-		return nil, nil, nil // the tracked files are not where pull writes
-	}
-	items, err := v.Tracked(o.Filter, o.Project)
-	if err != nil {
-		return nil, nil, err
-	}
-	inStore := map[string]bool{}
-	for _, s := range all {
-		inStore[s.Project+"\x00"+s.Path] = true
-	}
-	var out []*removal
-	var conflicts []KeyChange
-	for _, it := range items {
-		last, synced := st.Files[it.Abs()].deletedSync(env, it.Project, it.Path)
-		if inStore[it.Project+"\x00"+it.Path] || !synced {
-			continue
-		}
-		if it.Type == TypeEnv {
-			if on, _, err := v.injectOnly(it.Project, "", ""); on || err != nil {
-				continue // pull never writes nor removes them
-			}
-		}
-		d := &removal{abs: it.Abs(), display: v.display(it.Dir, it.Path), it: it}
-		if d.data, err = readFile(d.abs); err != nil {
-			return nil, nil, &ItemError{Path: d.display, Err: err}
-		}
-		switch {
-		case d.data == nil:
-		case st.mac(d.data) == last.HMAC || o.Force || o.Theirs:
-			d.remove = true
-		case !o.Ours:
-			conflicts = append(conflicts, KeyChange{Path: d.display, Deleted: true})
-			continue
-		}
-		out = append(out, d)
-	}
-	return out, conflicts, nil
-}
-
-// removeDeleted removes the files planRemovals chose and forgets their
-// last sync: push then neither deletes again nor refuses what was kept.
-func (v *Vault) removeDeleted(st *syncState, env string, removals []*removal, res *PullResult) error {
-	for _, d := range removals {
-		if d.remove {
-			if err := os.Remove(d.abs); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return &ItemError{Path: d.display, Err: err}
-			}
-			res.Removed = append(res.Removed, ItemResult{Project: d.it.Project, Path: d.it.Path, Display: d.display, Type: d.it.Type, Deleted: true})
-		}
-		clear(d.data)
-		if rec := st.Files[d.abs]; rec != nil {
-			delete(rec.Envs, env)
-			if len(rec.Envs) == 0 {
-				delete(st.Files, d.abs)
-			}
-		}
-	}
-	return nil
+	res := p.res
+	v.recordLeaks(ea.env.Name, append(append(res.Items, res.Unchanged...), res.Removed...))
+	return res, nil
 }
 
 // readFile is the content of path, nil if there is none.
@@ -476,7 +124,7 @@ func readFile(path string) ([]byte, error) {
 // --dest, else the tracked directory, else the directory it was pushed
 // from if it exists here; other projects are skipped. A recorded
 // directory is checked before use.
-func (v *Vault) placeProjects(env string, stored []storedItem, dest string) (map[string]place, []SkippedProject, error) {
+func (lc *local) placeProjects(env string, stored []storedItem, dest string) (map[string]place, []SkippedProject, error) {
 	var projects []string
 	recDir := map[string]string{}
 	count := map[string]int{}
@@ -501,12 +149,12 @@ func (v *Vault) placeProjects(env string, stored []storedItem, dest string) (map
 	}
 	var skipped []SkippedProject
 	for _, p := range projects {
-		if v.projectDirOf(p) == "" {
+		if lc.projectDirOf(p) == "" {
 			if err := ValidateProjectDir(recDir[p]); err != nil {
 				return nil, nil, &StoreEntryError{Entry: projectDir(env, p) + "/" + projectFile, Project: p, Field: "dir", Err: err}
 			}
 		}
-		pl, refused, ok := v.placeProject(p, recDir[p])
+		pl, refused, ok := lc.placeProject(p, recDir[p])
 		if ok {
 			dirs[p] = pl
 			continue

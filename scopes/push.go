@@ -98,7 +98,7 @@ type pending struct {
 
 // Push encrypts the tracked items that changed and commits them to the
 // environment in one commit, then pushes it to the remote.
-func (v *Vault) Push(ctx context.Context, o PushOptions) (*PushResult, error) {
+func (v *Session) Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	if err := ValidateFilter(o.Filter); err != nil {
 		return nil, err
 	}
@@ -116,6 +116,9 @@ func (v *Vault) Push(ctx context.Context, o PushOptions) (*PushResult, error) {
 	for attempt := 1; ; attempt++ {
 		res, err := v.pushOnce(ctx, o, envName)
 		if !errors.Is(err, gitstore.ErrNonFastForward) || attempt == maxPushAttempts {
+			if err == nil && len(res.Items) > 0 {
+				v.recordLeaks(res.Env.Name, res.Items)
+			}
 			return res, err
 		}
 		if err := backoff(ctx, attempt); err != nil {
@@ -142,31 +145,32 @@ func backoff(ctx context.Context, attempt int) error {
 }
 
 // pushOnce plans, encrypts, commits and pushes against the current tip.
-func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*PushResult, error) {
-	snap, err := v.loadSynced(ctx)
+func (sa *storeAccess) pushOnce(ctx context.Context, o PushOptions, envName string) (*PushResult, error) {
+	snap, err := sa.loadSynced(ctx)
 	if err != nil {
 		return nil, err
 	}
-	id, m, env, err := v.access(snap, envName)
+	ea, err := sa.access(snap, envName)
 	if err != nil {
 		return nil, err
 	}
-	items, err := v.Tracked(o.Filter, o.Project)
+	m, env := ea.me, ea.env
+	items, err := sa.tracked(o.Filter, o.Project)
 	if err != nil {
 		return nil, err
 	}
 	if len(items) == 0 {
 		return nil, errNothingTracked(o.Project)
 	}
-	st, err := v.loadState()
+	st, err := sa.loadState()
 	if err != nil {
 		return nil, err
 	}
-	stored, err := v.storedForPush(snap, env, items, o)
+	stored, err := sa.storedForPush(snap, env, items, o)
 	if err != nil {
 		return nil, err
 	}
-	a := &pushAttempt{v: v, snap: snap, env: env, id: id, st: st, res: &PushResult{Env: env}, stored: map[string]storedItem{}, reAdd: o.ReAdd}
+	a := &pushAttempt{envAccess: ea, st: st, res: &PushResult{Env: env}, stored: map[string]storedItem{}, reAdd: o.ReAdd}
 	for _, s := range stored {
 		a.stored[s.Project+"\x00"+s.Path] = s
 	}
@@ -176,12 +180,12 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	a.findDeletions(stored)
 	res := a.res
 	if len(a.todo) == 0 && len(a.deletions) == 0 {
-		if err := v.pushLeftover(ctx, snap.tip); err != nil {
+		if err := sa.pushLeftover(ctx, snap.tip); err != nil {
 			return nil, err
 		}
-		return res, v.saveState(st)
+		return res, sa.saveState(st)
 	}
-	undo, err := a.seal(ctx, o.Confirm, v.newProgress("Encrypting items", len(a.todo)))
+	undo, err := a.seal(ctx, o.Confirm, sa.newProgress("Encrypting items", len(a.todo)))
 	// A push that does not reach the store puts the provider's vault
 	// back, so that readers keep finding what the store points to.
 	defer func() {
@@ -197,7 +201,7 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	if err != nil {
 		return nil, err
 	}
-	h, err := v.commit(ctx, snap, changes, m, msg)
+	h, err := sa.commit(ctx, snap, changes, m, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -205,12 +209,12 @@ func (v *Vault) pushOnce(ctx context.Context, o PushOptions, envName string) (*P
 	if err := a.record(); err != nil {
 		return nil, err
 	}
-	if err := v.saveState(st); err != nil {
+	if err := sa.saveState(st); err != nil {
 		return nil, err
 	}
 	// Only once the store no longer points to them: a failed commit
 	// must not lose a document the store still names.
-	return res, v.deleteFromProvider(ctx, snap, env, a.unwrap, a.deletions)
+	return res, ea.deleteFromProvider(ctx, ea.unwrap, a.deletions)
 }
 
 // seal is what push and import do between planning and committing:
@@ -224,21 +228,21 @@ func (a *pushAttempt) seal(ctx context.Context, confirm func(Environment, []Item
 	if env.Protected && (confirm == nil || !confirm(env, a.changes())) {
 		return undo, &ProtectedError{Env: env.Name, Keys: countKeys(a.changes())}
 	}
-	envPub, err := a.v.envPublicKey(a.snap, env)
+	envPub, err := a.publicKey()
 	if err != nil {
 		return undo, err
 	}
-	backend, kind, location, err := a.v.pushBackend()
+	backend, kind, location, err := a.pushBackend()
 	if err != nil {
 		return undo, err
 	}
 	if backend != nil {
 		a.res.Provider = backend.Name()
-		if undo, err = a.v.sendToProvider(ctx, backend, kind, location, env.Name, a.todo); err != nil {
+		if undo, err = a.providers.sendToProvider(ctx, backend, kind, location, env.Name, a.todo); err != nil {
 			return undo, err
 		}
 	}
-	if err := encryptEach(a.todo, env.Name, envPub, a.id, a.v.opts.Now, prog.add); err != nil {
+	if err := encryptEach(a.todo, env.Name, envPub, a.id, a.opts.Now, prog.add); err != nil {
 		return undo, err
 	}
 	prog.finish()
@@ -247,12 +251,12 @@ func (a *pushAttempt) seal(ctx context.Context, confirm func(Environment, []Item
 
 // storedForPush lists the environment's items that push may write or
 // delete: those of the projects tracked on this machine.
-func (v *Vault) storedForPush(snap *snapshot, env Environment, items []TrackedItem, o PushOptions) ([]storedItem, error) {
+func (sa *storeAccess) storedForPush(snap *snapshot, env Environment, items []TrackedItem, o PushOptions) ([]storedItem, error) {
 	trackedProject := map[string]bool{}
 	for _, it := range items {
 		trackedProject[it.Project] = true
 	}
-	for _, t := range v.TrackedProjects() {
+	for _, t := range sa.cfg.Track {
 		trackedProject[t.Project] = true
 	}
 	return snap.storedItemsWhere(env.Name, func(p string) bool {
@@ -263,15 +267,15 @@ func (v *Vault) storedForPush(snap *snapshot, env Environment, items []TrackedIt
 // pushLeftover pushes a local tip the remote does not have: the commit of
 // a command killed before its push (sync keeps local commits that are
 // ahead of the remote). A non-fast-forward is retried by Push.
-func (v *Vault) pushLeftover(ctx context.Context, tip gitstore.Hash) error {
-	if v.ephemeral || v.store.RemoteURL() == "" {
+func (ma *machine) pushLeftover(ctx context.Context, tip gitstore.Hash) error {
+	if ma.ephemeral || ma.store.RemoteURL() == "" {
 		return nil
 	}
-	remote, err := v.store.RemoteTip(ctx)
+	remote, err := ma.store.RemoteTip(ctx)
 	if err != nil || remote == tip {
 		return err
 	}
-	return v.store.Push(ctx, v.opts.GitAuth)
+	return ma.store.Push(ctx, ma.opts.GitAuth)
 }
 
 func countKeys(changes []ItemChange) int {
@@ -312,7 +316,8 @@ func encryptEach(todo []*pending, env string, to *keyring.PublicKey, signer *key
 }
 
 // envPublicKey reads and checks the environment's public key.
-func (v *Vault) envPublicKey(snap *snapshot, env Environment) (*keyring.PublicKey, error) {
+func (ea *envAccess) publicKey() (*keyring.PublicKey, error) {
+	snap, env := ea.snap, ea.env
 	data, err := snap.tree.Read(envDir(env.Name) + "/" + envPublicKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("environment %q has no public key: %w", env.Name, ErrNotStore)
@@ -327,11 +332,7 @@ func (v *Vault) envPublicKey(snap *snapshot, env Environment) (*keyring.PublicKe
 	// Encrypt only to the key that the tier's members hold, signed by one
 	// of them and readable by nobody else (binding.go): a key put back or
 	// replaced with plain git must not receive new secrets.
-	id, err := v.identity()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := v.envKey(snap, env, id); err != nil {
+	if _, err := ea.unwrap(); err != nil {
 		return nil, err
 	}
 	return pub, nil
@@ -339,14 +340,14 @@ func (v *Vault) envPublicKey(snap *snapshot, env Environment) (*keyring.PublicKe
 
 // projectRecordChange updates project.toml: the home-relative directory
 // and the type of every item.
-func (v *Vault) projectRecordChange(snap *snapshot, env, project string, todo []*pending, deletions []storedItem) (gitstore.Change, error) {
+func (lc *local) projectRecordChange(snap *snapshot, env, project string, todo []*pending, deletions []storedItem) (gitstore.Change, error) {
 	rec, err := snap.projectRecord(env, project)
 	if err != nil {
 		return gitstore.Change{}, err
 	}
 	rec.Project = project
-	if dir := v.projectDirOf(project); dir != "" {
-		rec.Dir = homeRelative(v.opts.UserHome, dir)
+	if dir := lc.projectDirOf(project); dir != "" {
+		rec.Dir = homeRelative(lc.opts.UserHome, dir)
 	}
 	for _, p := range todo {
 		if p.it.Project == project {

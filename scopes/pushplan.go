@@ -16,33 +16,17 @@ import (
 
 // pushAttempt is one attempt of a push, against one tip of the store.
 type pushAttempt struct {
-	v      *Vault
-	snap   *snapshot
-	env    Environment
-	id     *keyring.PrivateKey
+	*envAccess
 	st     *syncState
 	res    *PushResult
 	stored map[string]storedItem // by project + "\x00" + path
 
-	envKey    *keyring.PrivateKey // unwrapped on first use
-	todo      []*pending          // items to write
-	unchanged []*pending          // provider items unchanged here (provider.go, rewrites)
-	deletions []storedItem        // items to delete
-	local     map[string]bool     // items present on this machine
-	reAdd     bool                // PushOptions.ReAdd
-	deleted   []string            // items deleted in the store, kept here
-}
-
-// unwrap unwraps the environment key once.
-func (a *pushAttempt) unwrap() (*keyring.PrivateKey, error) {
-	if a.envKey == nil {
-		key, err := a.v.envKey(a.snap, a.env, a.id)
-		if err != nil {
-			return nil, err
-		}
-		a.envKey = key
-	}
-	return a.envKey, nil
+	todo      []*pending      // items to write
+	unchanged []*pending      // provider items unchanged here (provider.go, rewrites)
+	deletions []storedItem    // items to delete
+	local     map[string]bool // items present on this machine
+	reAdd     bool            // PushOptions.ReAdd
+	deleted   []string        // items deleted in the store, kept here
 }
 
 // storeCopy is the store's content of item s, as storeContent. A copy
@@ -63,11 +47,10 @@ func (a *pushAttempt) storeCopy(ctx context.Context, s storedItem, p *pending) (
 
 // storeContent is the store's content of item s.
 func (a *pushAttempt) storeContent(ctx context.Context, s storedItem) ([]byte, error) {
-	key, err := a.unwrap()
-	if err != nil {
+	if _, err := a.unwrap(); err != nil {
 		return nil, err
 	}
-	return a.v.decryptItem(ctx, a.snap, a.env, key, s)
+	return a.decryptItem(ctx, s)
 }
 
 // plan reads and checks every item before anything is encrypted: one
@@ -77,7 +60,7 @@ func (a *pushAttempt) plan(ctx context.Context, items []TrackedItem) error {
 	var problems []error
 	a.local = map[string]bool{}
 	for _, it := range items {
-		display := a.v.display(it.Dir, it.Path)
+		display := a.display(it.Dir, it.Path)
 		data, file, err := readLocal(it, display)
 		if err != nil {
 			problems = append(problems, err)
@@ -108,7 +91,7 @@ func (a *pushAttempt) plan(ctx context.Context, items []TrackedItem) error {
 	if len(conflicts) > 0 {
 		return &ConflictError{Files: conflicts}
 	}
-	rewrites, err := a.v.rewrites(ctx, a.env.Name, a.unchanged)
+	rewrites, err := a.providers.rewrites(ctx, a.env.Name, a.unchanged)
 	if err != nil {
 		return err
 	}
@@ -171,11 +154,10 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 		return &KeyChange{Path: p.display, Keys: keyNames(changedKeys(it.Type, old, p.data))}, nil
 	}
 	// Both sides changed an env item: merge when the keys are disjoint.
-	key, err := a.unwrap()
-	if err != nil {
+	if _, err := a.unwrap(); err != nil {
 		return nil, err
 	}
-	merged, keys, err := a.v.mergeItem(ctx, a.snap, a.env, a.id, key, last.Blob, p.data, old)
+	merged, keys, err := a.mergeItem(ctx, last.Blob, p.data, old)
 	if err != nil {
 		return nil, &ItemError{Path: p.display, Err: err}
 	}
@@ -198,8 +180,8 @@ func (a *pushAttempt) findDeletions(stored []storedItem) {
 		if a.local[s.Project+"\x00"+s.Path] {
 			continue
 		}
-		dir := a.v.projectDirOf(s.Project)
-		if dir == "" || a.v.absentByMode(s) {
+		dir := a.projectDirOf(s.Project)
+		if dir == "" || a.absentByMode(s) {
 			continue
 		}
 		abs := TrackedItem{Dir: dir, Path: s.Path}.Abs()
@@ -222,7 +204,7 @@ func (a *pushAttempt) changes() []ItemChange {
 		out = append(out, ItemChange{Display: p.display, Type: p.it.Type, New: p.isNew, Keys: p.keys})
 	}
 	for _, d := range a.deletions {
-		out = append(out, ItemChange{Display: a.v.display(a.v.projectDirOf(d.Project), d.Path), Type: d.Type, Deleted: true})
+		out = append(out, ItemChange{Display: a.display(a.projectDirOf(d.Project), d.Path), Type: d.Type, Deleted: true})
 	}
 	return out
 }
@@ -253,7 +235,7 @@ func (a *pushAttempt) commitContent(extra string) ([]gitstore.Change, string, er
 		projects[d.Project] = true
 	}
 	for proj := range projects {
-		c, err := a.v.projectRecordChange(a.snap, a.env.Name, proj, a.todo, a.deletions)
+		c, err := a.projectRecordChange(a.snap, a.env.Name, proj, a.todo, a.deletions)
 		if err != nil {
 			return nil, "", err
 		}
@@ -286,9 +268,9 @@ func (a *pushAttempt) record() error {
 		a.res.Items = append(a.res.Items, r)
 	}
 	for _, d := range a.deletions {
-		dir := a.v.projectDirOf(d.Project)
+		dir := a.projectDirOf(d.Project)
 		delete(a.st.Files[TrackedItem{Dir: dir, Path: d.Path}.Abs()].Envs, a.env.Name)
-		a.res.Items = append(a.res.Items, ItemResult{Project: d.Project, Path: d.Path, Display: a.v.display(dir, d.Path), Type: d.Type, Deleted: true})
+		a.res.Items = append(a.res.Items, ItemResult{Project: d.Project, Path: d.Path, Display: a.display(dir, d.Path), Type: d.Type, Deleted: true})
 	}
 	return nil
 }

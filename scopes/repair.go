@@ -25,7 +25,7 @@ var ErrNothingToRepair = errors.New("nothing to repair")
 // commit by an admin whose tree is the accepted one, so that every
 // machine's incremental check passes over the refused commits and
 // accepts it. History keeps the refused commits, named in the message.
-func (v *Vault) Repair(ctx context.Context) (_ *RepairResult, err error) {
+func (v *Session) Repair(ctx context.Context) (_ *RepairResult, err error) {
 	s, err := v.requireStore()
 	if err != nil {
 		return nil, err
@@ -71,15 +71,8 @@ func (v *Vault) Repair(ctx context.Context) (_ *RepairResult, err error) {
 	}
 	res := &RepairResult{Accepted: base.String()}
 	if found {
-		last, refused, err := v.walkChain(ctx, accepted, entries, nil)
-		if err != nil {
+		if res.Skipped, err = v.refusedSince(ctx, accepted, entries, target); err != nil {
 			return nil, err
-		}
-		if last.commit == target {
-			return nil, fmt.Errorf("this machine accepts the store's tip %.12s: %w", target, ErrNothingToRepair)
-		}
-		for _, r := range refused {
-			res.Skipped = append(res.Skipped, Skipped{Commit: r.Commit, Reason: r.Reason()})
 		}
 	}
 	// Only an admin of the accepted state may put it back.
@@ -88,6 +81,51 @@ func (v *Vault) Repair(ctx context.Context) (_ *RepairResult, err error) {
 	if err != nil {
 		return nil, err
 	}
+	changes, err := v.putBackFiles(ctx, accepted, target)
+	if err != nil {
+		return nil, err
+	}
+	// The next manifest, signed by the admin: the repair is theirs, and a
+	// replay of the refused commits now falls below every machine's marks.
+	mc, err := v.manifestFiles(from, accepted.man.Members, accepted.man.Environments, accepted.keys, id)
+	if err != nil {
+		return nil, err
+	}
+	changes = append(changes, mc...)
+	msg := fmt.Sprintf("repair: put back the state of %.12s\n\n", base)
+	for _, sk := range res.Skipped {
+		msg += fmt.Sprintf("refused %.12s: %s\n", sk.Commit, sk.Reason)
+	}
+	h, err := v.commitOver(ctx, target, changes, me, msg)
+	if err != nil {
+		return nil, err
+	}
+	res.Commit = h.String()
+	return res, nil
+}
+
+// refusedSince walks the commits since the accepted state as pull would
+// and lists the ones this machine refuses; none refused (it accepts the
+// tip) leaves nothing to repair.
+func (ma *machine) refusedSince(ctx context.Context, accepted *chainState, entries []gitstore.LogEntry, target gitstore.Hash) ([]Skipped, error) {
+	last, refused, err := ma.walkChain(ctx, accepted, entries, nil)
+	if err != nil {
+		return nil, err
+	}
+	if last.commit == target {
+		return nil, fmt.Errorf("this machine accepts the store's tip %.12s: %w", target, ErrNothingToRepair)
+	}
+	var skipped []Skipped
+	for _, r := range refused {
+		skipped = append(skipped, Skipped{Commit: r.Commit, Reason: r.Reason()})
+	}
+	return skipped, nil
+}
+
+// putBackFiles are the changes that turn the tree at target back into
+// the accepted state's.
+func (ma *machine) putBackFiles(ctx context.Context, accepted *chainState, target gitstore.Hash) ([]gitstore.Change, error) {
+	s := ma.store
 	tree, err := s.Tree(ctx, target)
 	if err != nil {
 		return nil, err
@@ -108,40 +146,36 @@ func (v *Vault) Repair(ctx context.Context) (_ *RepairResult, err error) {
 			changes = append(changes, gitstore.Change{Path: f.Path, Delete: true})
 		}
 	}
-	// The next manifest, signed by the admin: the repair is theirs, and a
-	// replay of the refused commits now falls below every machine's marks.
-	mc, err := v.manifestFiles(from, accepted.man.Members, accepted.man.Environments, accepted.keys, id)
-	if err != nil {
-		return nil, err
-	}
-	changes = append(changes, mc...)
-	msg := fmt.Sprintf("repair: put back the state of %.12s\n\n", base)
-	for _, sk := range res.Skipped {
-		msg += fmt.Sprintf("refused %.12s: %s\n", sk.Commit, sk.Reason)
-	}
+	return changes, nil
+}
+
+// commitOver commits changes on top of target (not the local tip: the
+// remote's, which this machine refuses) and pushes it; a failure puts
+// the local branch back as it was. The commit is then accepted.
+func (tb *trustBook) commitOver(ctx context.Context, target gitstore.Hash, changes []gitstore.Change, me Member, msg string) (gitstore.Hash, error) {
+	s := tb.store
 	local, err := s.Tip(ctx)
 	if err != nil {
-		return nil, err
+		return gitstore.Hash{}, err
 	}
 	if err := s.SetTip(ctx, local, target); err != nil {
-		return nil, err
+		return gitstore.Hash{}, err
 	}
-	h, err := s.Commit(ctx, target, changes, v.author(me), msg)
+	h, err := s.Commit(ctx, target, changes, tb.author(me), msg)
 	if err != nil {
 		_ = s.SetTip(ctx, target, local)
-		return nil, err
+		return gitstore.Hash{}, err
 	}
-	if s.RemoteURL() != "" && !v.ephemeral {
-		if err := s.Push(ctx, v.opts.GitAuth); err != nil {
+	if s.RemoteURL() != "" && !tb.ephemeral {
+		if err := s.Push(ctx, tb.opts.GitAuth); err != nil {
 			_ = s.SetTip(ctx, h, local) // the local branch as it was
-			return nil, err
+			return gitstore.Hash{}, err
 		}
 	}
-	if _, _, err := v.advance(ctx, h); err != nil {
-		return nil, err
+	if _, _, err := tb.advance(ctx, h); err != nil {
+		return gitstore.Hash{}, err
 	}
-	res.Commit = h.String()
-	return res, nil
+	return h, nil
 }
 
 // FollowResult says what a repair --follow did.
@@ -161,7 +195,7 @@ type FollowResult struct {
 // accepted. Machines that never saw the dropped commits check each step;
 // machines that did accept the tip against their marks; all of them
 // follow, and no serial ever goes down.
-func (v *Vault) RepairFollow(ctx context.Context) (_ *FollowResult, err error) {
+func (v *Session) RepairFollow(ctx context.Context) (_ *FollowResult, err error) {
 	s, err := v.requireStore()
 	if err != nil {
 		return nil, err
@@ -225,46 +259,57 @@ func (v *Vault) RepairFollow(ctx context.Context) (_ *FollowResult, err error) {
 	if target == base || !behindMarks(cur, accepted) {
 		return nil, fmt.Errorf("this machine accepts the remote's tip %.12s as it is (configsync pull follows it): %w", target, ErrNothingToRepair)
 	}
-	local, err := s.Tip(ctx)
-	if err != nil {
+	if err := v.sealOnto(ctx, target, cur, accepted, id, me, res); err != nil {
 		return nil, err
 	}
-	if err := s.SetTip(ctx, local, target); err != nil {
-		return nil, err
-	}
-	parent := target
-	for behindMarks(cur, accepted) {
-		changes, err := v.sealForward(cur, accepted, id, me)
-		if err != nil {
-			v.putBack(ctx, s, parent, local)
-			return nil, err
-		}
-		msg := fmt.Sprintf("repair: follow the remote at %.12s, sealed forward past this machine's serials", target)
-		h, err := s.Commit(ctx, parent, changes, v.author(me), msg)
-		if err != nil {
-			v.putBack(ctx, s, parent, local)
-			return nil, err
-		}
-		res.Commits = append(res.Commits, h.String())
-		if cur, err = readChainState(ctx, s, h, ""); err != nil {
-			v.putBack(ctx, s, h, local)
-			return nil, err
-		}
-		parent = h
-	}
-	if err := s.Push(ctx, v.opts.GitAuth); err != nil {
-		v.putBack(ctx, s, parent, local)
-		return nil, err
-	}
-	if _, _, err := v.advance(ctx, parent); err != nil {
-		return nil, err
-	}
-	res.Serial = cur.man.Serial
 	return res, nil
 }
 
+// sealOnto commits on top of the remote's tip (target, state cur) until
+// its serials pass this machine's marks (accepted), pushes, and accepts
+// the result; a failure puts the local branch back as it was.
+func (tb *trustBook) sealOnto(ctx context.Context, target gitstore.Hash, cur, accepted *chainState, id *keyring.PrivateKey, me Member, res *FollowResult) error {
+	s := tb.store
+	local, err := s.Tip(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.SetTip(ctx, local, target); err != nil {
+		return err
+	}
+	parent := target
+	for behindMarks(cur, accepted) {
+		changes, err := tb.sealForward(cur, accepted, id, me)
+		if err != nil {
+			tb.putBack(ctx, s, parent, local)
+			return err
+		}
+		msg := fmt.Sprintf("repair: follow the remote at %.12s, sealed forward past this machine's serials", target)
+		h, err := s.Commit(ctx, parent, changes, tb.author(me), msg)
+		if err != nil {
+			tb.putBack(ctx, s, parent, local)
+			return err
+		}
+		res.Commits = append(res.Commits, h.String())
+		if cur, err = readChainState(ctx, s, h, ""); err != nil {
+			tb.putBack(ctx, s, h, local)
+			return err
+		}
+		parent = h
+	}
+	if err := s.Push(ctx, tb.opts.GitAuth); err != nil {
+		tb.putBack(ctx, s, parent, local)
+		return err
+	}
+	if _, _, err := tb.advance(ctx, parent); err != nil {
+		return err
+	}
+	res.Serial = cur.man.Serial
+	return nil
+}
+
 // putBack moves the local branch from at back to where it was.
-func (v *Vault) putBack(ctx context.Context, s *gitstore.Store, at, was gitstore.Hash) {
+func (lc *local) putBack(ctx context.Context, s *gitstore.Store, at, was gitstore.Hash) {
 	_ = s.SetTip(ctx, at, was)
 }
 
@@ -296,7 +341,7 @@ func indexBehind(cur, accepted *chainState, e Environment) bool {
 // and the next serial of each index still behind the accepted state,
 // the contents unchanged. A key generation the remote lost cannot be
 // sealed forward: that takes a rotation.
-func (v *Vault) sealForward(cur, accepted *chainState, id *keyring.PrivateKey, me Member) ([]gitstore.Change, error) {
+func (ma *machine) sealForward(cur, accepted *chainState, id *keyring.PrivateKey, me Member) ([]gitstore.Change, error) {
 	var changes []gitstore.Change
 	for _, e := range cur.man.Environments {
 		if ae, ok := accepted.env(e.Name); ok && ae.Created.Equal(e.Created) && ae.KeyGeneration > e.KeyGeneration {
@@ -315,14 +360,14 @@ func (v *Vault) sealForward(cur, accepted *chainState, id *keyring.PrivateKey, m
 		if err != nil {
 			return nil, err
 		}
-		sig, err := keyring.SignDetached(data, id, v.opts.Now())
+		sig, err := keyring.SignDetached(data, id, ma.opts.Now())
 		if err != nil {
 			return nil, err
 		}
 		changes = append(changes, gitstore.Change{Path: indexPath(e.Name), Data: data}, gitstore.Change{Path: indexSigPath(e.Name), Data: sig})
 	}
 	if cur.man.Serial <= accepted.man.Serial || len(changes) == 0 {
-		mc, err := v.manifestFiles(&snapshot{chain: cur}, cur.man.Members, cur.man.Environments, cur.keys, id)
+		mc, err := ma.manifestFiles(&snapshot{chain: cur}, cur.man.Members, cur.man.Environments, cur.keys, id)
 		if err != nil {
 			return nil, err
 		}
@@ -335,14 +380,14 @@ func (v *Vault) sealForward(cur, accepted *chainState, id *keyring.PrivateKey, m
 // returned func puts it back when *err is set, so that a refused repair
 // leaves the record of what this machine last fetched as it was (a
 // remote moved back is then still found by the next command).
-func (v *Vault) keepRemoteTip(ctx context.Context) (func(*error), error) {
-	before, err := v.store.RemoteTip(ctx)
+func (ma *machine) keepRemoteTip(ctx context.Context) (func(*error), error) {
+	before, err := ma.store.RemoteTip(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return func(err *error) {
 		if *err != nil {
-			_ = v.store.SetRemoteTip(ctx, before)
+			_ = ma.store.SetRemoteTip(ctx, before)
 		}
 	}, nil
 }

@@ -19,14 +19,14 @@ type rewind struct {
 
 // rewound compares the remote's tip now with the one fetched before
 // (zero: none yet); nil when the remote only moved forward.
-func (v *Vault) rewound(ctx context.Context, before, now gitstore.Hash) (*rewind, error) {
+func (ma *machine) rewound(ctx context.Context, before, now gitstore.Hash) (*rewind, error) {
 	if before.IsZero() || now.IsZero() || before == now {
 		return nil, nil
 	}
-	if ok, err := v.store.IsAncestor(ctx, before, now); err != nil || ok {
+	if ok, err := ma.store.IsAncestor(ctx, before, now); err != nil || ok {
 		return nil, err
 	}
-	kept, _, err := v.store.Since(ctx, now, gitstore.Hash{})
+	kept, _, err := ma.store.Since(ctx, now, gitstore.Hash{})
 	if err != nil {
 		return nil, err
 	}
@@ -34,11 +34,11 @@ func (v *Vault) rewound(ctx context.Context, before, now gitstore.Hash) (*rewind
 	for _, e := range kept {
 		onRemote[e.Hash] = true
 	}
-	old, _, err := v.store.Since(ctx, before, gitstore.Hash{})
+	old, _, err := ma.store.Since(ctx, before, gitstore.Hash{})
 	if err != nil {
 		return nil, err
 	}
-	rw := &rewind{remote: gitstore.Redact(v.store.RemoteURL()), from: before, to: now}
+	rw := &rewind{remote: gitstore.Redact(ma.store.RemoteURL()), from: before, to: now}
 	for _, e := range old {
 		if onRemote[e.Hash] {
 			break
@@ -103,41 +103,41 @@ func (e *RewoundError) Error() string {
 // trust rules, which refuse a state below the marks and name the commit.
 // Otherwise (moved back only) it refuses and puts the remote-tracking ref back,
 // so that every later fetch finds the same move until an admin decides.
-func (v *Vault) followRewind(ctx context.Context, rw *rewind, local gitstore.Hash) error {
+func (tb *trustBook) followRewind(ctx context.Context, rw *rewind, local gitstore.Hash) error {
 	if len(rw.dropped) == 0 {
 		return nil
 	}
 	oldest := rw.dropped[len(rw.dropped)-1].Hash
-	held, err := v.store.IsAncestor(ctx, oldest, local)
+	held, err := tb.store.IsAncestor(ctx, oldest, local)
 	if err != nil {
 		return err
 	}
-	if held && v.sealedForward(ctx, rw.to) {
-		v.notify("the remote %s was moved back past %s and sealed forward by an admin: following it", rw.remote, rw.names())
+	if held && tb.sealedForward(ctx, rw.to) {
+		tb.notify("the remote %s was moved back past %s and sealed forward by an admin: following it", rw.remote, rw.names())
 		return nil
 	}
 	if held {
 		// A remote that also moved on from where it was moved back to
 		// holds new commits: the trust rules judge those (a fork, a
 		// rollback) and name them, as for any fetch.
-		back, err := v.store.IsAncestor(ctx, rw.to, rw.from)
+		back, err := tb.store.IsAncestor(ctx, rw.to, rw.from)
 		if err != nil || !back {
 			return err
 		}
-		if err := v.store.SetRemoteTip(ctx, rw.from); err != nil {
+		if err := tb.store.SetRemoteTip(ctx, rw.from); err != nil {
 			return err
 		}
 		return &RewoundError{Remote: rw.remote, From: rw.from.String(), To: rw.to.String(), Dropped: rw.names(), Count: rw.count()}
 	}
-	v.notify("the remote %s was moved back to %.12s, dropping %s never accepted here (%s): following it", rw.remote, rw.to, rw.count(), rw.names())
+	tb.notify("the remote %s was moved back to %.12s, dropping %s never accepted here (%s): following it", rw.remote, rw.to, rw.count(), rw.names())
 	// A refusal of a commit the remote no longer has is moot.
-	m, err := v.loadMarks()
+	m, err := tb.loadMarks()
 	if err != nil {
 		return err
 	}
-	if m.Refused != nil && rw.drops(m.Refused.Commit) && !v.ephemeral {
+	if m.Refused != nil && rw.drops(m.Refused.Commit) && !tb.ephemeral {
 		m.Refused = nil
-		return v.saveMarks(m)
+		return tb.saveMarks(m)
 	}
 	return nil
 }
@@ -145,16 +145,16 @@ func (v *Vault) followRewind(ctx context.Context, rw *rewind, local gitstore.Has
 // sealedForward reports whether the state at tip passes the pinned
 // admins and stands above every serial this machine accepted (what
 // configsync repair --follow writes): following it is no rollback.
-func (v *Vault) sealedForward(ctx context.Context, tip gitstore.Hash) bool {
-	m, err := v.loadMarks()
+func (tb *trustBook) sealedForward(ctx context.Context, tip gitstore.Hash) bool {
+	m, err := tb.loadMarks()
 	if err != nil || m.Commit == "" {
 		return false
 	}
-	st, err := readChainState(ctx, v.store, tip, "")
+	st, err := readChainState(ctx, tb.store, tip, "")
 	if err != nil {
 		return false
 	}
-	if _, err := checkState(st, v.pinnedKeys(st), v.opts.Now()); err != nil {
+	if _, err := checkState(st, tb.pinnedKeys(st), tb.opts.Now()); err != nil {
 		return false
 	}
 	return checkMarks(st, m, "") == nil

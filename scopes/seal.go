@@ -18,7 +18,7 @@ import (
 
 // manifestFiles writes team/members.toml (the next serial after snap's,
 // chained to it), its signature by admin, and the member keys.
-func (v *Vault) manifestFiles(snap *snapshot, members []Member, envs []Environment, keys map[string]*keyring.PublicKey, admin *keyring.PrivateKey) ([]gitstore.Change, error) {
+func (ma *machine) manifestFiles(snap *snapshot, members []Member, envs []Environment, keys map[string]*keyring.PublicKey, admin *keyring.PrivateKey) ([]gitstore.Change, error) {
 	m := manifest{Serial: 1, Members: members, Environments: sortedEnvs(envs)}
 	if snap != nil && snap.chain != nil {
 		m.Serial, m.Previous = snap.chain.man.Serial+1, snap.chain.manHash
@@ -27,7 +27,7 @@ func (v *Vault) manifestFiles(snap *snapshot, members []Member, envs []Environme
 	if err != nil {
 		return nil, err
 	}
-	sig, err := keyring.SignDetached(data, admin, v.opts.Now())
+	sig, err := keyring.SignDetached(data, admin, ma.opts.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (v *Vault) manifestFiles(snap *snapshot, members []Member, envs []Environme
 
 // seal adds to changes the index of every environment whose items, key
 // generation or existence they change, signed by the identity.
-func (v *Vault) seal(ctx context.Context, snap *snapshot, changes []gitstore.Change) ([]gitstore.Change, error) {
+func (ma *machine) seal(ctx context.Context, snap *snapshot, changes []gitstore.Change) ([]gitstore.Change, error) {
 	envs := snap.envsAfter(changes)
 	if envs == nil {
 		return changes, nil
@@ -62,7 +62,7 @@ func (v *Vault) seal(ctx context.Context, snap *snapshot, changes []gitstore.Cha
 		case snap != nil && snap.chain == nil:
 			// Upgrading a format 1 store: its items as they are.
 			for name, blob := range itemFiles(snap.tree, e.Name) {
-				data, err := v.store.ReadBlob(ctx, blob)
+				data, err := ma.store.ReadBlob(ctx, blob)
 				if err != nil {
 					return nil, err
 				}
@@ -81,11 +81,11 @@ func (v *Vault) seal(ctx context.Context, snap *snapshot, changes []gitstore.Cha
 		if err != nil {
 			return nil, err
 		}
-		id, err := v.identity()
+		id, err := ma.identity()
 		if err != nil {
 			return nil, err
 		}
-		sig, err := keyring.SignDetached(data, id, v.opts.Now())
+		sig, err := keyring.SignDetached(data, id, ma.opts.Now())
 		if err != nil {
 			return nil, err
 		}

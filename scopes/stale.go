@@ -38,10 +38,10 @@ func staleTarget(name string, bases map[string]bool) bool {
 // where this pull is about to write: plaintext temp files beside the
 // items, temp files in $CONFIGSYNC_HOME and the store's temp packs. Only
 // files older than this process go.
-func (v *Vault) removeStaleTemps(plan []*restore, dirs map[string]place) {
-	config.RemoveStaleTemps(v.opts.Home, processStart)
-	if v.store != nil && !v.ephemeral && v.cfg.Store.Repo == "" {
-		v.store.RemoveStaleTempPacks(v.opts.Now().Add(-stalePackAge))
+func (ma *machine) removeStaleTemps(plan []*restore, dirs map[string]place) {
+	config.RemoveStaleTemps(ma.opts.Home, processStart)
+	if ma.store != nil && !ma.ephemeral && ma.cfg.Store.Repo == "" {
+		ma.store.RemoveStaleTempPacks(ma.opts.Now().Add(-stalePackAge))
 	}
 	bases := map[[2]string]map[string]bool{} // project dir, parent -> item names
 	for _, r := range plan {

@@ -47,11 +47,11 @@ type envState struct {
 	Created string `json:"created,omitempty"`
 }
 
-func (v *Vault) loadState() (*syncState, error) {
-	st := &syncState{Files: map[string]*fileState{}, path: filepath.Join(v.opts.Home, stateFile)}
-	key, err := config.Home(v.opts.Home).Key(stateKeyFile, 32)
+func (lc *local) loadState() (*syncState, error) {
+	st := &syncState{Files: map[string]*fileState{}, path: filepath.Join(lc.opts.Home, stateFile)}
+	key, err := config.Home(lc.opts.Home).Key(stateKeyFile, 32)
 	if errors.Is(err, config.ErrDamagedKey) {
-		return nil, fmt.Errorf("%s is damaged: remove it (configsync then treats every file as not yet synced)", filepath.Join(v.opts.Home, stateKeyFile))
+		return nil, fmt.Errorf("%s is damaged: remove it (configsync then treats every file as not yet synced)", filepath.Join(lc.opts.Home, stateKeyFile))
 	}
 	if err != nil {
 		return nil, err

@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/configsync/configsync/envfile"
-	"github.com/configsync/configsync/keyring"
 )
 
 // ItemState says what push and pull would do with one item.
@@ -57,7 +56,7 @@ type StatusReport struct {
 }
 
 // Status compares the tracked items with the store's copy of env.
-func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusReport, error) {
+func (v *Session) Status(ctx context.Context, envName, project string) (*StatusReport, error) {
 	envName, err := v.activeEnv(envName)
 	if err != nil {
 		return nil, err
@@ -66,10 +65,11 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 	if err != nil {
 		return nil, err
 	}
-	id, _, env, err := v.access(snap, envName)
+	ea, err := v.access(snap, envName)
 	if err != nil {
 		return nil, err
 	}
+	env := ea.env
 	items, err := v.Tracked("", project)
 	if err != nil {
 		return nil, err
@@ -82,8 +82,7 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 	if err != nil {
 		return nil, err
 	}
-	key, err := v.envKey(snap, env, id)
-	if err != nil {
+	if _, err := ea.unwrap(); err != nil {
 		return nil, err
 	}
 	items = v.placeable(items, stored)
@@ -92,7 +91,7 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 	for _, s := range stored {
 		storedBy[s.Project+"\x00"+s.Path] = s
 	}
-	local := map[string]bool{}
+	here := map[string]bool{}
 	for _, it := range items {
 		display := v.display(it.Dir, it.Path)
 		data, _, err := readLocal(it, display)
@@ -102,70 +101,18 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 		if data == nil {
 			continue
 		}
-		local[it.Project+"\x00"+it.Path] = true
-		is := ItemStatus{Project: it.Project, Path: it.Path, Display: display, Type: it.Type, Local: data}
+		here[it.Project+"\x00"+it.Path] = true
 		s, ok := storedBy[it.Project+"\x00"+it.Path]
-		if !ok {
-			is.State, is.Keys = StateNew, changedKeys(it.Type, nil, data)
-			if last, synced := st.Files[it.Abs()].deletedSync(env, it.Project, it.Path); synced && !v.absentByMode(storedItem{Project: it.Project, Type: it.Type}) {
-				is.State = StateDeletedEdit // as pull decides (planRemovals)
-				if st.mac(data) == last.HMAC {
-					is.State, is.Keys = StateDeleted, nil
-				}
-			}
-			rep.Items = append(rep.Items, is)
-			continue
-		}
-		old, err := v.decryptItem(ctx, snap, env, key, s)
+		is, err := ea.itemStatus(ctx, st, it, display, data, s, ok)
 		if err != nil {
 			return nil, err
-		}
-		is.Stored = old
-		mac := st.mac(data)
-		last, synced := envState{}, false
-		if rec := st.Files[it.Abs()]; rec != nil {
-			last, synced = rec.Envs[env.Name]
-		}
-		switch {
-		case bytes.Equal(old, data):
-			is.State = StateUpToDate
-		case synced && last.Blob == s.Blob.String():
-			is.State = StateModified
-		case synced && last.HMAC == mac:
-			is.State = StateStoreNewer
-		default:
-			is.State = StateConflict
-		}
-		is.Keys = changedKeys(it.Type, old, data)
-		if is.State == StateConflict && synced && it.Type == TypeEnv {
-			if err := v.predictMerge(ctx, snap, env, id, key, last.Blob, &is); err != nil {
-				return nil, err
-			}
 		}
 		rep.Items = append(rep.Items, is)
 	}
 	for _, s := range stored {
-		if local[s.Project+"\x00"+s.Path] {
-			continue
+		if !here[s.Project+"\x00"+s.Path] {
+			rep.Items = append(rep.Items, v.missingStatus(st, s))
 		}
-		p, _, ok := v.placeProject(s.Project, s.Dir)
-		is := ItemStatus{Project: s.Project, Path: s.Path, Type: s.Type, State: StateMissingLocal}
-		if !ok {
-			is.State, is.Display = StateNotPlaceable, s.Project+"/"+s.Path
-		} else {
-			is.Display = v.display(p.Dir, s.Path)
-			switch v.landing(st, p.Dir, s, false) {
-			case landHidden:
-				is.State = StateHidden
-			case landNewFile:
-				is.State = StateNewFile
-			}
-			var escape *EscapeError
-			if _, err := readTarget(p.Dir, s.Path, is.Display, ""); is.State != StateHidden && errors.As(err, &escape) {
-				is.State = StateEscapes
-			}
-		}
-		rep.Items = append(rep.Items, is)
 	}
 	if err := v.markInjectOnly(rep, stored); err != nil {
 		return nil, err
@@ -173,10 +120,77 @@ func (v *Vault) Status(ctx context.Context, envName, project string) (*StatusRep
 	return rep, nil
 }
 
+// itemStatus compares a tracked file here (data) with the store's item s
+// (ok: there is one), as push and pull would judge them.
+func (ea *envAccess) itemStatus(ctx context.Context, st *syncState, it TrackedItem, display string, data []byte, s storedItem, ok bool) (ItemStatus, error) {
+	env := ea.env
+	is := ItemStatus{Project: it.Project, Path: it.Path, Display: display, Type: it.Type, Local: data}
+	if !ok {
+		is.State, is.Keys = StateNew, changedKeys(it.Type, nil, data)
+		if last, synced := st.Files[it.Abs()].deletedSync(env, it.Project, it.Path); synced && !ea.absentByMode(storedItem{Project: it.Project, Type: it.Type}) {
+			is.State = StateDeletedEdit // as pull decides (planRemovals)
+			if st.mac(data) == last.HMAC {
+				is.State, is.Keys = StateDeleted, nil
+			}
+		}
+		return is, nil
+	}
+	old, err := ea.decryptItem(ctx, s)
+	if err != nil {
+		return ItemStatus{}, err
+	}
+	is.Stored = old
+	mac := st.mac(data)
+	last, synced := envState{}, false
+	if rec := st.Files[it.Abs()]; rec != nil {
+		last, synced = rec.Envs[env.Name]
+	}
+	switch {
+	case bytes.Equal(old, data):
+		is.State = StateUpToDate
+	case synced && last.Blob == s.Blob.String():
+		is.State = StateModified
+	case synced && last.HMAC == mac:
+		is.State = StateStoreNewer
+	default:
+		is.State = StateConflict
+	}
+	is.Keys = changedKeys(it.Type, old, data)
+	if is.State == StateConflict && synced && it.Type == TypeEnv {
+		if err := ea.predictMerge(ctx, last.Blob, &is); err != nil {
+			return ItemStatus{}, err
+		}
+	}
+	return is, nil
+}
+
+// missingStatus is the status of a stored item with no file here: where
+// pull would put it, and whether it may.
+func (lc *local) missingStatus(st *syncState, s storedItem) ItemStatus {
+	p, _, ok := lc.placeProject(s.Project, s.Dir)
+	is := ItemStatus{Project: s.Project, Path: s.Path, Type: s.Type, State: StateMissingLocal}
+	if !ok {
+		is.State, is.Display = StateNotPlaceable, s.Project+"/"+s.Path
+		return is
+	}
+	is.Display = lc.display(p.Dir, s.Path)
+	switch lc.landing(st, p.Dir, s, false) {
+	case landHidden:
+		is.State = StateHidden
+	case landNewFile:
+		is.State = StateNewFile
+	}
+	var escape *EscapeError
+	if _, err := readTarget(p.Dir, s.Path, is.Display, ""); is.State != StateHidden && errors.As(err, &escape) {
+		is.State = StateEscapes
+	}
+	return is
+}
+
 // predictMerge says whether pull merges an env item changed on both
 // sides (pull.go, settle), and else which keys are in conflict.
-func (v *Vault) predictMerge(ctx context.Context, snap *snapshot, env Environment, id, key *keyring.PrivateKey, baseBlob string, is *ItemStatus) error {
-	base, err := v.readBase(ctx, snap, env, id, key, baseBlob)
+func (ea *envAccess) predictMerge(ctx context.Context, baseBlob string, is *ItemStatus) error {
+	base, err := ea.readBase(ctx, baseBlob)
 	if err != nil || base == nil {
 		return err
 	}

@@ -2,18 +2,16 @@ package scopes
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
-	"github.com/configsync/configsync/gitstore"
 	"github.com/configsync/configsync/internal/names"
 	"github.com/configsync/configsync/keyring"
 )
 
 // Members lists the team manifest.
-func (v *Vault) Members(ctx context.Context) ([]Member, error) {
+func (v *Session) Members(ctx context.Context) ([]Member, error) {
 	snap, err := v.load(ctx)
 	if err != nil {
 		return nil, err
@@ -22,7 +20,7 @@ func (v *Vault) Members(ctx context.Context) ([]Member, error) {
 }
 
 // Me is the identity's member entry.
-func (v *Vault) Me(ctx context.Context) (Member, error) {
+func (v *Session) Me(ctx context.Context) (Member, error) {
 	snap, err := v.load(ctx)
 	if err != nil {
 		return Member{}, err
@@ -39,7 +37,7 @@ func (e *MemberError) Error() string { return e.Who + ": " + e.Reason }
 // TeamAdd adds a member key with the given tiers. The environment keys of
 // those tiers are re-wrapped for the new member; no item is touched. A
 // second key with the email of a member is that person's other device.
-func (v *Vault) TeamAdd(ctx context.Context, pub *keyring.PublicKey, tiers []Tier, admin, ci bool) (Member, error) {
+func (v *Session) TeamAdd(ctx context.Context, pub *keyring.PublicKey, tiers []Tier, admin, ci bool) (Member, error) {
 	var added Member
 	_, err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, []Member, string, error) {
 		if m, ok := snap.member(pub.Fingerprint()); ok {
@@ -57,7 +55,7 @@ func (v *Vault) TeamAdd(ctx context.Context, pub *keyring.PublicKey, tiers []Tie
 
 // TeamGrant gives a member more tiers (re-wrapping those environments'
 // keys). An email names every key of that person.
-func (v *Vault) TeamGrant(ctx context.Context, who string, tiers []Tier) (Member, error) {
+func (v *Session) TeamGrant(ctx context.Context, who string, tiers []Tier) (Member, error) {
 	var changed Member
 	_, err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, []Member, string, error) {
 		idx, err := snap.find(who)
@@ -111,7 +109,7 @@ type Exposure struct {
 
 // TeamRevoke takes tiers from a member (every key of an email) and
 // rotates every environment of those tiers.
-func (v *Vault) TeamRevoke(ctx context.Context, who string, tiers []Tier) (*RotationReport, error) {
+func (v *Session) TeamRevoke(ctx context.Context, who string, tiers []Tier) (*RotationReport, error) {
 	rep := &RotationReport{}
 	_, err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, []Member, string, error) {
 		idx, err := snap.find(who)
@@ -142,7 +140,7 @@ func (v *Vault) TeamRevoke(ctx context.Context, who string, tiers []Tier) (*Rota
 // TeamRemove removes a member — by fingerprint one key, by email every
 // key (device) of that person — and rotates every environment it could
 // read.
-func (v *Vault) TeamRemove(ctx context.Context, who string) (*RotationReport, error) {
+func (v *Session) TeamRemove(ctx context.Context, who string) (*RotationReport, error) {
 	rep := &RotationReport{}
 	_, err := v.changeTeam(ctx, func(snap *snapshot, me Member) ([]Member, []Member, string, error) {
 		idx, err := snap.find(who)
@@ -169,7 +167,7 @@ func (v *Vault) TeamRemove(ctx context.Context, who string) (*RotationReport, er
 // RotateEnvironment makes a new key generation for env, re-encrypts its
 // items, and reports what former readers of its keys — keys that could
 // open some generation but are not readers now — could read.
-func (v *Vault) RotateEnvironment(ctx context.Context, name string) (*RotationReport, error) {
+func (v *Session) RotateEnvironment(ctx context.Context, name string) (*RotationReport, error) {
 	unlock, err := v.lock(ctx)
 	if err != nil {
 		return nil, err
@@ -179,16 +177,17 @@ func (v *Vault) RotateEnvironment(ctx context.Context, name string) (*RotationRe
 	if err != nil {
 		return nil, err
 	}
-	id, m, env, err := v.access(snap, name)
+	ea, err := v.access(snap, name)
 	if err != nil {
 		return nil, err
 	}
+	id, m, env := ea.id, ea.me, ea.env
 	if _, _, err := v.admin(snap); err != nil {
 		return nil, err
 	}
 	rep := &RotationReport{}
 	known := newNameCache()
-	changes, newEnv, err := v.rotate(ctx, snap, env, id, snap.members, snap.keys, known)
+	changes, newEnv, err := ea.rotate(ctx, snap.members, snap.keys, known)
 	if err != nil {
 		return nil, err
 	}
@@ -234,232 +233,15 @@ func (snap *snapshot) find(who string) ([]int, error) {
 	return nil, &MemberError{Who: who, Reason: "no such member (see configsync team list)"}
 }
 
-// changeTeam runs one manifest change by an admin: edit returns the new
-// member list and the keys losing access; environments whose set of
-// readers grew are re-wrapped, those whose readers shrank are rotated
-// into rep, with the exposure of the keys that lost access.
-func (v *Vault) changeTeam(ctx context.Context, edit func(*snapshot, Member) ([]Member, []Member, string, error), rep *RotationReport) (gitstore.Hash, error) {
-	unlock, err := v.lock(ctx)
-	if err != nil {
-		return gitstore.Hash{}, err
-	}
-	defer unlock()
-	snap, err := v.loadSynced(ctx)
-	if err != nil {
-		return gitstore.Hash{}, err
-	}
-	id, me, err := v.admin(snap)
-	if err != nil {
-		return gitstore.Hash{}, err
-	}
-	members, losing, msg, err := edit(snap, me)
-	if err != nil {
-		return gitstore.Hash{}, err
-	}
-	if !slices.ContainsFunc(members, func(m Member) bool { return m.Admin }) {
-		return gitstore.Hash{}, &MemberError{Who: me.Label(), Reason: "the team would have no admin left"}
-	}
-	var changes []gitstore.Change
-	envs := slices.Clone(snap.envs)
-	// Key files of removed members go too.
-	for _, old := range snap.members {
-		if !slices.ContainsFunc(members, func(m Member) bool { return m.Fingerprint == old.Fingerprint }) {
-			changes = append(changes, gitstore.Change{Path: keysDir + "/" + old.Fingerprint + ".asc", Delete: true})
-		}
-	}
-	known := newNameCache()
-	var lines []string
-	for _, env := range snap.envs {
-		before := readers(snap.members, env.Tier)
-		after := readers(members, env.Tier)
-		switch {
-		case lostAny(before, after):
-			if rep == nil {
-				return gitstore.Hash{}, fmt.Errorf("this change would remove readers of %q without rotating it", env.Name)
-			}
-			c, newEnv, err := v.rotate(ctx, snap, env, id, members, snap.keys, known)
-			if err != nil {
-				return gitstore.Hash{}, err
-			}
-			changes = append(changes, c...)
-			envs = replaceEnv(envs, newEnv)
-			rep.Rotated = append(rep.Rotated, newEnv)
-			lines = append(lines, fmt.Sprintf("rotated %s (generation %d)", env.Name, newEnv.KeyGeneration))
-		case len(after) > len(before):
-			if !me.Can(env.Tier) {
-				return gitstore.Hash{}, &AccessError{Env: env.Name, Tier: env.Tier, Member: me.Label() + " (an admin must hold a tier to grant it)"}
-			}
-			c, err := v.rewrap(snap, env, id, after)
-			if err != nil {
-				return gitstore.Hash{}, err
-			}
-			changes = append(changes, c)
-		}
-	}
-	if rep != nil && len(losing) > 0 {
-		removed := !slices.ContainsFunc(members, func(m Member) bool { return m.Fingerprint == losing[0].Fingerprint })
-		if err := v.reportLosing(ctx, snap, id, losing, removed, rep, known); err != nil {
-			return gitstore.Hash{}, err
-		}
-	}
-	if len(lines) > 0 {
-		msg += "\n\n" + strings.Join(lines, "\n") + "\n"
-	}
-	mc, err := v.manifestFiles(snap, members, envs, snap.keys, id)
-	if err != nil {
-		return gitstore.Hash{}, err
-	}
-	return v.commit(ctx, snap, append(mc, changes...), me, msg)
-}
-
-// rewrap gives env's key to the readers after a change (no item is
-// touched). The key is checked first; a GnuPG v4 reader cannot open the
-// SEIPDv2 message, and then the key is encrypted again in the mode all
-// accept, keeping its binding.
-func (v *Vault) rewrap(snap *snapshot, env Environment, id *keyring.PrivateKey, after []string) (gitstore.Change, error) {
-	if _, err := v.envKey(snap, env, id); err != nil {
-		return gitstore.Change{}, err
-	}
-	path := envDir(env.Name) + "/" + envPrivateKeyFile
-	wrapped, err := snap.tree.Read(path)
-	if err != nil {
-		return gitstore.Change{}, err
-	}
-	var to []*keyring.PublicKey
-	for _, fpr := range after {
-		to = append(to, snap.keys[fpr])
-	}
-	rewrapped, err := keyring.Rewrap(wrapped, id, to)
-	if errors.Is(err, keyring.ErrAEADUnsupported) {
-		rewrapped, err = v.reencrypt(snap, env, wrapped, id, to)
-	}
-	if err != nil {
-		return gitstore.Change{}, fmt.Errorf("re-wrap the key of %q: %w", env.Name, err)
-	}
-	return gitstore.Change{Path: path, Data: rewrapped}, nil
-}
-
-// reportLosing fills rep's exposure for the keys that lose access: for a
-// removal every environment in history, for a revocation the rotated
-// ones.
-func (v *Vault) reportLosing(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, losing []Member, removed bool, rep *RotationReport, known *nameCache) error {
-	var keys []*keyring.PublicKey
-	for _, m := range losing {
-		keys = append(keys, snap.keys[m.Fingerprint])
-		rep.Readers = append(rep.Readers, m.Label())
-	}
-	rep.Readers = uniq(rep.Readers)
-	var envs []string
-	if removed {
-		h, err := v.history(ctx, snap)
-		if err != nil {
-			return err
-		}
-		envs = historyEnvironments(h)
-	} else {
-		for _, e := range rep.Rotated {
-			envs = append(envs, e.Name)
-		}
-	}
-	lost := func(rid string) bool {
-		return slices.ContainsFunc(keys, func(k *keyring.PublicKey) bool { return k != nil && k.Matches(rid) })
-	}
-	return v.exposure(ctx, snap, id, envs, lost, known, rep)
-}
-
-func uniq(s []string) []string {
-	var out []string
-	for _, x := range s {
-		if !slices.Contains(out, x) {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-// rotate makes the next key generation of env for members and
-// re-encrypts its items, signed by id and bound to their places. The key
-// names of what it decrypted go into known, for the exposure report.
-func (v *Vault) rotate(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey, members []Member, keys map[string]*keyring.PublicKey, known *nameCache) ([]gitstore.Change, Environment, error) {
-	oldKey, err := v.unwrapEnvKey(snap, env, id, false)
-	if err != nil {
-		return nil, Environment{}, err
-	}
-	newEnv, changes, newKey, err := v.newEnvironment(members, keys, id, env.Name, env.Tier, env.Protected, env.KeyGeneration+1, env.Created)
-	if err != nil {
-		return nil, Environment{}, err
-	}
-	stored, err := snap.storedItems(env.Name, "", "")
-	if err != nil {
-		return nil, Environment{}, err
-	}
-	// Blobs are read one at a time (the store is not safe for concurrent
-	// readers), then decrypted on every core.
-	cts := make([][]byte, len(stored))
-	for i, s := range stored {
-		if cts[i], err = v.store.ReadBlob(ctx, s.Blob); err != nil {
-			return nil, Environment{}, err
-		}
-	}
-	todo := make([]*pending, len(stored))
-	if err := onCores(len(stored), func(i int) error {
-		s := stored[i]
-		data, err := v.openItem(snap, env, oldKey, s, cts[i])
-		if err != nil {
-			return err
-		}
-		known.put(s.Blob, s.Type, oldKey.Fingerprint(), data)
-		todo[i] = &pending{it: TrackedItem{Project: s.Project, Path: s.Path, Type: s.Type}, data: data}
-		return nil
-	}); err != nil {
-		return nil, Environment{}, err
-	}
-	if err := encryptAll(todo, env.Name, newKey.Public(), id, v.opts.Now); err != nil {
-		return nil, Environment{}, err
-	}
-	for _, p := range todo {
-		clear(p.data)
-		changes = append(changes, gitstore.Change{Path: itemStorePath(env.Name, p.it.Project, p.it.Path), Data: p.ct})
-	}
-	return changes, newEnv, nil
-}
-
-func readers(members []Member, t Tier) []string {
-	var out []string
-	for _, m := range members {
-		if m.Can(t) {
-			out = append(out, m.Fingerprint)
-		}
-	}
-	return out
-}
-
-func lostAny(before, after []string) bool {
-	for _, f := range before {
-		if !slices.Contains(after, f) {
-			return true
-		}
-	}
-	return false
-}
-
-// reencrypt decrypts a wrapped environment key and encrypts it again to
-// to, signed by id, with the binding it had.
-func (v *Vault) reencrypt(snap *snapshot, env Environment, wrapped []byte, id *keyring.PrivateKey, to []*keyring.PublicKey) ([]byte, error) {
-	plain, binding, _, err := v.openEnvKeyData(snap, env, id, wrapped)
-	if err != nil {
-		return nil, err
-	}
-	defer clear(plain)
-	out, _, err := keyring.EncryptBound(plain, to, id, v.opts.Now(), binding)
-	return out, err
-}
-
 // TrustAdmins pins admin fingerprints for this invocation on a machine
 // that has none (a CI read with no local config, CONFIGSYNC_ADMINS): the
 // manifest is then accepted only when one of them signed it, or a chain
 // of admin signatures in the history leads to it from them.
-func (v *Vault) TrustAdmins(fprs []string) error {
+func (v *Session) TrustAdmins(fprs []string) error { return v.pinAdminsGiven(fprs) }
+
+// pinAdminsGiven pins the admins given (init --trust), unless some are
+// pinned already.
+func (tb *trustBook) pinAdminsGiven(fprs []string) error {
 	var pins []string
 	for _, f := range fprs {
 		f = strings.ToUpper(strings.TrimSpace(f))
@@ -471,15 +253,15 @@ func (v *Vault) TrustAdmins(fprs []string) error {
 		}
 		pins = append(pins, f)
 	}
-	if len(v.cfg.Trust.Admins) == 0 {
-		v.cfg.Trust.Admins = pins
+	if len(tb.cfg.Trust.Admins) == 0 {
+		tb.cfg.Trust.Admins = pins
 	}
 	return nil
 }
 
 // admin is the identity and its membership, which must be an admin's.
-func (v *Vault) admin(snap *snapshot) (*keyring.PrivateKey, Member, error) {
-	id, me, err := v.me(snap)
+func (sa *storeAccess) admin(snap *snapshot) (*keyring.PrivateKey, Member, error) {
+	id, me, err := sa.me(snap)
 	if err != nil {
 		return nil, Member{}, err
 	}
@@ -493,15 +275,4 @@ func (v *Vault) admin(snap *snapshot) (*keyring.PrivateKey, Member, error) {
 		return nil, Member{}, &NotAdminError{Member: me.Label(), Admins: admins}
 	}
 	return id, me, nil
-}
-
-// replaceEnv is envs with the environment of e's name replaced by e.
-func replaceEnv(envs []Environment, e Environment) []Environment {
-	out := slices.Clone(envs)
-	for i := range out {
-		if out[i].Name == e.Name {
-			out[i] = e
-		}
-	}
-	return out
 }

@@ -52,7 +52,7 @@ func newTeamTemplate(b *testing.B, withBob bool) *teamTemplate {
 		b.Fatal(err)
 	}
 	t := &teamTemplate{root: b.TempDir(), alice: alice, bob: bob.Public()}
-	open := func() *scopes.Vault {
+	open := func() *scopes.Session {
 		v, err := scopes.Open(ctx, teamOptions(t.root, alice))
 		if err != nil {
 			b.Fatal(err)

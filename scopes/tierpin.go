@@ -24,28 +24,28 @@ func tierRank(t Tier) int { return slices.Index(Tiers, t) }
 
 // tierPins reads the pinned tiers without creating anything (inject and
 // export read them, and write nothing).
-func (v *Vault) tierPins() map[string]Tier {
-	if v.pins != nil {
-		return v.pins
+func (tb *trustBook) tierPins() map[string]Tier {
+	if tb.pins != nil {
+		return tb.pins
 	}
-	v.pins = map[string]Tier{}
-	data, err := os.ReadFile(filepath.Join(v.opts.Home, stateFile))
+	tb.pins = map[string]Tier{}
+	data, err := os.ReadFile(filepath.Join(tb.opts.Home, stateFile))
 	if err != nil {
-		return v.pins
+		return tb.pins
 	}
 	var st struct {
 		Tiers map[string]Tier `json:"tiers"`
 	}
 	if json.Unmarshal(data, &st) == nil && st.Tiers != nil {
-		v.pins = st.Tiers
+		tb.pins = st.Tiers
 	}
-	return v.pins
+	return tb.pins
 }
 
 // checkTierPin refuses an environment whose tier is lower than the one
 // this machine pinned, unless an admin wrapped its key.
-func (v *Vault) checkTierPin(snap *snapshot, env Environment, signer *keyring.PublicKey) error {
-	pinned, ok := v.tierPins()[env.Name]
+func (tb *trustBook) checkTierPin(snap *snapshot, env Environment, signer *keyring.PublicKey) error {
+	pinned, ok := tb.tierPins()[env.Name]
 	if !ok || tierRank(env.Tier) >= tierRank(pinned) {
 		return nil
 	}
@@ -79,18 +79,18 @@ func (e *TierLoweredError) Error() string {
 }
 
 // accept notes that env's key passed checkTierPin in this command.
-func (v *Vault) accept(env Environment) {
-	v.tierPins()[env.Name] = env.Tier
-	if v.accepted == nil {
-		v.accepted = map[string]Tier{}
+func (tb *trustBook) accept(env Environment) {
+	tb.tierPins()[env.Name] = env.Tier
+	if tb.accepted == nil {
+		tb.accepted = map[string]Tier{}
 	}
-	v.accepted[env.Name] = env.Tier
+	tb.accepted[env.Name] = env.Tier
 }
 
 // saveState saves the sync state with the tiers this command accepted
 // pinned. Only commands that write state pin: inject and export do not.
-func (v *Vault) saveState(st *syncState) error {
-	for name, t := range v.accepted {
+func (tb *trustBook) saveState(st *syncState) error {
+	for name, t := range tb.accepted {
 		if st.Tiers == nil {
 			st.Tiers = map[string]Tier{}
 		}

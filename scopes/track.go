@@ -73,7 +73,7 @@ func projectName(dir, given string) (string, error) {
 }
 
 // AddEnv tracks every dotenv file of dir (now and later ones).
-func (v *Vault) AddEnv(dir, project string) (*TrackResult, error) {
+func (v *Session) AddEnv(dir, project string) (*TrackResult, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func (v *Vault) AddEnv(dir, project string) (*TrackResult, error) {
 }
 
 // AddFile tracks one secret file.
-func (v *Vault) AddFile(path, project string) (*TrackResult, error) {
+func (v *Session) AddFile(path, project string) (*TrackResult, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -168,7 +168,7 @@ func (v *Vault) AddFile(path, project string) (*TrackResult, error) {
 
 // Untrack stops tracking a directory or a file on this machine. The store
 // keeps its items.
-func (v *Vault) Untrack(path string) (*TrackResult, error) {
+func (v *Session) Untrack(path string) (*TrackResult, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -192,9 +192,9 @@ func (v *Vault) Untrack(path string) (*TrackResult, error) {
 }
 
 // checkProjectDir refuses one project name for two directories.
-func (v *Vault) checkProjectDir(project, dir string) error {
-	if d := v.projectDirOf(project); d != "" && d != dir {
-		return fmt.Errorf("project %q is already tracked at %s: untrack it first, or pick another name with --project", project, homeRelative(v.opts.UserHome, d))
+func (lc *local) checkProjectDir(project, dir string) error {
+	if d := lc.projectDirOf(project); d != "" && d != dir {
+		return fmt.Errorf("project %q is already tracked at %s: untrack it first, or pick another name with --project", project, homeRelative(lc.opts.UserHome, d))
 	}
 	return nil
 }
@@ -204,27 +204,27 @@ func (v *Vault) checkProjectDir(project, dir string) error {
 // add env (file == ""), a directory inside or around another project's
 // env directory counts too, since both discover the same env files; for
 // add file, an env file that another project's directory discovers.
-func (v *Vault) checkDirProject(project, dir, file string) error {
-	for _, t := range v.cfg.Track {
+func (lc *local) checkDirProject(project, dir, file string) error {
+	for _, t := range lc.cfg.Track {
 		if t.Project == project {
 			continue
 		}
-		shown := homeRelative(v.opts.UserHome, t.Dir)
+		shown := homeRelative(lc.opts.UserHome, t.Dir)
 		switch {
 		case t.Dir == dir:
 			return fmt.Errorf("%s is already tracked as project %q: use --project %s, or untrack it first", shown, t.Project, t.Project)
 		case t.Type != TypeEnv:
 		case file == "" && (within(t.Dir, dir) || within(dir, t.Dir)),
 			file != "" && ItemType(file) == TypeEnv && within(t.Dir, file):
-			return fmt.Errorf("%s overlaps %s, already tracked as project %q: use --project %s, or untrack it first", homeRelative(v.opts.UserHome, cmp.Or(file, dir)), shown, t.Project, t.Project)
+			return fmt.Errorf("%s overlaps %s, already tracked as project %q: use --project %s, or untrack it first", homeRelative(lc.opts.UserHome, cmp.Or(file, dir)), shown, t.Project, t.Project)
 		}
 	}
 	return nil
 }
 
 // projectAt is the project tracked at dir on this machine, "" if none.
-func (v *Vault) projectAt(dir string) string {
-	for _, t := range v.cfg.Track {
+func (lc *local) projectAt(dir string) string {
+	for _, t := range lc.cfg.Track {
 		if t.Dir == dir {
 			return t.Project
 		}
@@ -233,8 +233,8 @@ func (v *Vault) projectAt(dir string) string {
 }
 
 // projectDirOf is the tracked directory of project on this machine.
-func (v *Vault) projectDirOf(project string) string {
-	for _, t := range v.cfg.Track {
+func (lc *local) projectDirOf(project string) string {
+	for _, t := range lc.cfg.Track {
 		if t.Project == project {
 			return t.Dir
 		}
@@ -243,7 +243,11 @@ func (v *Vault) projectDirOf(project string) string {
 }
 
 // Tracked lists the tracked items, discovering env files now.
-func (v *Vault) Tracked(filter, project string) ([]TrackedItem, error) {
+func (v *Session) Tracked(filter, project string) ([]TrackedItem, error) {
+	return v.tracked(filter, project)
+}
+
+func (lc *local) tracked(filter, project string) ([]TrackedItem, error) {
 	var out []TrackedItem
 	seen := map[string]bool{}
 	add := func(it TrackedItem) {
@@ -253,7 +257,7 @@ func (v *Vault) Tracked(filter, project string) ([]TrackedItem, error) {
 			out = append(out, it)
 		}
 	}
-	for _, t := range v.cfg.Track {
+	for _, t := range lc.cfg.Track {
 		if project != "" && t.Project != project {
 			continue
 		}
@@ -290,7 +294,7 @@ func (v *Vault) Tracked(filter, project string) ([]TrackedItem, error) {
 }
 
 // TrackedProjects lists the distinct tracked projects and their dirs.
-func (v *Vault) TrackedProjects() []config.Track { return v.cfg.Track }
+func (v *Session) TrackedProjects() []config.Track { return v.cfg.Track }
 
 func within(dir, p string) bool {
 	rel, err := filepath.Rel(dir, p)

@@ -18,7 +18,7 @@ import (
 // pushes development, adds Bob (dev), pushes again, removes Bob. The
 // commits at each stage are what attackers put back.
 type trustStore struct {
-	v                      *Vault
+	v                      *Session
 	alice, bob             *keyring.PrivateKey
 	first, withBob, latest gitstore.Hash // after the first push, with Bob, after his removal
 	marks                  *marks        // this machine's marks at latest
@@ -40,7 +40,7 @@ func newTrustStore(t *testing.T) *trustStore {
 		Home: filepath.Join(root, "cs"), UserHome: filepath.Join(root, "home"), Now: testkeys.Now,
 		Identity: func() (*keyring.PrivateKey, error) { return alice, nil },
 	}
-	open := func() *Vault {
+	open := func() *Session {
 		v, err := Open(ctx, opts)
 		if err != nil {
 			t.Fatal(err)

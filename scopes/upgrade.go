@@ -24,7 +24,7 @@ type UpgradeResult struct {
 // place, is signed again by the admin, so that the current manifest alone
 // vouches for everything. Nothing is lost: contents, keys and readers
 // stay as they are, and items stay standard OpenPGP messages.
-func (v *Vault) Upgrade(ctx context.Context) (*UpgradeResult, error) {
+func (v *Session) Upgrade(ctx context.Context) (*UpgradeResult, error) {
 	unlock, err := v.lock(ctx)
 	if err != nil {
 		return nil, err
@@ -62,7 +62,7 @@ func (v *Vault) Upgrade(ctx context.Context) (*UpgradeResult, error) {
 		if !me.Can(env.Tier) {
 			return nil, &AccessError{Env: env.Name, Tier: env.Tier, Member: me.Label() + " (the upgrade signs every environment's index: an admin holding every tier runs it)"}
 		}
-		c, n, err := v.resign(ctx, snap, env, id)
+		c, n, err := v.envOf(snap, env, id).resign(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -93,8 +93,9 @@ var ErrUpgradeRefused = errors.New("upgrade refused")
 // resign signs again, as id, the items of env that format 2 would not
 // accept as they are: signed by someone who is not a member of the tier
 // now, or with no place named.
-func (v *Vault) resign(ctx context.Context, snap *snapshot, env Environment, id *keyring.PrivateKey) ([]gitstore.Change, int, error) {
-	key, err := v.envKey(snap, env, id)
+func (ea *envAccess) resign(ctx context.Context) ([]gitstore.Change, int, error) {
+	snap, env, id := ea.snap, ea.env, ea.id
+	key, err := ea.unwrap()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -104,20 +105,20 @@ func (v *Vault) resign(ctx context.Context, snap *snapshot, env Environment, id 
 	}
 	var changes []gitstore.Change
 	for _, s := range stored {
-		ct, err := v.store.ReadBlob(ctx, s.Blob)
+		ct, err := ea.store.ReadBlob(ctx, s.Blob)
 		if err != nil {
 			return nil, 0, err
 		}
-		plain, _, binding, err := keyring.DecryptBound(ct, []*keyring.PrivateKey{key}, snap.signers(env.Tier), v.opts.Now())
+		plain, _, binding, err := keyring.DecryptBound(ct, []*keyring.PrivateKey{key}, snap.signers(env.Tier), ea.opts.Now())
 		clear(plain)
 		if err == nil && binding == itemBinding(env.Name, s.Project, s.Path) {
 			continue
 		}
-		data, err := v.openItem(snap, env, key, s, ct) // by format 1's rules
+		data, err := ea.openItem(s, ct) // by format 1's rules
 		if err != nil {
 			return nil, 0, err
 		}
-		out, _, err := keyring.EncryptBound(data, []*keyring.PublicKey{key.Public()}, id, v.opts.Now(), itemBinding(env.Name, s.Project, s.Path))
+		out, _, err := keyring.EncryptBound(data, []*keyring.PublicKey{key.Public()}, id, ea.opts.Now(), itemBinding(env.Name, s.Project, s.Path))
 		clear(data)
 		if err != nil {
 			return nil, 0, err
@@ -144,8 +145,8 @@ func (e *PutBackError) Error() string {
 
 // checkNoPutBack refuses when the last change of any path (team files
 // included) was made under a put-back manifest (see putBack).
-func (v *Vault) checkNoPutBack(ctx context.Context, snap *snapshot) error {
-	h, err := v.history(ctx, snap)
+func (sa *storeAccess) checkNoPutBack(ctx context.Context, snap *snapshot) error {
+	h, err := sa.history(ctx, snap)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ type VariablesOptions struct {
 // Variables decrypts a project's env items of one environment, merges
 // them in dotenv order (.env, .env.<env>, .env.local, .env.<env>.local;
 // later wins) and expands them. Nothing is written anywhere.
-func (v *Vault) Variables(ctx context.Context, o VariablesOptions) (Environment, []envfile.Var, error) {
+func (v *Session) Variables(ctx context.Context, o VariablesOptions) (Environment, []envfile.Var, error) {
 	envName, err := v.activeEnv(o.Env)
 	if err != nil {
 		return Environment{}, nil, err
@@ -35,10 +35,11 @@ func (v *Vault) Variables(ctx context.Context, o VariablesOptions) (Environment,
 	if err != nil {
 		return Environment{}, nil, err
 	}
-	id, _, env, err := v.access(snap, envName)
+	ea, err := v.access(snap, envName)
 	if err != nil {
 		return Environment{}, nil, err
 	}
+	env := ea.env
 	// With --project, only that project's record is decoded (inject runs
 	// often, in stores of many projects); all of them only to name the
 	// projects there are when it has no env items.
@@ -73,13 +74,12 @@ func (v *Vault) Variables(ctx context.Context, o VariablesOptions) (Environment,
 	if len(paths) == 0 {
 		return env, nil, fmt.Errorf("project %q has no env items in %q: push them with configsync push --env %s", project, env.Name, env.Name)
 	}
-	key, err := v.envKey(snap, env, id)
-	if err != nil {
+	if _, err := ea.unwrap(); err != nil {
 		return Environment{}, nil, err
 	}
 	var files []*envfile.File
 	for _, p := range envfile.LoadOrder(paths, env.Name) {
-		data, err := v.decryptItem(ctx, snap, env, key, byPath[p])
+		data, err := ea.decryptItem(ctx, byPath[p])
 		if err != nil {
 			return Environment{}, nil, err
 		}

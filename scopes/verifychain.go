@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/configsync/configsync/gitstore"
-	"github.com/configsync/configsync/keyring"
 )
 
 // verifyChained is verify for a format 2 store: the commits this machine
@@ -15,13 +14,13 @@ import (
 // tip as a whole — its manifest signed by a pinned admin, every index,
 // and every item this identity can read (signature, place, index
 // digest).
-func (v *Vault) verifyChained(ctx context.Context, tip gitstore.Hash, full bool, rep *VerifyReport) error {
-	m, err := v.loadMarks()
+func (sa *storeAccess) verifyChained(ctx context.Context, tip gitstore.Hash, full bool, rep *VerifyReport) error {
+	m, err := sa.loadMarks()
 	if err != nil {
 		return err
 	}
 	if full {
-		if err := v.fullHistory(ctx); err != nil {
+		if err := sa.fullHistory(ctx); err != nil {
 			return err
 		}
 	}
@@ -29,17 +28,17 @@ func (v *Vault) verifyChained(ctx context.Context, tip gitstore.Hash, full bool,
 	var entries []gitstore.LogEntry
 	switch base, perr := gitstore.ParseHash(m.Commit); {
 	case full || perr != nil || base.IsZero():
-		if entries, _, err = v.store.Since(ctx, tip, gitstore.Hash{}); err != nil {
+		if entries, _, err = sa.store.Since(ctx, tip, gitstore.Hash{}); err != nil {
 			return err
 		}
 	default:
 		found := false
-		if entries, found, err = v.store.Since(ctx, tip, base); err != nil {
+		if entries, found, err = sa.store.Since(ctx, tip, base); err != nil {
 			return err
 		}
 		if found {
-			prev, _ = readChainState(ctx, v.store, base, "")
-		} else if entries, _, err = v.store.Since(ctx, tip, gitstore.Hash{}); err != nil {
+			prev, _ = readChainState(ctx, sa.store, base, "")
+		} else if entries, _, err = sa.store.Since(ctx, tip, gitstore.Hash{}); err != nil {
 			return err
 		}
 	}
@@ -47,7 +46,7 @@ func (v *Vault) verifyChained(ctx context.Context, tip gitstore.Hash, full bool,
 		rep.Problems = append(rep.Problems, Problem{Commit: m.Refused.Commit, Reason: m.Refused.Reason + " (refused when fetched)"})
 	}
 	format1 := 0
-	last, refused, err := v.walkChain(ctx, prev, entries, func(gitstore.LogEntry) { format1++ })
+	last, refused, err := sa.walkChain(ctx, prev, entries, func(gitstore.LogEntry) { format1++ })
 	if err != nil {
 		return err
 	}
@@ -66,14 +65,14 @@ func (v *Vault) verifyChained(ctx context.Context, tip gitstore.Hash, full bool,
 	for _, r := range refused {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("commit %.12s was refused and its state put back later: %s", r.Commit, r.Reason()))
 	}
-	return v.verifyTipState(ctx, last, rep)
+	return sa.verifyTipState(ctx, last, rep)
 }
 
 // verifyTipState checks the tip as a whole and every item this identity
 // can read.
-func (v *Vault) verifyTipState(ctx context.Context, st *chainState, rep *VerifyReport) error {
+func (sa *storeAccess) verifyTipState(ctx context.Context, st *chainState, rep *VerifyReport) error {
 	rep.Manifests++
-	if _, err := checkState(st, v.pinnedKeys(st), v.opts.Now()); err != nil {
+	if _, err := checkState(st, sa.pinnedKeys(st), sa.opts.Now()); err != nil {
 		var te *TrustError
 		if errors.As(err, &te) {
 			rep.Problems = append(rep.Problems, Problem{Commit: te.Commit, Reason: te.Reason()})
@@ -81,9 +80,9 @@ func (v *Vault) verifyTipState(ctx context.Context, st *chainState, rep *VerifyR
 		}
 		return err
 	}
-	snap := &snapshot{tip: st.commit, tree: st.tree, format: StoreFormat, keys: st.keys, now: v.opts.Now(),
+	snap := &snapshot{tip: st.commit, tree: st.tree, format: StoreFormat, keys: st.keys, now: sa.opts.Now(),
 		members: st.man.Members, envs: sortedEnvs(st.man.Environments), chain: st, checked: true}
-	id, err := v.identity()
+	id, err := sa.identity()
 	if err != nil {
 		return err
 	}
@@ -93,14 +92,14 @@ func (v *Vault) verifyTipState(ctx context.Context, st *chainState, rep *VerifyR
 			rep.Skipped = append(rep.Skipped, env.Name)
 			continue
 		}
-		key, err := v.unwrapEnvKey(snap, env, id, true)
-		if err != nil {
+		ea := sa.envOf(snap, env, id)
+		if _, err := ea.unwrap(); err != nil {
 			rep.Problems = append(rep.Problems, Problem{Commit: st.commit.String(), Path: envDir(env.Name) + "/" + envPrivateKeyFile, Reason: err.Error()})
 			continue
 		}
 		rep.Keys++
-		v.verifyItems(ctx, snap, env, key, rep)
-		if err := v.verifyDocuments(ctx, snap, env, id, rep); err != nil {
+		ea.verifyItems(ctx, rep)
+		if err := ea.verifyDocuments(ctx, rep); err != nil {
 			return err
 		}
 	}
@@ -108,17 +107,18 @@ func (v *Vault) verifyTipState(ctx context.Context, st *chainState, rep *VerifyR
 }
 
 // verifyItems decrypts every item of env at the tip and checks it.
-func (v *Vault) verifyItems(ctx context.Context, snap *snapshot, env Environment, key *keyring.PrivateKey, rep *VerifyReport) {
+func (ea *envAccess) verifyItems(ctx context.Context, rep *VerifyReport) {
+	snap, env := ea.snap, ea.env
 	stored, err := snap.storedItems(env.Name, "", "")
 	if err != nil {
 		rep.Problems = append(rep.Problems, Problem{Commit: snap.tip.String(), Path: envItemsDir(env.Name), Reason: err.Error()})
 		return
 	}
 	for _, s := range stored {
-		ct, err := v.store.ReadBlob(ctx, s.Blob)
+		ct, err := ea.store.ReadBlob(ctx, s.Blob)
 		if err == nil {
 			var plain []byte
-			plain, err = v.openItem(snap, env, key, s, ct)
+			plain, err = ea.openItem(s, ct)
 			clear(plain)
 		}
 		rep.Items++

@@ -55,7 +55,7 @@ type app struct {
 	// identityCache avoids asking for a passphrase twice.
 	identity *keyring.PrivateKey
 	// vault is the last vault opened, to explain an error afterwards.
-	vault *scopes.Vault
+	vault *scopes.Session
 }
 
 // usageError is a wrong command line: exit status 2.
@@ -316,13 +316,14 @@ func (a *app) vaultOptions(remote, repo string, openProvider scopes.OpenBackend)
 		Progress:  a.progress(),
 		Providers: openProvider,
 		Notify:    func(line string) { a.info("configsync: %s", line) },
+		Leaks:     a.refreshLeakIndex,
 	}
 }
 
 // openVault opens the vault with this invocation's home and identity;
 // remote and repo read the store from elsewhere for this command only.
-func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault, error) {
-	var v *scopes.Vault
+func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Session, error) {
+	var v *scopes.Session
 	// Providers are opened on first use, once v is set.
 	openProvider := func(kind, location string) (scopes.Backend, error) {
 		return a.openProvider(kind, location, v.Config().Secrets.Bitwarden.Server)
@@ -348,7 +349,7 @@ func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Vault
 
 // pinFromProject pins the admins listed in the configsync.toml of the
 // working directory's repository, if any.
-func (a *app) pinFromProject(v *scopes.Vault) error {
+func (a *app) pinFromProject(v *scopes.Session) error {
 	wd, err := os.Getwd()
 	if err != nil {
 		return nil

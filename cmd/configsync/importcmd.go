@@ -144,7 +144,7 @@ func importFiles(paths []string) ([]string, string, error) {
 
 // envFromNames is NAME when every file is .env.NAME (as dotenvx names
 // them) and environment NAME exists; "" (the active one) otherwise.
-func (a *app) envFromNames(ctx context.Context, v *scopes.Vault, files []string) string {
+func (a *app) envFromNames(ctx context.Context, v *scopes.Session, files []string) string {
 	name := ""
 	for _, f := range files {
 		n, ok := strings.CutPrefix(strings.TrimSuffix(filepath.Base(f), importers.GitSecretExt), ".env.")
@@ -274,7 +274,7 @@ func sopsItemPath(rel string) string {
 }
 
 // showImportPlan is --dry-run: each item and its key names, no values.
-func (a *app) showImportPlan(v *scopes.Vault, o scopes.ImportOptions, format string) error {
+func (a *app) showImportPlan(v *scopes.Session, o scopes.ImportOptions, format string) error {
 	items, err := scopes.PlanImport(o)
 	if err != nil {
 		return err
@@ -324,7 +324,6 @@ func (a *app) printImported(res *scopes.PushResult) {
 	} else {
 		a.out("Pushed %s to %q scope.", countPhrase(res.Items), res.Env.Name)
 	}
-	a.refreshLeakIndex(res.Env.Name, res.Items)
 }
 
 // printCleanup says what the user should now remove from the app

@@ -10,8 +10,9 @@ import (
 )
 
 // refreshLeakIndex records the values of items just pushed or pulled, as
-// keyed hashes, for the pre-commit guard. A failure here only warns: the
-// push or pull itself succeeded.
+// keyed hashes, for the pre-commit guard (scopes.Options.Leaks: the use
+// cases call it). A failure here only warns: the push or pull itself
+// succeeded.
 func (a *app) refreshLeakIndex(env string, items []scopes.ItemResult) {
 	home := config.Home(a.home)
 	indexPath := home.LeakIndex()

@@ -79,7 +79,6 @@ func runPush(ctx context.Context, a *app, args []string, o scopes.PushOptions, y
 	} else {
 		a.out("Pushed %s to %q scope.", countPhrase(res.Items), res.Env.Name)
 	}
-	a.refreshLeakIndex(res.Env.Name, res.Items)
 	return nil
 }
 
@@ -161,7 +160,6 @@ func runPull(ctx context.Context, a *app, args []string, o scopes.PullOptions, r
 	if n := len(res.Kept) + countMerged(res.Items); n > 0 {
 		a.out("Your changes to %d %s are not in the store yet: run configsync push to send them.", n, plural(n, "file", "files"))
 	}
-	a.refreshLeakIndex(res.Env.Name, append(append(res.Items, res.Unchanged...), res.Removed...))
 	return nil
 }
 

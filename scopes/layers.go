@@ -1,0 +1,152 @@
+package scopes
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/keyring"
+)
+
+// local is this machine's configuration: the options and config.toml,
+// and what they decide on their own (tracked projects, where items land).
+type local struct {
+	opts Options
+	cfg  *config.Local
+}
+
+// machine is local plus the store repository and the identity.
+type machine struct {
+	*local
+	store *gitstore.Store
+	// ephemeral is true when the store was read for one command
+	// (--remote, --repo) rather than configured by init.
+	ephemeral bool
+	id        *keyring.PrivateKey
+	providers *providerSet
+	// halfDir is a store an init stopped early left, unreadable.
+	halfDir string
+}
+
+// trustBook is what this machine learned to trust, read once per
+// command: the tier pins, the high-water marks (marks.go) and the tip
+// whose format 2 state this command accepted.
+type trustBook struct {
+	*machine
+	pins     map[string]Tier // tierPins, read once
+	accepted map[string]Tier // environments whose key passed checkTierPin
+	marks    *marks          // the high-water marks, read once (marks.go)
+	verified gitstore.Hash
+}
+
+// storeAccess reads verified snapshots of the store and writes to it:
+// sync, load, commit-then-push.
+type storeAccess struct {
+	*trustBook
+}
+
+// newSession assembles the layers over one local configuration.
+func newSession(opts Options, cfg *config.Local) *Session {
+	m := &machine{local: &local{opts: opts, cfg: cfg}, providers: &providerSet{open: opts.Providers}}
+	return &Session{&storeAccess{&trustBook{machine: m}}}
+}
+
+func (lc *local) saveConfig() error {
+	return lc.cfg.Save(filepath.Join(lc.opts.Home, configFile))
+}
+
+func (lc *local) storeLocation() string {
+	switch {
+	case lc.opts.Remote != "":
+		return lc.opts.Remote
+	case lc.opts.Repo != "":
+		return lc.opts.Repo + " (branch " + lc.cfg.Branch() + ")"
+	case lc.cfg.Store.Repo != "":
+		return lc.cfg.Store.Repo + " (branch " + lc.cfg.Branch() + ")"
+	}
+	return filepath.Join(lc.opts.Home, storeDirName)
+}
+
+func (ma *machine) requireStore() (*gitstore.Store, error) {
+	if ma.store == nil {
+		return nil, ErrNoStore
+	}
+	return ma.store, nil
+}
+
+// identity loads the private key once.
+func (ma *machine) identity() (*keyring.PrivateKey, error) {
+	if ma.id != nil {
+		return ma.id, nil
+	}
+	if ma.opts.Identity == nil {
+		return nil, ErrNoIdentity
+	}
+	id, err := ma.opts.Identity()
+	if err != nil {
+		return nil, err
+	}
+	ma.id = id
+	return id, nil
+}
+
+// lock serialises configsync invocations that write on this machine.
+func (ma *machine) lock(ctx context.Context) (func() error, error) {
+	if err := makeHome(ma.opts.Home); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	waiting := func(h config.Holder) {
+		ma.notify("waiting for configsync (%s) to finish", h)
+	}
+	unlock, err := config.LockNotify(ctx, filepath.Join(ma.opts.Home, lockFile), waiting)
+	if err != nil {
+		return nil, err
+	}
+	// Every configsync that writes this machine's own store holds the
+	// lock just taken, and nothing else writes there: a branch ref lock
+	// found now was left by a configsync killed mid-update. A store on a
+	// branch of the user's repository (--repo) is shared with git, whose
+	// lock is never broken here (docs/decisions.md, "Killed pushes").
+	if ma.store != nil && !ma.ephemeral && ma.cfg.Store.Repo == "" {
+		if _, err := ma.store.RemoveStaleRefLock(); err != nil {
+			unlock()
+			return nil, err
+		}
+	}
+	return unlock, nil
+}
+
+// recordLeaks hands the items a command wrote to Options.Leaks.
+func (lc *local) recordLeaks(env string, items []ItemResult) {
+	if lc.opts.Leaks != nil {
+		lc.opts.Leaks(env, items)
+	}
+}
+
+// notify tells the user something on the side (Options.Notify).
+func (lc *local) notify(format string, args ...any) {
+	if lc.opts.Notify != nil {
+		lc.opts.Notify(fmt.Sprintf(format, args...))
+	}
+}
+
+// activeEnv resolves the environment to use: given, else active.
+func (lc *local) activeEnv(given string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	if lc.cfg.Environment == "" {
+		return "", ErrNoEnvironment
+	}
+	return lc.cfg.Environment, nil
+}
+
+// author is the commit signature for the member.
+func (lc *local) author(m Member) gitstore.Signature {
+	return gitstore.Signature{Name: m.Name, Email: m.Email, When: lc.opts.Now()}
+}
