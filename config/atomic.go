@@ -1,6 +1,7 @@
 package config
 
 import (
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -8,6 +9,51 @@ import (
 
 	"golang.org/x/sync/errgroup"
 )
+
+// WriteFileAtomic writes data to path with mode 0600: a temp file in the
+// same directory (named with TempMarker), fsynced, renamed into place,
+// then the directory synced, so a reader sees the old file or the new
+// one, never a torn one, and a crash keeps one of them. The directory
+// must exist.
+func WriteFileAtomic(path string, data []byte) error {
+	root, err := os.OpenRoot(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	return WriteFileIn(root, filepath.Base(path), data)
+}
+
+// WriteFileAtomicMode is WriteFileAtomic for a file that is no secret
+// and needs another mode (a git hook, 0755).
+func WriteFileAtomicMode(path string, data []byte, perm fs.FileMode) error {
+	root, err := os.OpenRoot(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	return writeFileIn(root, filepath.Base(path), data, perm)
+}
+
+// WriteFileIn is WriteFileAtomic for rel inside root, every step through
+// root: nothing lands outside it, even through a symlink that appeared
+// meanwhile. rel's directory must exist.
+func WriteFileIn(root *os.Root, rel string, data []byte) error {
+	return writeFileIn(root, rel, data, 0o600)
+}
+
+func writeFileIn(root *os.Root, rel string, data []byte, perm fs.FileMode) error {
+	tmp, err := writeTemp(root, rel, data, perm)
+	if err != nil {
+		return err
+	}
+	if err := root.Rename(tmp, rel); err != nil {
+		root.Remove(tmp)
+		return err
+	}
+	syncDir(root, filepath.Dir(rel)) // make the rename durable
+	return nil
+}
 
 // AtomicFile is one file of WriteFilesIn: Rel inside Root.
 type AtomicFile struct {
