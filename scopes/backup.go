@@ -17,10 +17,6 @@ import (
 	"github.com/configsync/configsync/config"
 )
 
-// backupDir holds, under $CONFIGSYNC_HOME, the local versions pull
-// overwrote or removed: <ID> (the content) and <ID>.json (where it was).
-const backupDir = config.BackupDir
-
 // Backup is a copy of a local file kept before configsync replaced it.
 type Backup struct {
 	ID      string    `json:"id"` // "20261201T175826Z-1": when, never what
@@ -44,7 +40,7 @@ func (e *NoBackupError) Error() string {
 // backup keeps data, the local content of abs, before pull replaces it.
 // The ID says only when: names of files and logs never hold values.
 func (lc *local) backup(abs, display, reason string, data []byte) (Backup, error) {
-	dir := filepath.Join(lc.opts.Home, backupDir)
+	dir := lc.home().Backups()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Backup{}, err
 	}
@@ -72,7 +68,7 @@ func (lc *local) backup(abs, display, reason string, data []byte) (Backup, error
 
 // Backups lists the backups kept, oldest first.
 func (v *Session) Backups() ([]Backup, error) {
-	dir := filepath.Join(v.opts.Home, backupDir)
+	dir := v.home().Backups()
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -122,7 +118,7 @@ func (v *Session) RestoreBackup(ctx context.Context, which string) (restored Bac
 	if !ok {
 		return Backup{}, nil, &NoBackupError{Which: which}
 	}
-	data, err := os.ReadFile(filepath.Join(v.opts.Home, backupDir, b.ID))
+	data, err := os.ReadFile(filepath.Join(v.home().Backups(), b.ID))
 	if err != nil {
 		return Backup{}, nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/configsync/configsync/config"
 )
 
 // TestBackupRestore: backups are 0600 in a 0700 directory, named by time
@@ -28,7 +30,7 @@ func TestBackupRestore(t *testing.T) {
 	if first.ID != "20261201T180000Z-1" || second.ID != "20261201T180000Z-2" {
 		t.Fatalf("IDs %q, %q", first.ID, second.ID)
 	}
-	dir := filepath.Join(home, backupDir)
+	dir := config.Home(home).Backups()
 	if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != 0o700 {
 		t.Fatalf("backup dir: %v %v", st.Mode(), err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -53,7 +52,7 @@ func (d *doctor) run(ctx context.Context) (*InitResult, error) {
 	if !d.checkHome(home) {
 		return nil, nil
 	}
-	path := filepath.Join(home, configFile)
+	path := config.Home(home).Config()
 	cfg, err := config.LoadLocal(path)
 	if err != nil {
 		d.bad("config", oneLine(err), "change it with configsync config set KEY VALUE or configsync config unset KEY (they work on a broken configuration), or fix "+path)
@@ -67,7 +66,7 @@ func (d *doctor) run(ctx context.Context) (*InitResult, error) {
 	if v.opts.Now == nil {
 		v.opts.Now = time.Now
 	}
-	dir := filepath.Join(home, storeDirName)
+	dir := config.Home(home).Store()
 	if cfg.Store.Repo == "" && exists(dir) && len(cfg.Trust.Admins) == 0 {
 		return d.halfInit(ctx, v, dir)
 	}
@@ -135,7 +134,7 @@ func (d *doctor) halfInit(ctx context.Context, v *Session, dir string) (*InitRes
 // accepted anything from it), so that init runs again, from the remote it
 // names unless o gives one: it returns the options for that init.
 func (ma *machine) clearHalfInit(ctx context.Context, o InitOptions) (InitOptions, error) {
-	dir := filepath.Join(ma.opts.Home, storeDirName)
+	dir := ma.home().Store()
 	if o.Remote == "" && o.Repo == "" {
 		s, err := gitstore.Open(dir, ma.cfg.Branch())
 		if err != nil {
@@ -154,7 +153,7 @@ func (ma *machine) clearHalfInit(ctx context.Context, o InitOptions) (InitOption
 		url := s.RemoteURL()
 		s.Close()
 		if terr == nil && !tip.IsZero() && url == "" {
-			return o, fmt.Errorf("%s holds a store with no remote and %s has no pinned admin: %w", dir, configFile, ErrLocalStoreKept)
+			return o, fmt.Errorf("%s holds a store with no remote and %s has no pinned admin: %w", dir, config.LocalFile, ErrLocalStoreKept)
 		}
 	}
 	if ma.store != nil {

@@ -4,13 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-
-	"github.com/configsync/configsync/config"
 )
-
-// makeHome creates $CONFIGSYNC_HOME mode 0700, or tightens it
-// (config.Home.Make).
-func makeHome(dir string) error { return config.Home(dir).Make() }
 
 // homeRelative shows p as "~/…" when it is under home.
 func homeRelative(home, p string) string {

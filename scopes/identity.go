@@ -40,7 +40,7 @@ func (v *Session) ImportIdentity(key *keyring.PrivateKey, passphrase []byte) err
 }
 
 func (ma *machine) saveIdentity(key *keyring.PrivateKey, passphrase []byte) error {
-	path := IdentityPath(ma.opts.Home)
+	path := ma.home().Identity()
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("%w at %s", ErrIdentityExists, path)
 	}
@@ -48,7 +48,7 @@ func (ma *machine) saveIdentity(key *keyring.PrivateKey, passphrase []byte) erro
 	if err != nil {
 		return err
 	}
-	if err := makeHome(ma.opts.Home); err != nil {
+	if err := ma.home().Make(); err != nil {
 		return err
 	}
 	return config.WriteFileAtomic(path, armored)

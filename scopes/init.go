@@ -56,7 +56,7 @@ func (v *Session) Init(ctx context.Context, o InitOptions) (*InitResult, error) 
 	if err := v.refuseExisting(ctx); err != nil {
 		return nil, err
 	}
-	if err := makeHome(v.opts.Home); err != nil {
+	if err := v.home().Make(); err != nil {
 		return nil, err
 	}
 	unlock, err := v.lock(ctx)
@@ -168,7 +168,7 @@ func (ma *machine) initStore(o InitOptions) (s *gitstore.Store, drop func(), err
 		}
 		ma.cfg.Store.Repo = repo
 	} else {
-		dir := filepath.Join(ma.opts.Home, storeDirName)
+		dir := ma.home().Store()
 		drop = func() { os.RemoveAll(dir) }
 		if s, err = gitstore.InitBare(dir, branch); err != nil {
 			return nil, drop, fmt.Errorf("create store %s: %w", dir, err)

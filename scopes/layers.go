@@ -3,7 +3,6 @@ package scopes
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/configsync/configsync/config"
@@ -17,6 +16,9 @@ type local struct {
 	opts Options
 	cfg  *config.Local
 }
+
+// home names the files under $CONFIGSYNC_HOME.
+func (lc *local) home() config.Home { return config.Home(lc.opts.Home) }
 
 // machine is local plus the store repository and the identity.
 type machine struct {
@@ -55,7 +57,7 @@ func newSession(opts Options, cfg *config.Local) *Session {
 }
 
 func (lc *local) saveConfig() error {
-	return lc.cfg.Save(filepath.Join(lc.opts.Home, configFile))
+	return lc.cfg.Save(lc.home().Config())
 }
 
 func (lc *local) storeLocation() string {
@@ -67,7 +69,7 @@ func (lc *local) storeLocation() string {
 	case lc.cfg.Store.Repo != "":
 		return lc.cfg.Store.Repo + " (branch " + lc.cfg.Branch() + ")"
 	}
-	return filepath.Join(lc.opts.Home, storeDirName)
+	return lc.home().Store()
 }
 
 func (ma *machine) requireStore() (*gitstore.Store, error) {
@@ -95,7 +97,7 @@ func (ma *machine) identity() (*keyring.PrivateKey, error) {
 
 // lock serialises configsync invocations that write on this machine.
 func (ma *machine) lock(ctx context.Context) (func() error, error) {
-	if err := makeHome(ma.opts.Home); err != nil {
+	if err := ma.home().Make(); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -103,7 +105,7 @@ func (ma *machine) lock(ctx context.Context) (func() error, error) {
 	waiting := func(h config.Holder) {
 		ma.notify("waiting for configsync (%s) to finish", h)
 	}
-	unlock, err := config.LockNotify(ctx, filepath.Join(ma.opts.Home, lockFile), waiting)
+	unlock, err := config.LockNotify(ctx, ma.home().Lock(), waiting)
 	if err != nil {
 		return nil, err
 	}

@@ -7,16 +7,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/gitstore"
 	"github.com/configsync/configsync/keyring"
 )
-
-// marksFile holds this machine's high-water marks for its store.
-const marksFile = config.MarksFile
 
 // marks are what this machine last accepted of its store (DESIGN.md §2a):
 // the commit it verified last and the state there. A state lower than
@@ -100,7 +96,7 @@ func (tb *trustBook) loadMarks() (*marks, error) {
 		return tb.marks, nil
 	}
 	m := &marks{}
-	path := filepath.Join(tb.opts.Home, marksFile)
+	path := tb.home().Marks()
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -121,7 +117,7 @@ func (tb *trustBook) saveMarks(m *marks) error {
 		return err
 	}
 	tb.marks = m
-	return config.WriteFileAtomic(filepath.Join(tb.opts.Home, marksFile), data)
+	return config.WriteFileAtomic(tb.home().Marks(), data)
 }
 
 // pinnedKeys are the keys of st's members whose fingerprints this

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/configsync/configsync/config"
@@ -58,21 +57,12 @@ type Session struct {
 	*storeAccess
 }
 
-// Files under $CONFIGSYNC_HOME, named by config.Home.
-const (
-	configFile   = config.LocalFile
-	storeDirName = config.StoreDir
-	stateFile    = config.StateFile
-	stateKeyFile = config.StateKeyFile
-	lockFile     = config.LockFile
-)
-
 // Open loads the local configuration and, when there is one, the store.
 func Open(ctx context.Context, opts Options) (*Session, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	cfg, err := config.LoadLocal(filepath.Join(opts.Home, configFile))
+	cfg, err := config.LoadLocal(config.Home(opts.Home).Config())
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +90,7 @@ func Open(ctx context.Context, opts Options) (*Session, error) {
 		}
 		v.store = s
 	default:
-		dir := filepath.Join(opts.Home, storeDirName)
+		dir := config.Home(opts.Home).Store()
 		if _, err := os.Stat(dir); err == nil {
 			s, err := gitstore.Open(dir, cfg.Branch())
 			if err != nil && len(cfg.Trust.Admins) == 0 {

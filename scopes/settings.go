@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/gitstore"
@@ -17,12 +16,12 @@ import (
 // read as it is, so that a setting that broke every other command can
 // still be changed or unset.
 func LoadSettings(home string) (*config.Local, error) {
-	return config.LoadLocalUnchecked(filepath.Join(home, configFile))
+	return config.LoadLocalUnchecked(config.Home(home).Config())
 }
 
 // SaveSettings writes the local configuration atomically.
 func SaveSettings(home string, cfg *config.Local) error {
-	return cfg.Save(filepath.Join(home, configFile))
+	return cfg.Save(config.Home(home).Config())
 }
 
 // SettingError is a setting refused because it would not take effect.
@@ -48,9 +47,9 @@ func CheckSetting(home string, cfg *config.Local, key, value string) error {
 				Reason: "the store is the " + cfg.Branch() + " branch of " + cfg.Store.Repo + ", which syncs through that repository's own origin",
 				Fix:    "change it there: git -C " + cfg.Store.Repo + " remote set-url origin URL"}
 		}
-		if value == "" && cfg.Store.Remote != "" && exists(filepath.Join(home, storeDirName)) {
+		if value == "" && cfg.Store.Remote != "" && exists(config.Home(home).Store()) {
 			return &SettingError{Key: key,
-				Reason: "the store in " + filepath.Join(home, storeDirName) + " syncs with " + gitstore.Redact(cfg.Store.Remote),
+				Reason: "the store in " + config.Home(home).Store() + " syncs with " + gitstore.Redact(cfg.Store.Remote),
 				Fix:    "point it at another remote with configsync config set store.remote URL"}
 		}
 	case "store.branch":
@@ -60,7 +59,7 @@ func CheckSetting(home string, cfg *config.Local, key, value string) error {
 		}
 		where := cfg.Store.Repo
 		if where == "" {
-			where = filepath.Join(home, storeDirName)
+			where = config.Home(home).Store()
 		}
 		if !exists(where) || config.ValidBranch(branch) != nil {
 			return nil // no store yet; a bad name is refused by Set

@@ -28,7 +28,7 @@ func TestCheckSetting(t *testing.T) {
 	st.Close()
 	withRepo := t.TempDir()
 	withStore := t.TempDir()
-	if err := os.Mkdir(filepath.Join(withStore, storeDirName), 0o700); err != nil {
+	if err := os.Mkdir(config.Home(withStore).Store(), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

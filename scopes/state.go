@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/configsync/configsync/config"
@@ -48,10 +47,10 @@ type envState struct {
 }
 
 func (lc *local) loadState() (*syncState, error) {
-	st := &syncState{Files: map[string]*fileState{}, path: filepath.Join(lc.opts.Home, stateFile)}
-	key, err := config.Home(lc.opts.Home).Key(stateKeyFile, 32)
+	st := &syncState{Files: map[string]*fileState{}, path: lc.home().State()}
+	key, err := lc.home().Key(config.StateKeyFile, 32)
 	if errors.Is(err, config.ErrDamagedKey) {
-		return nil, fmt.Errorf("%s is damaged: remove it (configsync then treats every file as not yet synced)", filepath.Join(lc.opts.Home, stateKeyFile))
+		return nil, fmt.Errorf("%s is damaged: remove it (configsync then treats every file as not yet synced)", lc.home().Path(config.StateKeyFile))
 	}
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/configsync/configsync/keyring"
@@ -29,7 +28,7 @@ func (tb *trustBook) tierPins() map[string]Tier {
 		return tb.pins
 	}
 	tb.pins = map[string]Tier{}
-	data, err := os.ReadFile(filepath.Join(tb.opts.Home, stateFile))
+	data, err := os.ReadFile(tb.home().State())
 	if err != nil {
 		return tb.pins
 	}
