@@ -49,10 +49,14 @@ const (
 	ProviderBitwarden = "bitwarden"
 )
 
+// ItemType is what a tracked file is: a dotenv file, whose variables
+// are merged key by key, or any other file, kept whole.
+type ItemType string
+
 // Item types: the values of Track.Type.
 const (
-	TypeEnv  = "env"
-	TypeFile = "file"
+	TypeEnv  ItemType = "env"
+	TypeFile ItemType = "file"
 )
 
 // Local is $CONFIGSYNC_HOME/config.toml: the settings of this machine.
@@ -105,10 +109,10 @@ type HooksConfig struct {
 
 // Track is one item tracked on this machine.
 type Track struct {
-	Project string `toml:"project"`
-	Dir     string `toml:"dir"`            // absolute directory of the project
-	Type    string `toml:"type"`           // TypeEnv or TypeFile
-	Path    string `toml:"path,omitempty"` // type file: slash path relative to Dir
+	Project string   `toml:"project"`
+	Dir     string   `toml:"dir"`            // absolute directory of the project
+	Type    ItemType `toml:"type"`           // TypeEnv or TypeFile
+	Path    string   `toml:"path,omitempty"` // type file: slash path relative to Dir
 }
 
 // Errors that a [*FileError] or a [Local.Set] error wraps.

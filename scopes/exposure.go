@@ -36,7 +36,7 @@ type nameCache struct {
 
 func newNameCache() *nameCache { return &nameCache{m: map[gitstore.Hash]itemNames{}} }
 
-func (c *nameCache) put(blob gitstore.Hash, typ, keyFpr string, data []byte) {
+func (c *nameCache) put(blob gitstore.Hash, typ ItemType, keyFpr string, data []byte) {
 	n := itemNames{file: typ != TypeEnv, keyFpr: keyFpr}
 	if !n.file {
 		n.keys = keysOf(data)
@@ -121,9 +121,10 @@ type exposureScan struct {
 
 // itemVersion is one version of an item in history.
 type itemVersion struct {
-	env, item, typ string
-	blob           gitstore.Hash
-	keyFpr         string // the environment key in force where it was written
+	env, item string
+	typ       ItemType
+	blob      gitstore.Hash
+	keyFpr    string // the environment key in force where it was written
 }
 
 // keyVersion is one version of an environment's wrapped key.
@@ -172,7 +173,7 @@ func (x *exposureScan) collect(ctx context.Context) error {
 			}
 			typ := rec.Items[item]
 			if typ == "" {
-				typ = ItemType(item)
+				typ = TypeOf(item)
 			}
 			fpr, ok := fprs[env]
 			if !ok {
@@ -313,12 +314,12 @@ func (x *exposureScan) report() {
 
 // recordAt reads a project's project.toml from one commit's tree.
 func recordAt(tree *gitstore.Tree, env, project string) *projectRecord {
-	rec := &projectRecord{Project: project, Items: map[string]string{}}
+	rec := &projectRecord{Project: project, Items: map[string]ItemType{}}
 	if data, err := tree.Read(projectDir(env, project) + "/" + projectFile); err == nil {
 		_ = config.Unmarshal(projectFile, data, rec)
 	}
 	if rec.Items == nil {
-		rec.Items = map[string]string{}
+		rec.Items = map[string]ItemType{}
 	}
 	return rec
 }

@@ -15,8 +15,8 @@ import (
 // ImportItem is one item configsync import pushes: plaintext that came
 // from another tool, in memory only.
 type ImportItem struct {
-	Path string // slash-separated, relative to the project directory
-	Type string // TypeEnv or TypeFile
+	Path string   // slash-separated, relative to the project directory
+	Type ItemType // TypeEnv or TypeFile
 	Data []byte
 }
 

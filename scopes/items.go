@@ -18,20 +18,20 @@ import (
 type storedItem struct {
 	Project string
 	Path    string
-	Type    string
+	Type    ItemType
 	Blob    gitstore.Hash
 	Dir     string // home-relative directory recorded at push
 }
 
 // storedItems lists an environment's items, validating every name so
 // that a hostile store cannot point pull outside a project directory.
-func (snap *snapshot) storedItems(env, project, filter string) ([]storedItem, error) {
+func (snap *snapshot) storedItems(env, project string, filter ItemType) ([]storedItem, error) {
 	return snap.storedItemsWhere(env, func(p string) bool { return project == "" || p == project }, filter)
 }
 
 // storedItemsWhere is storedItems for the projects keep accepts; only
 // their records are decoded (a store of many projects, one tracked here).
-func (snap *snapshot) storedItemsWhere(env string, keep func(project string) bool, filter string) ([]storedItem, error) {
+func (snap *snapshot) storedItemsWhere(env string, keep func(project string) bool, filter ItemType) ([]storedItem, error) {
 	if e, err := snap.env(env); err == nil {
 		if err := snap.checkEnvOnce(e); err != nil {
 			return nil, err
@@ -63,7 +63,7 @@ func (snap *snapshot) storedItemsWhere(env string, keep func(project string) boo
 		}
 		typ := rec.Items[item]
 		if typ == "" {
-			typ = ItemType(item)
+			typ = TypeOf(item)
 		}
 		if filter != "" && typ != filter {
 			continue
@@ -80,7 +80,7 @@ func (snap *snapshot) storedItemsWhere(env string, keep func(project string) boo
 }
 
 func (snap *snapshot) projectRecord(env, project string) (*projectRecord, error) {
-	rec := &projectRecord{Project: project, Items: map[string]string{}}
+	rec := &projectRecord{Project: project, Items: map[string]ItemType{}}
 	data, err := snap.tree.Read(projectDir(env, project) + "/" + projectFile)
 	if err == nil {
 		if err := snap.checkIndexed(env, recordKey(project), data); err != nil {
@@ -90,7 +90,7 @@ func (snap *snapshot) projectRecord(env, project string) (*projectRecord, error)
 		_ = config.Unmarshal(projectFile, data, rec)
 	}
 	if rec.Items == nil {
-		rec.Items = map[string]string{}
+		rec.Items = map[string]ItemType{}
 	}
 	return rec, nil
 }
@@ -157,7 +157,7 @@ func readLocal(it TrackedItem, display string) ([]byte, *envfile.File, error) {
 
 // changedKeys names the keys that differ between two versions of an item
 // (nil for file items, which have no keys).
-func changedKeys(typ string, old, new []byte) []envfile.Change {
+func changedKeys(typ ItemType, old, new []byte) []envfile.Change {
 	if typ != TypeEnv {
 		return nil
 	}

@@ -101,9 +101,9 @@ func (e Environment) Describe() string {
 // projectRecord is environments/<env>/items/<project>/project.toml: where
 // the project was pushed from, so that pull can find it on another machine.
 type projectRecord struct {
-	Project string            `toml:"project"`
-	Dir     string            `toml:"dir"`   // home-relative: "~/git/myapp"
-	Items   map[string]string `toml:"items"` // item path → "env" or "file"
+	Project string              `toml:"project"`
+	Dir     string              `toml:"dir"`   // home-relative: "~/git/myapp"
+	Items   map[string]ItemType `toml:"items"` // item path → TypeEnv or TypeFile
 }
 
 func envDir(env string) string              { return environmentsDir + "/" + env }

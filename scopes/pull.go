@@ -14,7 +14,7 @@ import (
 type PullOptions struct {
 	Env     string
 	Project string
-	Filter  string
+	Filter  ItemType
 	Dest    string // restore into this directory instead of the project's
 	Force   bool   // take the store's version of everything (edits backed up)
 	// Ours and Theirs settle what both sides changed since the last sync:

@@ -17,8 +17,8 @@ import (
 type PushOptions struct {
 	Env     string // "" for the active environment
 	Project string
-	Filter  string // "", TypeEnv or TypeFile
-	Message string // extra text for the commit message
+	Filter  ItemType // "", TypeEnv or TypeFile
+	Message string   // extra text for the commit message
 	// ReAdd puts back items another member deleted from the store since
 	// this machine last synced them; without it push refuses them.
 	ReAdd bool
@@ -31,7 +31,7 @@ type PushOptions struct {
 // it changes (names and redacted values only).
 type ItemChange struct {
 	Display string
-	Type    string
+	Type    ItemType
 	New     bool
 	Deleted bool
 	Keys    []envfile.Change
@@ -42,7 +42,7 @@ type ItemResult struct {
 	Project string
 	Path    string
 	Display string // "~/git/myapp/.env"
-	Type    string
+	Type    ItemType
 	Vars    int          // distinct variables, for env items
 	Size    int          // bytes
 	Mode    keyring.Mode // push: the encryption mode used

@@ -34,7 +34,7 @@ type ItemStatus struct {
 	Project string
 	Path    string
 	Display string
-	Type    string
+	Type    ItemType
 	State   ItemState
 	// Keys are the keys that differ (names and redacted values), old =
 	// store, new = local.

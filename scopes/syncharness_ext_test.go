@@ -35,7 +35,7 @@ type syncSession interface {
 	AddEnv(dir, project string) (*scopes.TrackResult, error)
 	AddFile(path, project string) (*scopes.TrackResult, error)
 	Untrack(path string) (*scopes.TrackResult, error)
-	Tracked(filter, project string) ([]scopes.TrackedItem, error)
+	Tracked(filter scopes.ItemType, project string) ([]scopes.TrackedItem, error)
 	TrackedProjects() []config.Track
 	Backups() ([]scopes.Backup, error)
 	RestoreBackup(ctx context.Context, which string) (scopes.Backup, *scopes.Backup, error)

@@ -14,25 +14,28 @@ import (
 	"github.com/configsync/configsync/envfile"
 )
 
+// ItemType is a dotenv item (TypeEnv) or a whole file (TypeFile).
+type ItemType = config.ItemType
+
 // Item types.
 const (
-	TypeEnv  = "env"
-	TypeFile = "file"
+	TypeEnv  = config.TypeEnv
+	TypeFile = config.TypeFile
 )
 
 // TrackedItem is one file tracked on this machine.
 type TrackedItem struct {
 	Project string
-	Dir     string // absolute project directory
-	Path    string // slash-separated, relative to Dir
-	Type    string // TypeEnv or TypeFile
+	Dir     string   // absolute project directory
+	Path    string   // slash-separated, relative to Dir
+	Type    ItemType // TypeEnv or TypeFile
 }
 
 // Abs is the item's absolute path.
 func (t TrackedItem) Abs() string { return filepath.Join(t.Dir, filepath.FromSlash(t.Path)) }
 
-// ItemType is the type of an item by its file name.
-func ItemType(path string) string {
+// TypeOf is the type of an item by its file name.
+func TypeOf(path string) ItemType {
 	if envfile.IsEnvFile(filepath.Base(path)) {
 		return TypeEnv
 	}
@@ -40,7 +43,7 @@ func ItemType(path string) string {
 }
 
 // ValidateFilter checks --filter.
-func ValidateFilter(f string) error {
+func ValidateFilter(f ItemType) error {
 	if f == "" || f == TypeEnv || f == TypeFile {
 		return nil
 	}
@@ -215,7 +218,7 @@ func (lc *local) checkDirProject(project, dir, file string) error {
 			return fmt.Errorf("%s is already tracked as project %q: use --project %s, or untrack it first", shown, t.Project, t.Project)
 		case t.Type != TypeEnv:
 		case file == "" && (within(t.Dir, dir) || within(dir, t.Dir)),
-			file != "" && ItemType(file) == TypeEnv && within(t.Dir, file):
+			file != "" && TypeOf(file) == TypeEnv && within(t.Dir, file):
 			return fmt.Errorf("%s overlaps %s, already tracked as project %q: use --project %s, or untrack it first", homeRelative(lc.opts.UserHome, cmp.Or(file, dir)), shown, t.Project, t.Project)
 		}
 	}
@@ -243,11 +246,11 @@ func (lc *local) projectDirOf(project string) string {
 }
 
 // Tracked lists the tracked items, discovering env files now.
-func (v *Session) Tracked(filter, project string) ([]TrackedItem, error) {
+func (v *Session) Tracked(filter ItemType, project string) ([]TrackedItem, error) {
 	return v.tracked(filter, project)
 }
 
-func (lc *local) tracked(filter, project string) ([]TrackedItem, error) {
+func (lc *local) tracked(filter ItemType, project string) ([]TrackedItem, error) {
 	var out []TrackedItem
 	seen := map[string]bool{}
 	add := func(it TrackedItem) {
@@ -277,7 +280,7 @@ func (lc *local) tracked(filter, project string) ([]TrackedItem, error) {
 				add(TrackedItem{Project: t.Project, Dir: t.Dir, Path: p, Type: TypeEnv})
 			}
 		case TypeFile:
-			typ := ItemType(t.Path)
+			typ := TypeOf(t.Path)
 			if filter != "" && filter != typ {
 				continue
 			}

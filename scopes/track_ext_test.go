@@ -13,22 +13,22 @@ import (
 	"github.com/configsync/configsync/scopes"
 )
 
-func TestItemTypeAndFilter(t *testing.T) {
+func TestTypeOfAndFilter(t *testing.T) {
 	t.Parallel()
-	for path, want := range map[string]string{
+	for path, want := range map[string]scopes.ItemType{
 		".env": scopes.TypeEnv, "config/.env.local": scopes.TypeEnv, ".env.production": scopes.TypeEnv,
 		"secrets/key.pem": scopes.TypeFile, "credentials.json": scopes.TypeFile,
 	} {
-		if got := scopes.ItemType(path); got != want {
-			t.Errorf("ItemType(%q) = %q, want %q", path, got, want)
+		if got := scopes.TypeOf(path); got != want {
+			t.Errorf("TypeOf(%q) = %q, want %q", path, got, want)
 		}
 	}
-	for _, f := range []string{"", scopes.TypeEnv, scopes.TypeFile} {
+	for _, f := range []scopes.ItemType{"", scopes.TypeEnv, scopes.TypeFile} {
 		if err := scopes.ValidateFilter(f); err != nil {
 			t.Errorf("ValidateFilter(%q) = %v", f, err)
 		}
 	}
-	for _, f := range []string{"envs", "ENV", "all"} {
+	for _, f := range []scopes.ItemType{"envs", "ENV", "all"} {
 		if err := scopes.ValidateFilter(f); err == nil || !strings.Contains(err.Error(), "valid: env, file") {
 			t.Errorf("ValidateFilter(%q) = %v", f, err)
 		}
@@ -92,8 +92,9 @@ func TestTrackAndUntrack(t *testing.T) {
 
 	v := m.open()
 	for _, c := range []struct {
-		filter, project string
-		want            []string
+		filter  scopes.ItemType
+		project string
+		want    []string
 	}{
 		{"", "", []string{"keys/id.key", "myapp/.env", "myapp/key.pem", "myapp/sub/.env"}},
 		{scopes.TypeEnv, "", []string{"myapp/.env", "myapp/sub/.env"}},

@@ -214,7 +214,7 @@ func (a *app) decryptAll(ctx context.Context, format string, files []string, dir
 			}
 			return nil, importFailed(err)
 		}
-		item.Type = scopes.ItemType(item.Path)
+		item.Type = scopes.TypeOf(item.Path)
 		if format == importSops && importers.SopsFormat(rel) == importers.SopsDotenv {
 			item.Type = scopes.TypeEnv
 		}

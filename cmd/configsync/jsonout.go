@@ -180,10 +180,10 @@ type statusJSON struct {
 }
 
 type statusItem struct {
-	Project string `json:"project"`
-	Path    string `json:"path"`
-	Display string `json:"display"`
-	Type    string `json:"type"`
+	Project string          `json:"project"`
+	Path    string          `json:"path"`
+	Display string          `json:"display"`
+	Type    scopes.ItemType `json:"type"`
 	// State is a stable identifier (stateIDs); Summary the sentence
 	// status prints, which may be reworded.
 	State   string      `json:"state"`

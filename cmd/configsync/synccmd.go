@@ -16,7 +16,7 @@ import (
 func pushFlags(fs *pflag.FlagSet) runFunc {
 	var o scopes.PushOptions
 	var yes bool
-	fs.StringVar(&o.Filter, "filter", "", "only items of this type: env or file")
+	fs.StringVar((*string)(&o.Filter), "filter", "", "only items of this type: env or file")
 	fs.StringVar(&o.Env, "env", "", "environment (default: the active one)")
 	fs.StringVar(&o.Project, "project", "", "only this project")
 	fs.StringVarP(&o.Message, "message", "m", "", "add a note to the commit message (never put values here)")
@@ -85,7 +85,7 @@ func runPush(ctx context.Context, a *app, args []string, o scopes.PushOptions, y
 func pullFlags(fs *pflag.FlagSet) runFunc {
 	var o scopes.PullOptions
 	var remote, repo string
-	fs.StringVar(&o.Filter, "filter", "", "only items of this type: env or file")
+	fs.StringVar((*string)(&o.Filter), "filter", "", "only items of this type: env or file")
 	fs.StringVar(&o.Env, "env", "", "environment (default: the active one)")
 	fs.StringVar(&o.Project, "project", "", "only this project")
 	fs.BoolVar(&o.Force, "force", false, "take the store's version of everything; local edits go to a backup (configsync restore-backup)")
