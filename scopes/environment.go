@@ -61,15 +61,11 @@ func (v *Session) CreateEnvironment(ctx context.Context, name string, tier Tier,
 	if err := ValidateName("environment", name); err != nil {
 		return Environment{}, err
 	}
-	unlock, err := v.lock(ctx)
+	snap, unlock, err := v.lockedSynced(ctx)
 	if err != nil {
 		return Environment{}, err
 	}
 	defer unlock()
-	snap, err := v.loadSynced(ctx)
-	if err != nil {
-		return Environment{}, err
-	}
 	if existing, err := snap.env(name); err == nil {
 		return Environment{}, &EnvironmentExistsError{Env: existing}
 	}
@@ -123,15 +119,11 @@ func (v *Session) UseEnvironment(ctx context.Context, name string) (Environment,
 // store (history keeps them), and the documents of those whose content
 // lived in a provider. A protected environment needs confirm.
 func (v *Session) DeleteEnvironment(ctx context.Context, name string, confirm func(Environment, int) bool) error {
-	unlock, err := v.lock(ctx)
+	snap, unlock, err := v.lockedSynced(ctx)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	snap, err := v.loadSynced(ctx)
-	if err != nil {
-		return err
-	}
 	ea, err := v.access(snap, name)
 	if err != nil {
 		return err

@@ -95,6 +95,21 @@ func (ma *machine) identity() (*keyring.PrivateKey, error) {
 	return id, nil
 }
 
+// lockForItems checks a push's or pull's filter, names its environment
+// (given, or the active one) and takes the lock. The caller defers unlock.
+func (ma *machine) lockForItems(ctx context.Context, filter ItemType, env string) (envName string, unlock func() error, err error) {
+	if err := ValidateFilter(filter); err != nil {
+		return "", nil, err
+	}
+	if envName, err = ma.activeEnv(env); err != nil {
+		return "", nil, err
+	}
+	if unlock, err = ma.lock(ctx); err != nil {
+		return "", nil, err
+	}
+	return envName, unlock, nil
+}
+
 // lock serialises configsync invocations that write on this machine.
 func (ma *machine) lock(ctx context.Context) (func() error, error) {
 	if err := ma.home().Make(); err != nil {

@@ -148,7 +148,7 @@ type Skipped struct {
 // refused commit is skipped, and the next compared with what came before
 // it), and moves the marks to tip when tip's state is accepted. It
 // returns the state at tip, nil for a format 1 store, whose rules are
-// the old ones (vault.go).
+// the old ones (snapshot.go).
 func (tb *trustBook) advance(ctx context.Context, tip gitstore.Hash) (*chainState, []Skipped, error) {
 	m, err := tb.loadMarks()
 	if err != nil {

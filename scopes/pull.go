@@ -76,14 +76,7 @@ type PullResult struct {
 // nothing is written. A tracked file whose item another member deleted
 // is removed. Whatever local edit pull overwrites is kept in a backup.
 func (v *Session) Pull(ctx context.Context, o PullOptions) (*PullResult, error) {
-	if err := ValidateFilter(o.Filter); err != nil {
-		return nil, err
-	}
-	envName, err := v.activeEnv(o.Env)
-	if err != nil {
-		return nil, err
-	}
-	unlock, err := v.lock(ctx)
+	envName, unlock, err := v.lockForItems(ctx, o.Filter, o.Env)
 	if err != nil {
 		return nil, err
 	}

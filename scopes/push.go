@@ -99,14 +99,7 @@ type pending struct {
 // Push encrypts the tracked items that changed and commits them to the
 // environment in one commit, then pushes it to the remote.
 func (v *Session) Push(ctx context.Context, o PushOptions) (*PushResult, error) {
-	if err := ValidateFilter(o.Filter); err != nil {
-		return nil, err
-	}
-	envName, err := v.activeEnv(o.Env)
-	if err != nil {
-		return nil, err
-	}
-	unlock, err := v.lock(ctx)
+	envName, unlock, err := v.lockForItems(ctx, o.Filter, o.Env)
 	if err != nil {
 		return nil, err
 	}

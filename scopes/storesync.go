@@ -176,6 +176,20 @@ func (sa *storeAccess) loadSynced(ctx context.Context) (*snapshot, error) {
 	return sa.load(ctx)
 }
 
+// lockedSynced takes this machine's lock, then loadSynced: the start of
+// every use case that changes the store. The caller defers unlock.
+func (sa *storeAccess) lockedSynced(ctx context.Context) (_ *snapshot, unlock func() error, err error) {
+	if unlock, err = sa.lock(ctx); err != nil {
+		return nil, nil, err
+	}
+	snap, err := sa.loadSynced(ctx)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return snap, unlock, nil
+}
+
 // loadSyncedOrLocal is loadSynced, except that an unreachable remote
 // falls back to the local copy, reported in the returned *Stale.
 func (sa *storeAccess) loadSyncedOrLocal(ctx context.Context) (*snapshot, *Stale, error) {

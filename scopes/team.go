@@ -168,15 +168,11 @@ func (v *Session) TeamRemove(ctx context.Context, who string) (*RotationReport, 
 // items, and reports what former readers of its keys — keys that could
 // open some generation but are not readers now — could read.
 func (v *Session) RotateEnvironment(ctx context.Context, name string) (*RotationReport, error) {
-	unlock, err := v.lock(ctx)
+	snap, unlock, err := v.lockedSynced(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	snap, err := v.loadSynced(ctx)
-	if err != nil {
-		return nil, err
-	}
 	ea, err := v.access(snap, name)
 	if err != nil {
 		return nil, err

@@ -25,15 +25,11 @@ type UpgradeResult struct {
 // vouches for everything. Nothing is lost: contents, keys and readers
 // stay as they are, and items stay standard OpenPGP messages.
 func (v *Session) Upgrade(ctx context.Context) (*UpgradeResult, error) {
-	unlock, err := v.lock(ctx)
+	snap, unlock, err := v.lockedSynced(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	snap, err := v.loadSynced(ctx)
-	if err != nil {
-		return nil, err
-	}
 	res := &UpgradeResult{From: snap.format, To: StoreFormat}
 	if snap.format >= StoreFormat {
 		return res, nil

@@ -15,7 +15,7 @@ func addEnvFlags(fs *pflag.FlagSet) runFunc {
 }
 
 func runAddEnv(ctx context.Context, a *app, args []string, project string) error {
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func addFileFlags(fs *pflag.FlagSet) runFunc {
 }
 
 func runAddFile(ctx context.Context, a *app, args []string, project string) error {
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func runAddFile(ctx context.Context, a *app, args []string, project string) erro
 }
 
 func runUntrack(ctx context.Context, a *app, args []string) error {
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}

@@ -54,8 +54,8 @@ type app struct {
 	cmd   *command
 	// identityCache avoids asking for a passphrase twice.
 	identity *keyring.PrivateKey
-	// vault is the last vault opened, to explain an error afterwards.
-	vault *scopes.Session
+	// session is the last session opened, to explain an error afterwards.
+	session *scopes.Session
 }
 
 // usageError is a wrong command line: exit status 2.
@@ -302,9 +302,9 @@ func (a *app) readRemote(remote, repo string) string {
 	return remote
 }
 
-// vaultOptions are the Options of a vault opened by this command;
+// sessionOptions are the Options of a vault opened by this command;
 // openProvider opens a secrets provider (nil: none).
-func (a *app) vaultOptions(remote, repo string, openProvider scopes.OpenBackend) scopes.Options {
+func (a *app) sessionOptions(remote, repo string, openProvider scopes.OpenBackend) scopes.Options {
 	return scopes.Options{
 		Home:      a.home,
 		UserHome:  a.env.Getenv("HOME"),
@@ -320,15 +320,15 @@ func (a *app) vaultOptions(remote, repo string, openProvider scopes.OpenBackend)
 	}
 }
 
-// openVault opens the vault with this invocation's home and identity;
+// openSession opens the vault with this invocation's home and identity;
 // remote and repo read the store from elsewhere for this command only.
-func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Session, error) {
+func (a *app) openSession(ctx context.Context, remote, repo string) (*scopes.Session, error) {
 	var v *scopes.Session
 	// Providers are opened on first use, once v is set.
 	openProvider := func(kind, location string) (scopes.Backend, error) {
 		return a.openProvider(kind, location, v.Config().Secrets.Bitwarden.Server)
 	}
-	v, err := scopes.Open(ctx, a.vaultOptions(remote, repo, openProvider))
+	v, err := scopes.Open(ctx, a.sessionOptions(remote, repo, openProvider))
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +343,7 @@ func (a *app) openVault(ctx context.Context, remote, repo string) (*scopes.Sessi
 			return nil, err
 		}
 	}
-	a.vault = v
+	a.session = v
 	return v, nil
 }
 
@@ -365,14 +365,14 @@ func (a *app) pinFromProject(v *scopes.Session) error {
 // "the store has no environment yet" when that is why, so the hint says
 // what to run.
 func (a *app) noEnvironmentYet(ctx context.Context, err error) error {
-	if !errors.Is(err, scopes.ErrNoEnvironment) || a.vault == nil {
+	if !errors.Is(err, scopes.ErrNoEnvironment) || a.session == nil {
 		return err
 	}
-	if !a.vault.HasStore() {
+	if !a.session.HasStore() {
 		// Before init there is no environment to choose: say what is missing.
 		return scopes.ErrNoStore
 	}
-	if envs, lerr := a.vault.Environments(ctx); lerr == nil && len(envs) == 0 {
+	if envs, lerr := a.session.Environments(ctx); lerr == nil && len(envs) == 0 {
 		return scopes.ErrNoEnvironmentYet
 	}
 	return err

@@ -21,7 +21,7 @@ func runRestoreBackup(ctx context.Context, a *app, args []string, list bool) err
 	if list && len(args) > 0 {
 		return usagef(a.cmd, "--list takes no ID or PATH")
 	}
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}

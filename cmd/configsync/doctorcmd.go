@@ -35,7 +35,7 @@ func runDoctor(ctx context.Context, a *app, args []string, fix *bool) error {
 		failed = true
 		a.out("✗ %s: %s: %s", c.Name, c.Detail, c.Fix)
 	}
-	res, err := scopes.Doctor(ctx, a.vaultOptions("", "", nil), *fix, report)
+	res, err := scopes.Doctor(ctx, a.sessionOptions("", "", nil), *fix, report)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func runEnvCreate(ctx context.Context, a *app, args []string, tier onceFlag, pro
 	if err := scopes.ValidateName("environment", args[0]); err != nil {
 		return err
 	}
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func runEnvCreate(ctx context.Context, a *app, args []string, tier onceFlag, pro
 }
 
 func runEnvUse(ctx context.Context, a *app, args []string) error {
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -79,15 +79,10 @@ func envStatusFlags(fs *pflag.FlagSet) runFunc {
 }
 
 func runEnvStatus(ctx context.Context, a *app, args []string, asJSON *bool) error {
-	v, err := a.openVault(ctx, "", "")
+	envs, active, err := a.environments(ctx)
 	if err != nil {
 		return err
 	}
-	envs, err := v.Environments(ctx)
-	if err != nil {
-		return err
-	}
-	active := v.Config().Environment
 	if *asJSON {
 		return a.printJSON(environmentsJSON(envs, active))
 	}
@@ -112,16 +107,12 @@ func envListFlags(fs *pflag.FlagSet) runFunc {
 }
 
 func runEnvList(ctx context.Context, a *app, args []string, asJSON *bool) error {
-	v, err := a.openVault(ctx, "", "")
-	if err != nil {
-		return err
-	}
-	envs, err := v.Environments(ctx)
+	envs, active, err := a.environments(ctx)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return a.printJSON(environmentsJSON(envs, v.Config().Environment))
+		return a.printJSON(environmentsJSON(envs, active))
 	}
 	width := 0
 	for _, e := range envs {
@@ -129,7 +120,7 @@ func runEnvList(ctx context.Context, a *app, args []string, asJSON *bool) error 
 	}
 	for _, e := range envs {
 		mark := " "
-		if e.Name == v.Config().Environment {
+		if e.Name == active {
 			mark = "*"
 		}
 		a.out("%s %-*s  %s, key generation %d", mark, width, e.Name, e.Describe(), e.KeyGeneration)
@@ -146,7 +137,7 @@ func envDeleteFlags(fs *pflag.FlagSet) runFunc {
 }
 
 func runEnvDelete(ctx context.Context, a *app, args []string, yes bool) error {
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -165,7 +156,7 @@ func runEnvDelete(ctx context.Context, a *app, args []string, yes bool) error {
 }
 
 func runEnvRotate(ctx context.Context, a *app, args []string) error {
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -175,4 +166,17 @@ func runEnvRotate(ctx context.Context, a *app, args []string) error {
 	}
 	a.printRotation(rep)
 	return nil
+}
+
+// environments lists the store's environments and names the active one.
+func (a *app) environments(ctx context.Context) ([]scopes.Environment, string, error) {
+	v, err := a.openSession(ctx, "", "")
+	if err != nil {
+		return nil, "", err
+	}
+	envs, err := v.Environments(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return envs, v.Config().Environment, nil
 }

@@ -132,7 +132,7 @@ func (a *app) guardOptions(ctx context.Context) (hooks.Options, error) {
 		return opts, err
 	}
 	opts.Index = ix
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return opts, err
 	}
@@ -149,10 +149,10 @@ func (a *app) guardOptions(ctx context.Context) (hooks.Options, error) {
 // minLength is hooks.min_length from the local config the command's
 // vault read (config.toml is read once).
 func (a *app) minLength() int {
-	if a.vault == nil {
+	if a.session == nil {
 		return config.DefaultMinLength
 	}
-	return a.vault.Config().MinLength()
+	return a.session.Config().MinLength()
 }
 
 // hookOptions says what the hook runs: "configsync" when PATH finds this

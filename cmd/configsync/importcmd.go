@@ -70,7 +70,7 @@ func (a *app) importFrom(ctx context.Context, format string, paths []string, o i
 	if err != nil {
 		return err
 	}
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (a *app) importFrom(ctx context.Context, format string, paths []string, o i
 	if err != nil {
 		return err
 	}
-	a.printImported(res)
+	a.printPushed(res)
 	a.printCleanup(format, dir, sources)
 	return nil
 }
@@ -297,33 +297,6 @@ func (a *app) showImportPlan(v *scopes.Session, o scopes.ImportOptions, format s
 	}
 	a.out("Nothing was pushed (--dry-run).")
 	return nil
-}
-
-// printImported prints what push prints for the same items.
-func (a *app) printImported(res *scopes.PushResult) {
-	if len(res.Items) == 0 {
-		a.out("Everything up to date in %q scope.", res.Env.Name)
-		return
-	}
-	mode := func(it scopes.ItemResult) string { return ", " + string(it.Mode) }
-	if res.Provider != "" {
-		a.out("Sending %s to %s (environment: %s)...", kindsPhrase(res.Items), res.Provider, res.Env.Name)
-		mode = func(scopes.ItemResult) string { return "" }
-	} else {
-		a.out("Encrypting %s (environment: %s)...", kindsPhrase(res.Items), res.Env.Name)
-	}
-	for _, it := range res.Items {
-		if it.Type == scopes.TypeEnv {
-			a.out("✓ %s (%d %s%s)", it.Display, it.Vars, plural(it.Vars, "variable", "variables"), mode(it))
-		} else {
-			a.out("✓ %s (%s%s)", it.Display, sizeOf(it.Size), mode(it))
-		}
-	}
-	if res.Provider != "" {
-		a.out("Pushed %s to %s.", countPhrase(res.Items), res.Provider)
-	} else {
-		a.out("Pushed %s to %q scope.", countPhrase(res.Items), res.Env.Name)
-	}
 }
 
 // printCleanup says what the user should now remove from the app

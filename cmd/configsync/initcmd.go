@@ -45,7 +45,7 @@ func runInit(ctx context.Context, a *app, args []string, o scopes.InitOptions) e
 			return a.confirm("Compare each fingerprint with that admin (in person, or a channel you trust). Trust them?")
 		}
 	}
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}

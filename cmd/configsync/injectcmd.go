@@ -42,7 +42,7 @@ func (a *app) variables(ctx context.Context, o *readOptions) (scopes.Environment
 	if o.remote != "" && o.repo != "" {
 		return scopes.Environment{}, nil, usagef(a.cmd, "--remote and --repo exclude each other")
 	}
-	v, err := a.openVault(ctx, a.readRemote(o.remote, o.repo), o.repo)
+	v, err := a.openSession(ctx, a.readRemote(o.remote, o.repo), o.repo)
 	if err != nil {
 		return scopes.Environment{}, nil, err
 	}

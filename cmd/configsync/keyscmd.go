@@ -35,7 +35,7 @@ func runKeysGenerate(ctx context.Context, a *app, args []string, name, email str
 			return err
 		}
 	}
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func runKeysImport(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
 	clear(data)
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func runKeysShow(ctx context.Context, a *app, args []string, asJSON *bool) error
 	a.out("Identity: %s <%s>", pub.Name(), pub.Email())
 	a.out("Fingerprint: %s", id.Fingerprint())
 	a.out("Key: OpenPGP v%d", pub.Version())
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil || !v.HasStore() {
 		return err
 	}
@@ -207,7 +207,7 @@ func flagsOf(m scopes.Member) string {
 
 func (a *app) keysShowJSON(ctx context.Context, fpr string, pub *keyring.PublicKey) error {
 	doc := identityJSON{Name: pub.Name(), Email: pub.Email(), Fingerprint: fpr, KeyVersion: pub.Version()}
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func logFlags(fs *pflag.FlagSet) runFunc {
 }
 
 func runLog(ctx context.Context, a *app, args []string, env string, n int, asJSON *bool) error {
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func runPush(ctx context.Context, a *app, args []string, o scopes.PushOptions, y
 	if err := scopes.ValidateFilter(o.Filter); err != nil {
 		return usagef(a.cmd, "%v", err)
 	}
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -49,9 +49,15 @@ func runPush(ctx context.Context, a *app, args []string, o scopes.PushOptions, y
 	for _, r := range res.Replaced {
 		a.info("%s: the store's copy was refused (%s); replaced with yours", r.Display, r.Reason)
 	}
+	a.printPushed(res)
+	return nil
+}
+
+// printPushed prints the items a push or an import sent, one line each.
+func (a *app) printPushed(res *scopes.PushResult) {
 	if len(res.Items) == 0 {
 		a.out("Everything up to date in %q scope.", res.Env.Name)
-		return nil
+		return
 	}
 	// Contents in a provider travel as they are; the store gets
 	// an encrypted pointer, whose mode says nothing of them.
@@ -79,7 +85,6 @@ func runPush(ctx context.Context, a *app, args []string, o scopes.PushOptions, y
 	} else {
 		a.out("Pushed %s to %q scope.", countPhrase(res.Items), res.Env.Name)
 	}
-	return nil
 }
 
 func pullFlags(fs *pflag.FlagSet) runFunc {
@@ -110,7 +115,7 @@ func runPull(ctx context.Context, a *app, args []string, o scopes.PullOptions, r
 	if o.Ours && (o.Theirs || o.Force) {
 		return usagef(a.cmd, "--ours excludes --theirs and --force")
 	}
-	v, err := a.openVault(ctx, a.readRemote(remote, repo), repo)
+	v, err := a.openSession(ctx, a.readRemote(remote, repo), repo)
 	if err != nil {
 		return err
 	}
@@ -207,7 +212,7 @@ func statusFlags(fs *pflag.FlagSet) runFunc {
 }
 
 func runStatus(ctx context.Context, a *app, args []string, env string, asJSON *bool) error {
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -322,7 +327,7 @@ func runDiff(ctx context.Context, a *app, args []string, env, project string, sh
 	if *asJSON && show {
 		return usagef(a.cmd, "--json never holds values: drop --show-values")
 	}
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}

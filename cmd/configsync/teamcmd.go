@@ -44,7 +44,7 @@ func runTeamAdd(ctx context.Context, a *app, args []string, tiers listFlag, admi
 	if err != nil {
 		return err
 	}
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -65,11 +65,7 @@ func teamGrantFlags(fs *pflag.FlagSet) runFunc {
 }
 
 func runTeamGrant(ctx context.Context, a *app, args []string, tiers listFlag) error {
-	ts, err := scopes.ParseTiers(tiers.String())
-	if err != nil {
-		return err
-	}
-	v, err := a.openVault(ctx, "", "")
+	v, ts, err := a.openForTiers(ctx, tiers)
 	if err != nil {
 		return err
 	}
@@ -90,11 +86,7 @@ func teamRevokeFlags(fs *pflag.FlagSet) runFunc {
 }
 
 func runTeamRevoke(ctx context.Context, a *app, args []string, tiers listFlag) error {
-	ts, err := scopes.ParseTiers(tiers.String())
-	if err != nil {
-		return err
-	}
-	v, err := a.openVault(ctx, "", "")
+	v, ts, err := a.openForTiers(ctx, tiers)
 	if err != nil {
 		return err
 	}
@@ -107,8 +99,18 @@ func runTeamRevoke(ctx context.Context, a *app, args []string, tiers listFlag) e
 	return nil
 }
 
+// openForTiers parses --tier, then opens the store: grant and revoke.
+func (a *app) openForTiers(ctx context.Context, tiers listFlag) (*scopes.Session, []scopes.Tier, error) {
+	ts, err := scopes.ParseTiers(tiers.String())
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := a.openSession(ctx, "", "")
+	return v, ts, err
+}
+
 func runTeamRemove(ctx context.Context, a *app, args []string) error {
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -177,7 +179,7 @@ func teamListFlags(fs *pflag.FlagSet) runFunc {
 }
 
 func runTeamList(ctx context.Context, a *app, args []string, asJSON *bool) error {
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}

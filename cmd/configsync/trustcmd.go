@@ -7,7 +7,7 @@ import (
 )
 
 func runUpgrade(ctx context.Context, a *app, args []string) error {
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -32,7 +32,7 @@ func repairFlags(fs *pflag.FlagSet) runFunc {
 }
 
 func runRepair(ctx context.Context, a *app, args []string, follow *bool) error {
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}

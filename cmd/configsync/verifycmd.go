@@ -19,7 +19,7 @@ func verifyFlags(fs *pflag.FlagSet) runFunc {
 }
 
 func runVerify(ctx context.Context, a *app, args []string, full *bool, asJSON *bool) error {
-	v, err := a.openVault(ctx, "", "")
+	v, err := a.openSession(ctx, "", "")
 	if err != nil {
 		return err
 	}
