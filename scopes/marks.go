@@ -351,3 +351,16 @@ func firstRefusedSince(accepted gitstore.Hash, entries []gitstore.LogEntry, refu
 	}
 	return first
 }
+
+// acceptedTip is the commit this machine last accepted, zero when none.
+func (tb *trustBook) acceptedTip() (gitstore.Hash, error) {
+	m, err := tb.loadMarks()
+	if err != nil {
+		return gitstore.Hash{}, err
+	}
+	base, err := gitstore.ParseHash(m.Commit)
+	if err != nil {
+		return gitstore.Hash{}, nil // no mark yet: nothing accepted
+	}
+	return base, nil
+}

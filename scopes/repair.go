@@ -35,12 +35,11 @@ func (v *Session) Repair(ctx context.Context) (_ *RepairResult, err error) {
 		return nil, err
 	}
 	defer unlock()
-	m, err := v.loadMarks()
+	base, err := v.acceptedTip()
 	if err != nil {
 		return nil, err
 	}
-	base, err := gitstore.ParseHash(m.Commit)
-	if err != nil || base.IsZero() {
+	if base.IsZero() {
 		return nil, fmt.Errorf("this machine has accepted no state of the store yet, so it has none to put back: %w", ErrNothingToRepair)
 	}
 	target, err := s.Tip(ctx)
@@ -208,12 +207,11 @@ func (v *Session) RepairFollow(ctx context.Context) (_ *FollowResult, err error)
 		return nil, err
 	}
 	defer unlock()
-	m, err := v.loadMarks()
+	base, err := v.acceptedTip()
 	if err != nil {
 		return nil, err
 	}
-	base, err := gitstore.ParseHash(m.Commit)
-	if err != nil || base.IsZero() {
+	if base.IsZero() {
 		return nil, fmt.Errorf("this machine has accepted no state of the store yet: %w", ErrNothingToRepair)
 	}
 	before, err := s.RemoteTip(ctx)
