@@ -112,15 +112,11 @@ func (v *Session) Import(ctx context.Context, o ImportOptions) (*PushResult, err
 // importOnce is pushOnce for items in memory: the same plan, encryption,
 // provider hand-off and commit, against the current tip.
 func (sa *storeAccess) importOnce(ctx context.Context, o ImportOptions, envName, project string) (*PushResult, error) {
-	snap, err := sa.loadSynced(ctx)
+	ea, err := sa.syncedAccess(ctx, envName)
 	if err != nil {
 		return nil, err
 	}
-	ea, err := sa.access(snap, envName)
-	if err != nil {
-		return nil, err
-	}
-	m, env := ea.me, ea.env
+	snap, m, env := ea.snap, ea.me, ea.env
 	stored, err := snap.storedItems(env.Name, project, "")
 	if err != nil {
 		return nil, err

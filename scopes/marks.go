@@ -352,15 +352,22 @@ func firstRefusedSince(accepted gitstore.Hash, entries []gitstore.LogEntry, refu
 	return first
 }
 
-// acceptedTip is the commit this machine last accepted, zero when none.
-func (tb *trustBook) acceptedTip() (gitstore.Hash, error) {
-	m, err := tb.loadMarks()
+// lockAccepted takes the lock and reads the commit this machine last
+// accepted, which a repair starts from; with none, it refuses with
+// none's words. The caller defers unlock.
+func (tb *trustBook) lockAccepted(ctx context.Context, none string) (_ gitstore.Hash, unlock func() error, err error) {
+	if unlock, err = tb.lock(ctx); err != nil {
+		return gitstore.Hash{}, nil, err
+	}
+	m, err := tb.loadMarks() // under the lock: another configsync may move them
 	if err != nil {
-		return gitstore.Hash{}, err
+		unlock()
+		return gitstore.Hash{}, nil, err
 	}
 	base, err := gitstore.ParseHash(m.Commit)
-	if err != nil {
-		return gitstore.Hash{}, nil // no mark yet: nothing accepted
+	if err != nil || base.IsZero() {
+		unlock()
+		return gitstore.Hash{}, nil, fmt.Errorf("%s: %w", none, ErrNothingToRepair)
 	}
-	return base, nil
+	return base, unlock, nil
 }

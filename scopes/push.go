@@ -139,15 +139,11 @@ func backoff(ctx context.Context, attempt int) error {
 
 // pushOnce plans, encrypts, commits and pushes against the current tip.
 func (sa *storeAccess) pushOnce(ctx context.Context, o PushOptions, envName string) (*PushResult, error) {
-	snap, err := sa.loadSynced(ctx)
+	ea, err := sa.syncedAccess(ctx, envName)
 	if err != nil {
 		return nil, err
 	}
-	ea, err := sa.access(snap, envName)
-	if err != nil {
-		return nil, err
-	}
-	m, env := ea.me, ea.env
+	snap, m, env := ea.snap, ea.me, ea.env
 	items, err := sa.tracked(o.Filter, o.Project)
 	if err != nil {
 		return nil, err

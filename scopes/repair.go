@@ -30,18 +30,11 @@ func (v *Session) Repair(ctx context.Context) (_ *RepairResult, err error) {
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := v.lock(ctx)
+	base, unlock, err := v.lockAccepted(ctx, "this machine has accepted no state of the store yet, so it has none to put back")
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	base, err := v.acceptedTip()
-	if err != nil {
-		return nil, err
-	}
-	if base.IsZero() {
-		return nil, fmt.Errorf("this machine has accepted no state of the store yet, so it has none to put back: %w", ErrNothingToRepair)
-	}
 	target, err := s.Tip(ctx)
 	if err != nil {
 		return nil, err
@@ -202,18 +195,11 @@ func (v *Session) RepairFollow(ctx context.Context) (_ *FollowResult, err error)
 	if s.RemoteURL() == "" || v.ephemeral {
 		return nil, fmt.Errorf("the store has no remote to follow: %w", ErrNothingToRepair)
 	}
-	unlock, err := v.lock(ctx)
+	base, unlock, err := v.lockAccepted(ctx, "this machine has accepted no state of the store yet")
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	base, err := v.acceptedTip()
-	if err != nil {
-		return nil, err
-	}
-	if base.IsZero() {
-		return nil, fmt.Errorf("this machine has accepted no state of the store yet: %w", ErrNothingToRepair)
-	}
 	before, err := s.RemoteTip(ctx)
 	if err != nil {
 		return nil, err

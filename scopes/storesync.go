@@ -190,6 +190,16 @@ func (sa *storeAccess) lockedSynced(ctx context.Context) (_ *snapshot, unlock fu
 	return snap, unlock, nil
 }
 
+// syncedAccess is loadSynced, then this identity's access to envName in
+// that snapshot: the start of each push and import attempt.
+func (sa *storeAccess) syncedAccess(ctx context.Context, envName string) (*envAccess, error) {
+	snap, err := sa.loadSynced(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return sa.access(snap, envName)
+}
+
 // loadSyncedOrLocal is loadSynced, except that an unreachable remote
 // falls back to the local copy, reported in the returned *Stale.
 func (sa *storeAccess) loadSyncedOrLocal(ctx context.Context) (*snapshot, *Stale, error) {
