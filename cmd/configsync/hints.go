@@ -83,6 +83,8 @@ func setupHint(err error) string {
 		lowered    *scopes.TierLoweredError
 	)
 	switch {
+	case errors.Is(err, config.ErrInsecureKey):
+		return "make it a file only you may read (chmod 600), or remove it: configsync makes a new one"
 	case errors.Is(err, scopes.ErrNoStore):
 		return "run configsync init (or pass --remote URL / --repo DIR)"
 	case errors.Is(err, scopes.ErrNoIdentity):
@@ -246,8 +248,6 @@ func projectHint(err error) string {
 		return fmt.Sprintf("if you trust whoever can write this environment, re-run with --allow-dangerous %s", strings.Join(dangerous.Names, ","))
 	case errors.As(err, &injectOnly):
 		return fmt.Sprintf("run configsync inject --project %s -- CMD, or export to stdout without --output", injectOnly.Project)
-	case errors.Is(err, config.ErrInsecureKey):
-		return "make it a file only you may read (chmod 600), or remove it: configsync makes a new one"
 	case errors.Is(err, fs.ErrPermission):
 		return "check the file's permissions"
 	case errors.Is(err, fs.ErrNotExist):
