@@ -49,7 +49,7 @@ func (s *Store) sendPack(ctx context.Context, url string, auth transport.AuthMet
 	if err != nil {
 		return err
 	}
-	req, remoteMsg := s.updateRequest(ar, remote, local)
+	req, remoteMsg := updateRequest(ar, s.ref, s.progress, remote, local)
 	if err := receivePack(ctx, sess, req, remoteMsg, objs); err != nil {
 		return err
 	}
@@ -110,19 +110,19 @@ func (s *Store) remoteBase(ctx context.Context, ar *packp.AdvRefs, local Hash) (
 	return remote, nil
 }
 
-// updateRequest asks the remote to move the branch from remote to local,
+// updateRequest asks the remote to move ref from remote to local,
 // with the side band on when the remote offers it. The returned writer
 // keeps the end of what the remote says.
-func (s *Store) updateRequest(ar *packp.AdvRefs, remote, local Hash) (*packp.ReferenceUpdateRequest, *tailWriter) {
+func updateRequest(ar *packp.AdvRefs, ref plumbing.ReferenceName, progress io.Writer, remote, local Hash) (*packp.ReferenceUpdateRequest, *tailWriter) {
 	req := packp.NewReferenceUpdateRequestFromCapabilities(ar.Capabilities)
-	req.Commands = []*packp.Command{{Name: s.ref, Old: toPlumbing(remote), New: toPlumbing(local)}}
+	req.Commands = []*packp.Command{{Name: ref, Old: toPlumbing(remote), New: toPlumbing(local)}}
 	// The side band carries the remote's messages, progress and errors
 	// alike: "failed to update ref" in the report says nothing more, the
 	// message before it says why (a concurrent push: "cannot lock ref").
 	remoteMsg := &tailWriter{max: 4096}
 	req.Progress = remoteMsg
-	if s.progress != nil {
-		req.Progress = io.MultiWriter(remoteMsg, s.progress)
+	if progress != nil {
+		req.Progress = io.MultiWriter(remoteMsg, progress)
 	} else if ar.Capabilities.Supports(capability.Quiet) {
 		_ = req.Capabilities.Set(capability.Quiet)
 	}

@@ -84,7 +84,7 @@ func Main(args []string, env *Env) int {
 
 func (a *app) run(ctx context.Context, args []string) int {
 	if len(args) > 0 && args[0] == completeCmd {
-		return a.complete(ctx, args[1:])
+		return completer{a}.complete(ctx, args[1:])
 	}
 	cmd, rest, err := a.findCommand(args)
 	if errors.Is(err, errNoCommand) {

@@ -76,10 +76,15 @@ complete -c configsync -f -a '(__configsync_complete)'
 `,
 }
 
+// completer answers the shell's completion requests (__complete): the
+// command line's words to candidates, with names read from the local
+// store, never fetched or prompted for.
+type completer struct{ *app }
+
 // complete prints the candidates for the last of words (the word under the
 // cursor, possibly empty), one per line. It never fails, prompts or
 // touches the network: a name it cannot read is simply not offered.
-func (a *app) complete(ctx context.Context, words []string) int {
+func (a completer) complete(ctx context.Context, words []string) int {
 	if len(words) == 0 {
 		words = []string{""}
 	}
@@ -89,7 +94,7 @@ func (a *app) complete(ctx context.Context, words []string) int {
 	return exitOK
 }
 
-func (a *app) candidates(ctx context.Context, before []string, cur string) []string {
+func (a completer) candidates(ctx context.Context, before []string, cur string) []string {
 	// Global flags first: --home DIR changes which store names come from.
 	for len(before) > 0 {
 		switch before[0] {
@@ -195,7 +200,7 @@ func positionals(fs *pflag.FlagSet, words []string) int {
 	return n
 }
 
-func (a *app) flagValues(ctx context.Context, flag, cur string) []string {
+func (a completer) flagValues(ctx context.Context, flag, cur string) []string {
 	switch flag {
 	case "env":
 		return withPrefix(a.completionNames(ctx).envs, cur)
@@ -222,7 +227,7 @@ func (a *app) flagValues(ctx context.Context, flag, cur string) []string {
 	return nil // a path, a URL, a message: the shell's own completion
 }
 
-func (a *app) argValues(ctx context.Context, name string, table []*command, cur string) []string {
+func (a completer) argValues(ctx context.Context, name string, table []*command, cur string) []string {
 	switch name {
 	case "env use", "env delete", "env rotate":
 		return withPrefix(a.completionNames(ctx).envs, cur)
@@ -250,7 +255,7 @@ func (a *app) argValues(ctx context.Context, name string, table []*command, cur 
 // stands (no fetch, no identity, no passphrase).
 type names struct{ envs, projects, members []string }
 
-func (a *app) completionNames(ctx context.Context) names {
+func (a completer) completionNames(ctx context.Context) names {
 	var n names
 	v, err := scopes.Open(ctx, scopes.Options{
 		Home:     a.home,

@@ -47,7 +47,7 @@ func runImport(ctx context.Context, a *app, args []string, o importOptions) erro
 	if len(args) < 2 {
 		return usagef(a.cmd, "import needs a format (dotenvx, sops, git-secret or dotenv) and at least one PATH")
 	}
-	return a.importFrom(ctx, args[0], args[1:], o)
+	return importer{a}.importFrom(ctx, args[0], args[1:], o)
 }
 
 // importSource is one file given to import, decrypted.
@@ -56,8 +56,12 @@ type importSource struct {
 	item scopes.ImportItem
 }
 
+// importer runs one configsync import: read the other tool's files,
+// plan, then push through the same use case as push.
+type importer struct{ *app }
+
 // importFrom imports the files at paths, written in format.
-func (a *app) importFrom(ctx context.Context, format string, paths []string, o importOptions) error {
+func (a importer) importFrom(ctx context.Context, format string, paths []string, o importOptions) error {
 	switch format {
 	case importDotenvx, importSops, importGitSecret, importDotenv:
 	default:
@@ -144,7 +148,7 @@ func importFiles(paths []string) ([]string, string, error) {
 
 // envFromNames is NAME when every file is .env.NAME (as dotenvx names
 // them) and environment NAME exists; "" (the active one) otherwise.
-func (a *app) envFromNames(ctx context.Context, v *scopes.Session, files []string) string {
+func (a importer) envFromNames(ctx context.Context, v *scopes.Session, files []string) string {
 	name := ""
 	for _, f := range files {
 		n, ok := strings.CutPrefix(strings.TrimSuffix(filepath.Base(f), importers.GitSecretExt), ".env.")
@@ -166,7 +170,7 @@ func (a *app) envFromNames(ctx context.Context, v *scopes.Session, files []strin
 }
 
 // decryptAll reads and decrypts every file in memory.
-func (a *app) decryptAll(ctx context.Context, format string, files []string, dir string, asEnv bool) ([]importSource, error) {
+func (a importer) decryptAll(ctx context.Context, format string, files []string, dir string, asEnv bool) ([]importSource, error) {
 	run := importers.Runner{Env: toolEnviron(a.env.Environ())}
 	var keys []*keyring.PrivateKey
 	var out []importSource
@@ -225,7 +229,7 @@ func (a *app) decryptAll(ctx context.Context, format string, files []string, dir
 
 // readDotenvx decrypts one dotenvx file with the key from the
 // environment (read here: nothing below cmd reads it) or .env.keys.
-func (a *app) readDotenvx(file, rel string) ([]byte, error) {
+func (a importer) readDotenvx(file, rel string) ([]byte, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -274,7 +278,7 @@ func sopsItemPath(rel string) string {
 }
 
 // showImportPlan is --dry-run: each item and its key names, no values.
-func (a *app) showImportPlan(v *scopes.Session, o scopes.ImportOptions, format string) error {
+func (a importer) showImportPlan(v *scopes.Session, o scopes.ImportOptions, format string) error {
 	items, err := scopes.PlanImport(o)
 	if err != nil {
 		return err
@@ -301,7 +305,7 @@ func (a *app) showImportPlan(v *scopes.Session, o scopes.ImportOptions, format s
 
 // printCleanup says what the user should now remove from the app
 // repository and add to its .gitignore; import itself deletes nothing.
-func (a *app) printCleanup(format, dir string, sources []importSource) {
+func (a importer) printCleanup(format, dir string, sources []importSource) {
 	var remove, ignore []string
 	seen := map[string]bool{}
 	add := func(list *[]string, s string) {
