@@ -4,23 +4,21 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/configsync/configsync/gitstore"
 	"github.com/configsync/configsync/keyring"
 )
 
-// newEnvironment makes the store changes that create an environment with
-// its own key pair, the private half wrapped for every member of its tier.
-func (ma *machine) newEnvironment(members []Member, keys map[string]*keyring.PublicKey, signer *keyring.PrivateKey, name string, tier Tier, protected bool, generation int, created time.Time) (Environment, []gitstore.Change, *keyring.PrivateKey, error) {
-	key, err := keyring.GenerateEnvironmentKey(name, ma.opts.Now())
+// newEnvironment makes the store changes that create env (its name,
+// tier, protection, key generation and creation time) with a new key
+// pair, the private half wrapped for every member of its tier. The
+// returned Environment names the new key.
+func (ma *machine) newEnvironment(members []Member, keys map[string]*keyring.PublicKey, signer *keyring.PrivateKey, env Environment) (Environment, []gitstore.Change, *keyring.PrivateKey, error) {
+	key, err := keyring.GenerateEnvironmentKey(env.Name, ma.opts.Now())
 	if err != nil {
 		return Environment{}, nil, nil, err
 	}
-	env := Environment{
-		Name: name, Tier: tier, Protected: protected,
-		KeyGeneration: generation, KeyFingerprint: key.Fingerprint(), Created: created,
-	}
+	env.KeyFingerprint = key.Fingerprint()
 	changes, err := ma.environmentFiles(env, key, members, keys, signer)
 	return env, changes, key, err
 }
@@ -76,7 +74,7 @@ func (v *Session) CreateEnvironment(ctx context.Context, name string, tier Tier,
 	if !m.Can(tier) {
 		return Environment{}, &AccessError{Env: name, Tier: tier, Member: m.Label()}
 	}
-	env, changes, _, err := v.newEnvironment(snap.members, snap.keys, id, name, tier, protected, 1, v.opts.Now().UTC())
+	env, changes, _, err := v.newEnvironment(snap.members, snap.keys, id, Environment{Name: name, Tier: tier, Protected: protected, KeyGeneration: 1, Created: v.opts.Now().UTC()})
 	if err != nil {
 		return Environment{}, err
 	}

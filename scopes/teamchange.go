@@ -165,7 +165,9 @@ func (ea *envAccess) rotate(ctx context.Context, members []Member, keys map[stri
 	if err != nil {
 		return nil, Environment{}, err
 	}
-	newEnv, changes, newKey, err := ea.newEnvironment(members, keys, id, env.Name, env.Tier, env.Protected, env.KeyGeneration+1, env.Created)
+	next := env
+	next.KeyGeneration++ // newEnvironment names the new key
+	newEnv, changes, newKey, err := ea.newEnvironment(members, keys, id, next)
 	if err != nil {
 		return nil, Environment{}, err
 	}
