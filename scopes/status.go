@@ -102,8 +102,12 @@ func (v *Session) Status(ctx context.Context, envName, project string) (*StatusR
 			continue
 		}
 		here[it.Project+"\x00"+it.Path] = true
-		s, ok := storedBy[it.Project+"\x00"+it.Path]
-		is, err := ea.itemStatus(ctx, st, it, display, data, s, ok)
+		var inStore *storedItem
+		if s, ok := storedBy[it.Project+"\x00"+it.Path]; ok {
+			inStore = &s
+		}
+		local := ItemStatus{Project: it.Project, Path: it.Path, Display: display, Type: it.Type, Local: data}
+		is, err := ea.itemStatus(ctx, st, it, local, inStore)
 		if err != nil {
 			return nil, err
 		}
@@ -120,12 +124,12 @@ func (v *Session) Status(ctx context.Context, envName, project string) (*StatusR
 	return rep, nil
 }
 
-// itemStatus compares a tracked file here (data) with the store's item s
-// (ok: there is one), as push and pull would judge them.
-func (ea *envAccess) itemStatus(ctx context.Context, st *syncState, it TrackedItem, display string, data []byte, s storedItem, ok bool) (ItemStatus, error) {
-	env := ea.env
-	is := ItemStatus{Project: it.Project, Path: it.Path, Display: display, Type: it.Type, Local: data}
-	if !ok {
+// itemStatus compares a tracked file here (is, with its Local content)
+// with the store's item s (nil: there is none), as push and pull would
+// judge them.
+func (ea *envAccess) itemStatus(ctx context.Context, st *syncState, it TrackedItem, is ItemStatus, s *storedItem) (ItemStatus, error) {
+	env, data := ea.env, is.Local
+	if s == nil {
 		is.State, is.Keys = StateNew, changedKeys(it.Type, nil, data)
 		if last, synced := st.Files[it.Abs()].deletedSync(env, it.Project, it.Path); synced && !ea.absentByMode(storedItem{Project: it.Project, Type: it.Type}) {
 			is.State = StateDeletedEdit // as pull decides (planRemovals)
@@ -135,7 +139,7 @@ func (ea *envAccess) itemStatus(ctx context.Context, st *syncState, it TrackedIt
 		}
 		return is, nil
 	}
-	old, err := ea.decryptItem(ctx, s)
+	old, err := ea.decryptItem(ctx, *s)
 	if err != nil {
 		return ItemStatus{}, err
 	}

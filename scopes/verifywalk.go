@@ -134,7 +134,7 @@ func (w *walker) commitEnv(ctx context.Context, e gitstore.LogEntry, tree *gitst
 			w.skip(name)
 			continue
 		}
-		w.checkItem(ctx, e.Hash, env, team, k, project, item, blob)
+		w.checkItem(ctx, envVersion{e.Hash, env, team, k}, project, item, blob)
 	}
 }
 
@@ -261,9 +261,19 @@ func (w *walker) checkKey(ctx context.Context, commit gitstore.Hash, tree *gitst
 	}
 }
 
+// envVersion is an environment as one commit has it: its metadata, the
+// team that may write it, and its key, opened.
+type envVersion struct {
+	commit gitstore.Hash
+	env    Environment
+	team   *teamVersion
+	key    *openedKey
+}
+
 // checkItem checks one item version: signed by a member holding the tier
 // at this commit, for this place.
-func (w *walker) checkItem(ctx context.Context, commit gitstore.Hash, env Environment, team *teamVersion, k *openedKey, project, item string, blob gitstore.Hash) {
+func (w *walker) checkItem(ctx context.Context, ev envVersion, project, item string, blob gitstore.Hash) {
+	commit, env, team, k := ev.commit, ev.env, ev.team, ev.key
 	path := itemStorePath(env.Name, project, item)
 	w.rep.Items++
 	ct, err := w.v.store.ReadBlob(ctx, blob)
