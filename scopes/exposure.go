@@ -72,16 +72,26 @@ func historyEnvironments(h *history) []string {
 	return out
 }
 
-// exposure adds to rep what the keys that lost(recipient id) names could
-// read in envs: every item version encrypted to a generation of the
-// environment key wrapped for one of them. id must be able to open those
-// generations; the ones it cannot are listed in rep.Unchecked.
-func (ma *machine) exposure(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, envs []string, lost func(string) bool, known *nameCache, rep *RotationReport) error {
+// exposed says whose exposure a rotation reports: the keys that
+// lost(recipient id) names, in envs; known holds the names the rotation
+// already decrypted, and rep receives the report.
+type exposed struct {
+	envs  []string
+	lost  func(rid string) bool
+	known *nameCache
+	rep   *RotationReport
+}
+
+// exposure adds to q.rep what the keys q.lost names could read in q.envs:
+// every item version encrypted to a generation of the environment key
+// wrapped for one of them. id must be able to open those generations;
+// the ones it cannot are listed in rep.Unchecked.
+func (ma *machine) exposure(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, q exposed) error {
 	h, err := ma.history(ctx, snap)
 	if err != nil {
 		return err
 	}
-	x := &exposureScan{ma: ma, h: h, id: id, envs: envs, lost: lost, known: known, rep: rep, signers: h.allKeys()}
+	x := &exposureScan{ma: ma, h: h, id: id, envs: q.envs, lost: q.lost, known: q.known, rep: q.rep, signers: h.allKeys()}
 	for _, k := range snap.keys {
 		x.signers = append(x.signers, k)
 	}

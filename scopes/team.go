@@ -197,7 +197,7 @@ func (v *Session) RotateEnvironment(ctx context.Context, name string) (*Rotation
 	former := func(rid string) bool {
 		return !slices.ContainsFunc(readers, func(k *keyring.PublicKey) bool { return k.Matches(rid) })
 	}
-	if err := v.exposure(ctx, snap, id, []string{env.Name}, former, known, rep); err != nil {
+	if err := v.exposure(ctx, snap, id, exposed{envs: []string{env.Name}, lost: former, known: known, rep: rep}); err != nil {
 		return nil, err
 	}
 	msg := fmt.Sprintf("env rotate %s (generation %d)", env.Name, newEnv.KeyGeneration)

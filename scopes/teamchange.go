@@ -76,7 +76,7 @@ func (sa *storeAccess) changeTeam(ctx context.Context, edit func(*snapshot, Memb
 	}
 	if rep != nil && len(losing) > 0 {
 		removed := !slices.ContainsFunc(members, func(m Member) bool { return m.Fingerprint == losing[0].Fingerprint })
-		if err := sa.reportLosing(ctx, snap, id, losing, removed, rep, known); err != nil {
+		if err := sa.reportLosing(ctx, snap, id, losing, removed, exposed{known: known, rep: rep}); err != nil {
 			return gitstore.Hash{}, err
 		}
 	}
@@ -120,8 +120,9 @@ func (ea *envAccess) rewrap(after []string) (gitstore.Change, error) {
 
 // reportLosing fills rep's exposure for the keys that lose access: for a
 // removal every environment in history, for a revocation the rotated
-// ones.
-func (sa *storeAccess) reportLosing(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, losing []Member, removed bool, rep *RotationReport, known *nameCache) error {
+// ones. known holds the names the rotation already decrypted.
+func (sa *storeAccess) reportLosing(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, losing []Member, removed bool, out exposed) error {
+	rep := out.rep
 	var keys []*keyring.PublicKey
 	for _, m := range losing {
 		keys = append(keys, snap.keys[m.Fingerprint])
@@ -143,7 +144,8 @@ func (sa *storeAccess) reportLosing(ctx context.Context, snap *snapshot, id *key
 	lost := func(rid string) bool {
 		return slices.ContainsFunc(keys, func(k *keyring.PublicKey) bool { return k != nil && k.Matches(rid) })
 	}
-	return sa.exposure(ctx, snap, id, envs, lost, known, rep)
+	out.envs, out.lost = envs, lost
+	return sa.exposure(ctx, snap, id, out)
 }
 
 func uniq(s []string) []string {
