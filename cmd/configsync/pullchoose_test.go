@@ -1,62 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/configsync/configsync/internal/testkeys"
 )
 
 // TestPullChoosesKeysOnTerminal: on a terminal, pull asks which side wins
 // each key both machines changed, showing names and masked values only;
 // an answer that is neither refuses with the file untouched.
 func TestPullChoosesKeysOnTerminal(t *testing.T) {
-	root := t.TempDir()
-	remote := filepath.Join(root, "remote.git")
-	if out, err := exec.Command("git", "init", "-q", "--bare", remote).CombinedOutput(); err != nil {
-		t.Fatalf("git init: %v\n%s", err, out)
-	}
-	keyFile := filepath.Join(root, "alice.asc")
-	if err := os.WriteFile(keyFile, testkeys.Alice(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	call := func(home, stdin string, args ...string) (int, string, string) {
-		vars := map[string]string{"HOME": home, "CONFIGSYNC_HOME": filepath.Join(home, ".configsync")}
-		var stdout, stderr bytes.Buffer
-		env := &Env{
-			Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr,
-			Getenv:       func(k string) string { return vars[k] },
-			Environ:      func() []string { return nil },
-			Now:          time.Now,
-			IsTerminal:   func() bool { return true },
-			ReadPassword: func() ([]byte, error) { return nil, fmt.Errorf("no terminal") },
-		}
-		code := Main(args, env)
-		return code, stdout.String(), stderr.String()
-	}
-	run := func(home, stdin string, args ...string) (string, string) {
-		t.Helper()
-		code, stdout, stderr := call(home, stdin, args...)
-		if code != 0 {
-			t.Fatalf("configsync %s: exit %d\n%s%s", strings.Join(args, " "), code, stdout, stderr)
-		}
-		return stdout, stderr
-	}
-	write := func(p, body string) {
-		t.Helper()
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	lab := newTerminalLab(t)
+	root, remote, keyFile := lab.root, lab.remote, lab.keyFile
+	call, run, write := lab.call, lab.run, lab.write
 
 	first, second := filepath.Join(root, "first"), filepath.Join(root, "second")
 	firstEnv, secondEnv := filepath.Join(first, "git", "myapp", ".env"), filepath.Join(second, "git", "myapp", ".env")

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/configsync/configsync/internal/testkeys"
 )
@@ -17,43 +13,9 @@ import (
 // machine never had and restores them only on a yes (DESIGN §5a); env
 // items need no confirmation. In-process, with the terminal faked.
 func TestPullConfirmsNewFiles(t *testing.T) {
-	root := t.TempDir()
-	remote := filepath.Join(root, "remote.git")
-	if out, err := exec.Command("git", "init", "-q", "--bare", remote).CombinedOutput(); err != nil {
-		t.Fatalf("git init: %v\n%s", err, out)
-	}
-	keyFile := filepath.Join(root, "alice.asc")
-	if err := os.WriteFile(keyFile, testkeys.Alice(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	run := func(home, stdin string, args ...string) (string, string) {
-		t.Helper()
-		vars := map[string]string{"HOME": home, "CONFIGSYNC_HOME": filepath.Join(home, ".configsync")}
-		var stdout, stderr bytes.Buffer
-		env := &Env{
-			Stdin:        strings.NewReader(stdin),
-			Stdout:       &stdout,
-			Stderr:       &stderr,
-			Getenv:       func(k string) string { return vars[k] },
-			Environ:      func() []string { return nil },
-			Now:          time.Now,
-			IsTerminal:   func() bool { return true },
-			ReadPassword: func() ([]byte, error) { return nil, fmt.Errorf("no terminal") },
-		}
-		if code := Main(args, env); code != 0 {
-			t.Fatalf("configsync %s: exit %d\n%s%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
-		}
-		return stdout.String(), stderr.String()
-	}
-	write := func(p, body string) {
-		t.Helper()
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	lab := newTerminalLab(t)
+	root, remote, keyFile := lab.root, lab.remote, lab.keyFile
+	run, write := lab.run, lab.write
 
 	first := filepath.Join(root, "first")
 	write(filepath.Join(first, "git", "myapp", ".env"), "A=1\n")
