@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 
@@ -87,10 +88,14 @@ func dotenvxSuffix(file string) string {
 // encryptedLine is an assignment whose whole value is a dotenvx
 // ciphertext: prefix (export, key, '='), quote, base64, the same quote,
 // then whatever follows (blanks, a comment).
-var encryptedLine = regexp.MustCompile(`^(\s*(?:export\s+)?([A-Za-z0-9_.-]+)\s*=\s*)(['"` + "`" + `]?)encrypted:([A-Za-z0-9+/=_-]+)(['"` + "`" + `]?)(.*)$`)
+var encryptedLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\s*(?:export\s+)?([A-Za-z0-9_.-]+)\s*=\s*)(['"` + "`" + `]?)encrypted:([A-Za-z0-9+/=_-]+)(['"` + "`" + `]?)(.*)$`)
+})
 
 // publicKeyLine is dotenvx's DOTENV_PUBLIC_KEY[_NAME]= line.
-var publicKeyLine = regexp.MustCompile(`^\s*(?:export\s+)?(DOTENV_PUBLIC_KEY[A-Za-z0-9_]*)\s*=\s*['"]?([0-9a-fA-F]*)['"]?\s*$`)
+var publicKeyLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*(?:export\s+)?(DOTENV_PUBLIC_KEY[A-Za-z0-9_]*)\s*=\s*['"]?([0-9a-fA-F]*)['"]?\s*$`)
+})
 
 // ImportDotenvx decrypts every encrypted value of f in memory and returns
 // the file as the user wrote it: comments, order and plain values kept,
@@ -119,14 +124,14 @@ func ImportDotenvx(f Dotenvx) ([]byte, error) {
 		line := lines[i]
 		body := strings.TrimRight(line, "\r\n")
 		eol := line[len(body):]
-		if publicKeyLine.MatchString(body) {
+		if publicKeyLine().MatchString(body) {
 			dropBanner(&out)
 			if i+1 < len(lines) && strings.TrimSpace(lines[i+1]) == "" {
 				i++ // the blank line dotenvx puts after it
 			}
 			continue
 		}
-		m := encryptedLine.FindStringSubmatch(body)
+		m := encryptedLine().FindStringSubmatch(body)
 		if m == nil || m[3] != m[5] {
 			out.WriteString(line)
 			continue
@@ -207,7 +212,7 @@ func dotenvxKey(f Dotenvx, name string) (*secp256k1.PrivateKey, error) {
 func checkPublicKey(f Dotenvx, keyName string, lines []string, k *secp256k1.PrivateKey) error {
 	want := "DOTENV_PUBLIC_KEY" + dotenvxSuffix(f.Name)
 	for _, l := range lines {
-		m := publicKeyLine.FindStringSubmatch(strings.TrimRight(l, "\r\n"))
+		m := publicKeyLine().FindStringSubmatch(strings.TrimRight(l, "\r\n"))
 		if m == nil || m[1] != want {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Sentinel errors, matched with errors.Is. The errors this package
@@ -54,21 +55,25 @@ func (e *CLIError) Error() string {
 // readable line.
 const maxMsg = 300
 
+// The patterns are compiled on first use, not at start-up: every
+// configsync command links this package, few read a CLI's error.
 var (
 	// opPrefix is what op puts before every message on stderr:
 	// "[ERROR] 2024/01/02 15:04:05 ". Some versions omit the time.
-	opPrefix = regexp.MustCompile(`^\[ERROR\] (\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} )?`)
+	opPrefix = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\[ERROR\] (\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} )?`)
+	})
 	// ansi matches terminal colour sequences (bw colours its errors when
 	// it believes it writes to a terminal).
-	ansi = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
+	ansi = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]") })
 )
 
 // firstLine is the first non-blank line of a CLI's stderr, without op's
 // prefix or colours, cut to maxMsg bytes.
 func firstLine(stderr []byte) string {
-	s := ansi.ReplaceAllString(string(stderr), "")
+	s := ansi().ReplaceAllString(string(stderr), "")
 	for line := range strings.Lines(s) {
-		line = strings.TrimSpace(opPrefix.ReplaceAllString(strings.TrimSpace(line), ""))
+		line = strings.TrimSpace(opPrefix().ReplaceAllString(strings.TrimSpace(line), ""))
 		if line == "" {
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // OnePassword stores items as 1Password documents through the op CLI
@@ -143,7 +144,7 @@ func (p *OnePassword) do(ctx context.Context, words string, stdin io.Reader, con
 
 // opQuoted matches the names op quotes in its messages (vaults, items),
 // which must not be mistaken for the words below.
-var opQuoted = regexp.MustCompile(`"[^"\n]*"`)
+var opQuoted = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"[^"\n]*"`) })
 
 // opIsSignedOut reports whether op failed for want of a session. op's
 // messages for it include:
@@ -156,7 +157,7 @@ var opQuoted = regexp.MustCompile(`"[^"\n]*"`)
 // so this matches "not currently signed in", "not signed in", "no
 // accounts configured", "signin" and "sign in", case-insensitively.
 func opIsSignedOut(stderr []byte) bool {
-	s := strings.ToLower(opQuoted.ReplaceAllString(string(stderr), `""`))
+	s := strings.ToLower(opQuoted().ReplaceAllString(string(stderr), `""`))
 	return slices.ContainsFunc([]string{
 		"not currently signed in", "not signed in", "no accounts configured", "signin", "sign in",
 	}, func(w string) bool { return strings.Contains(s, w) })
