@@ -26,8 +26,17 @@ import (
 // maxLooseHeader bounds the "<type> <size>\x00" header of a loose object.
 const maxLooseHeader = 32
 
-// zlibReaders are reused across reads: a new inflater allocates ~40 KB.
-var zlibReaders sync.Pool
+// looseReader is what reading a loose object needs besides the object:
+// buffered input (zlib reads byte by byte) and the inflater. Both are
+// reused from one object to the next: fresh ones cost ~45 KB of new
+// memory per object, and in a short-lived process new memory (a page
+// fault per page) costs more than inflating a small object.
+type looseReader struct {
+	in *bufio.Reader
+	zr io.ReadCloser
+}
+
+var looseReaders = sync.Pool{New: func() any { return new(looseReader) }}
 
 // readLoose reads the loose object h; ok is false when there is none.
 func (r *renameRefs) readLoose(h plumbing.Hash) (packed, bool, error) {
@@ -50,37 +59,55 @@ func (r *renameRefs) readLoose(h plumbing.Hash) (packed, bool, error) {
 // inflateLoose decodes a loose object file: zlib of "<type> <size>\x00"
 // and the content, which must be exactly size bytes.
 func inflateLoose(src io.Reader) (packed, error) {
-	var zr io.ReadCloser
-	var err error
-	if p, _ := zlibReaders.Get().(io.ReadCloser); p != nil {
-		zr = p
-		err = p.(zlib.Resetter).Reset(src, nil)
+	lr := looseReaders.Get().(*looseReader)
+	defer looseReaders.Put(lr)
+	if lr.in == nil {
+		lr.in = bufio.NewReaderSize(src, 4<<10)
 	} else {
-		zr, err = zlib.NewReader(src)
+		lr.in.Reset(src)
 	}
-	if err != nil {
+	defer lr.in.Reset(nil) // the pool must not keep the file
+	if lr.zr == nil {
+		zr, err := zlib.NewReader(lr.in)
+		if err != nil {
+			return packed{}, err
+		}
+		lr.zr = zr
+	} else if err := lr.zr.(zlib.Resetter).Reset(lr.in, nil); err != nil {
 		return packed{}, err
 	}
-	defer zlibReaders.Put(zr)
-	br := bufio.NewReaderSize(zr, 512)
-	hdr, err := br.ReadSlice(0)
-	if err != nil || len(hdr) > maxLooseHeader {
+	var head [maxLooseHeader + 1]byte
+	n, err := io.ReadAtLeast(lr.zr, head[:], len("blob 0\x00"))
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return packed{}, err
+	}
+	nul := bytes.IndexByte(head[:n], 0)
+	if nul < 0 {
 		return packed{}, errors.New("bad header")
 	}
-	kind, sizeText, found := bytes.Cut(hdr[:len(hdr)-1], []byte{' '})
+	kind, sizeText, found := bytes.Cut(head[:nul], []byte{' '})
 	typ, terr := plumbing.ParseObjectType(string(kind))
 	size, serr := strconv.ParseInt(string(sizeText), 10, 64)
 	if !found || terr != nil || serr != nil || size < 0 || !typ.Valid() {
 		return packed{}, errors.New("bad header")
 	}
-	data := make([]byte, size)
-	if _, err := io.ReadFull(br, data); err != nil {
-		return packed{}, fmt.Errorf("content shorter than its header's %d bytes: %w", size, err)
-	}
-	if n, _ := br.Read(make([]byte, 1)); n != 0 {
+	// One byte more than the header announces: reading it shows content
+	// that runs on.
+	data := make([]byte, size+1)
+	got := copy(data, head[nul+1:n])
+	m, err := io.ReadFull(lr.zr, data[got:])
+	got += m
+	switch {
+	case int64(got) > size:
 		return packed{}, fmt.Errorf("content longer than its header's %d bytes", size)
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		if int64(got) < size {
+			return packed{}, fmt.Errorf("content shorter than its header's %d bytes: %w", size, io.ErrUnexpectedEOF)
+		}
+	case err != nil:
+		return packed{}, err
 	}
-	return packed{typ: typ, data: data}, nil
+	return packed{typ: typ, data: data[:size:size]}, nil
 }
 
 // loose reads the loose object h through the cache of objects read: a

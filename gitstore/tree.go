@@ -132,6 +132,10 @@ func (s *Store) readBlob(h Hash) ([]byte, error) {
 	if err != nil {
 		return nil, notFound("blob", h, err)
 	}
+	if p, ok := obj.(*packedObject); ok {
+		// Already in memory (and cached): a copy of its exact size.
+		return bytes.Clone(p.data), nil
+	}
 	r, err := obj.Reader()
 	if err != nil {
 		return nil, fmt.Errorf("gitstore: read blob %s: %w", h, err)
