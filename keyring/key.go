@@ -45,6 +45,9 @@ type PublicKey struct {
 	ids []string
 }
 
+// maxChunk is the largest AEAD chunk configsync writes (aeadChunk).
+const maxChunk = 1 << 14
+
 // newConfig is the single go-crypto configuration of this package. now is
 // the time of signatures and of key generation; it is never read from the
 // clock here.
@@ -56,7 +59,7 @@ func newConfig(now time.Time) *packet.Config {
 		// message on each side, and items are small — the default 256 KiB
 		// made a pull of 1000 items allocate 256 MiB. A 16-byte tag per
 		// chunk costs 0.1% on large files.
-		AEADConfig: &packet.AEADConfig{DefaultMode: packet.AEADModeGCM, ChunkSize: 1 << 14},
+		AEADConfig: &packet.AEADConfig{DefaultMode: packet.AEADModeGCM, ChunkSize: maxChunk},
 		Time:       func() time.Time { return now },
 		MinRSABits: minRSABits,
 		// Intended-recipient fingerprints bound into the signature would

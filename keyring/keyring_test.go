@@ -779,3 +779,37 @@ func loadFresh() (*fixtures, error) {
 	f.bob, err = ReadPrivateKey(testkeys.Bob(), nil)
 	return &f, err
 }
+
+// TestEncryptChunkFitsPlaintext: a message's AEAD chunk is the smallest
+// power of two from 1 KiB to 16 KiB that holds its plaintext and
+// signature packets (what each side allocates per message), and every
+// size round-trips.
+func TestEncryptChunkFitsPlaintext(t *testing.T) {
+	f := load(t)
+	tests := []struct {
+		size  int
+		chunk int
+	}{
+		{0, 1 << 10},
+		{200, 1 << 10},
+		{600, 2 << 10},
+		{3000, 4 << 10},
+		{20000, 16 << 10},
+		{1 << 20, 16 << 10},
+	}
+	for _, tt := range tests {
+		plain := bytes.Repeat([]byte("k"), tt.size)
+		ct, _, err := EncryptBound(plain, pubs(f.bob), f.alice, testkeys.Now(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seipd := packetsOf(t, ct)[1]
+		if got := 1 << (seipd.body[3] + 6); got != tt.chunk {
+			t.Errorf("%d bytes: chunk %d, want %d", tt.size, got, tt.chunk)
+		}
+		pt, _, err := Decrypt(ct, []*PrivateKey{f.bob}, pubs(f.alice), testkeys.Now())
+		if err != nil || !bytes.Equal(pt, plain) {
+			t.Errorf("%d bytes: round trip gave %d bytes, %v", tt.size, len(pt), err)
+		}
+	}
+}

@@ -70,6 +70,7 @@ func EncryptBound(plaintext []byte, to []*PublicKey, signer *PrivateKey, now tim
 		return nil, "", ErrNoRecipients
 	}
 	cfg := newConfig(now)
+	cfg.AEADConfig.ChunkSize = aeadChunk(len(plaintext))
 	if binding != "" {
 		cfg.SignatureNotations = []*packet.Notation{{Name: BindingNotation, Value: []byte(binding), IsHumanReadable: true}}
 	}
@@ -115,6 +116,21 @@ func EncryptBound(plaintext []byte, to []*PublicKey, signer *PrivateKey, now tim
 		return nil, "", err
 	}
 	return out, mode, nil
+}
+
+// aeadChunk is the AEAD chunk size for a plaintext of n bytes: the
+// smallest power of two that holds it with its signature packets, from
+// 1 KiB up to newConfig's 16 KiB. go-crypto allocates and zeroes a whole
+// chunk for each message it encrypts or decrypts, so a 200-byte secret
+// in 16 KiB chunks cost 16 KiB of new memory at every read. The chunk
+// size tells no more than the ciphertext's length already does.
+func aeadChunk(n int) uint64 {
+	const smallest, signatures = 1 << 10, 512
+	c := uint64(smallest)
+	for c < maxChunk && c < uint64(n)+signatures {
+		c <<= 1
+	}
+	return c
 }
 
 func (p *PublicKey) acceptsAES256(now time.Time) bool {
@@ -206,7 +222,7 @@ func decryptBound(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, n
 	// Trap: go-crypto streams plaintext before the final AEAD tag or MDC is
 	// checked, and only verifies the signature at EOF. Read everything,
 	// then look at the errors, then use the data.
-	body, err := io.ReadAll(io.LimitReader(md.UnverifiedBody, int64(limit)+1))
+	body, err := readPlaintext(md.UnverifiedBody, len(ciphertext), limit)
 	switch {
 	case errors.Is(err, pgperrors.ErrMessageTooLarge):
 		clear(body)
@@ -229,6 +245,17 @@ func decryptBound(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, n
 		return nil, nil, "", err
 	}
 	return body, signer, binding, nil
+}
+
+// readPlaintext reads at most limit+1 bytes of r, a message's plaintext,
+// into one buffer sized from the ciphertext, which is never shorter (no
+// compression): io.ReadAll's doubling would leave stray partial copies of
+// the secret behind in freed memory, and cost new memory a short-lived
+// process pays a page fault for.
+func readPlaintext(r io.Reader, ciphertextLen, limit int) ([]byte, error) {
+	buf := bytes.NewBuffer(make([]byte, 0, min(ciphertextLen, limit+1)+bytes.MinRead))
+	_, err := buf.ReadFrom(io.LimitReader(r, int64(limit)+1))
+	return buf.Bytes(), err
 }
 
 // compressedInside reports whether the decrypted data of ciphertext holds
