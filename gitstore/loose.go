@@ -36,7 +36,31 @@ type looseReader struct {
 	zr io.ReadCloser
 }
 
-var looseReaders = sync.Pool{New: func() any { return new(looseReader) }}
+// looseReaders keeps the idle looseReaders. Not a sync.Pool: its pools
+// are per processor, and a goroutine that reads on another one than the
+// last reader was put back on makes a new one, where a command of a few
+// dozen reads wants one or two for its whole life.
+var looseReaders struct {
+	sync.Mutex
+	idle []*looseReader
+}
+
+func getLooseReader() *looseReader {
+	looseReaders.Lock()
+	defer looseReaders.Unlock()
+	if n := len(looseReaders.idle); n > 0 {
+		lr := looseReaders.idle[n-1]
+		looseReaders.idle = looseReaders.idle[:n-1]
+		return lr
+	}
+	return new(looseReader)
+}
+
+func putLooseReader(lr *looseReader) {
+	looseReaders.Lock()
+	defer looseReaders.Unlock()
+	looseReaders.idle = append(looseReaders.idle, lr)
+}
 
 // readLoose reads the loose object h; ok is false when there is none.
 func (r *renameRefs) readLoose(h plumbing.Hash) (packed, bool, error) {
@@ -59,8 +83,8 @@ func (r *renameRefs) readLoose(h plumbing.Hash) (packed, bool, error) {
 // inflateLoose decodes a loose object file: zlib of "<type> <size>\x00"
 // and the content, which must be exactly size bytes.
 func inflateLoose(src io.Reader) (packed, error) {
-	lr := looseReaders.Get().(*looseReader)
-	defer looseReaders.Put(lr)
+	lr := getLooseReader()
+	defer putLooseReader(lr)
 	if lr.in == nil {
 		lr.in = bufio.NewReaderSize(src, 4<<10)
 	} else {

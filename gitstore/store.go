@@ -124,6 +124,11 @@ func checkBranch(branch string) (plumbing.ReferenceName, error) {
 		return "", fmt.Errorf("%w: %q", ErrInvalidBranch, branch)
 	}
 	ref := plumbing.NewBranchReferenceName(branch)
+	// DefaultBranch is valid by construction; Validate's regexp would
+	// allocate its 32 KB backtracking vector on every open.
+	if branch == DefaultBranch {
+		return ref, nil
+	}
 	if err := ref.Validate(); err != nil {
 		return "", fmt.Errorf("%w: %q: %w", ErrInvalidBranch, branch, err)
 	}
