@@ -138,3 +138,32 @@ func TestLooseDamagedInStore(t *testing.T) {
 		t.Fatalf("a damaged object read as %q, %v", data, err)
 	}
 }
+
+// TestPackedBeforeLoose: an object in a pack is read from the pack, as
+// git does, without trying a loose copy first: the damaged loose copy
+// planted here is never opened.
+func TestPackedBeforeLoose(t *testing.T) {
+	s, dir := newBare(t)
+	tip := mustCommit(t, s, Hash{}, "one", put("a.txt", "hello"))
+	runGit(t, dir, "repack", "-a", "-d", "-q")
+	blob := BlobHash([]byte("hello")).String()
+	path := filepath.Join(dir, "objects", blob[:2], blob[2:])
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("not an object"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(dir, DefaultBranch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	tree, err := s2.Tree(context.Background(), tip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data, err := tree.Read("a.txt"); err != nil || string(data) != "hello" {
+		t.Fatalf("read %q, %v; want the packed copy", data, err)
+	}
+}

@@ -57,7 +57,24 @@ type packed struct {
 // errElsewhere is a delta whose base this pack does not hold.
 var errElsewhere = errors.New("gitstore: delta base in another pack")
 
-// get reads object h from a pack; ok is false when no pack holds it.
+// find reads object h from the packs listed so far (listed on first
+// use, never again here); ok is false when none of them holds it. It is
+// tried before a loose object: an index search costs no system call, a
+// loose object that is not there a failed open (one per item of a pull
+// from a fetched store).
+func (r *packReader) find(h plumbing.Hash) (plumbing.EncodedObject, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.packs == nil {
+		if _, err := r.reload(); err != nil {
+			return nil, false, err
+		}
+	}
+	return r.search(h)
+}
+
+// get reads object h from a pack, listing the packs again if none of
+// those listed holds it; ok is false when no pack holds it.
 func (r *packReader) get(h plumbing.Hash) (plumbing.EncodedObject, bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -67,24 +84,31 @@ func (r *packReader) get(h plumbing.Hash) (plumbing.EncodedObject, bool, error) 
 				return nil, false, err
 			}
 		}
-		if o, ok := r.cache.m[h]; ok {
-			return &packedObject{h, o}, true, nil
+		if o, ok, err := r.search(h); ok || err != nil {
+			return o, ok, err
 		}
-		for _, p := range r.packs {
-			off, err := p.idx.FindOffset(h)
-			if err != nil {
-				continue
-			}
-			o, err := p.get(r.st, off)
-			if errors.Is(err, errElsewhere) {
-				return nil, false, nil // go-git resolves it
-			}
-			if err != nil {
-				return nil, false, err
-			}
-			r.cache.put(h, o)
-			return &packedObject{h, o}, true, nil
+	}
+	return nil, false, nil
+}
+
+// search looks h up in the cache and the packs listed. A delta whose
+// base is in another pack is errElsewhere: go-git resolves those. The
+// caller holds r.mu.
+func (r *packReader) search(h plumbing.Hash) (plumbing.EncodedObject, bool, error) {
+	if o, ok := r.cache.m[h]; ok {
+		return &packedObject{h, o}, true, nil
+	}
+	for _, p := range r.packs {
+		off, err := p.idx.FindOffset(h)
+		if err != nil {
+			continue
 		}
+		o, err := p.get(r.st, off)
+		if err != nil {
+			return nil, false, err
+		}
+		r.cache.put(h, o)
+		return &packedObject{h, o}, true, nil
 	}
 	return nil, false, nil
 }

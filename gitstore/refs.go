@@ -93,9 +93,18 @@ func (r *renameRefs) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plum
 	if r.packs == nil {
 		return r.goGitObject(t, h)
 	}
-	obj, ok, err := r.packs.loose(r, h)
+	// Packs listed, then loose, then packs listed again (a fetch or a
+	// roll-up since), then go-git (a delta whose base is in another pack,
+	// a pack being written). A damaged loose object is an error; a pack
+	// read error is left to go-git.
+	obj, ok, err := r.packs.find(h)
 	if err != nil {
-		return nil, err
+		return r.goGitObject(t, h)
+	}
+	if !ok {
+		if obj, ok, err = r.packs.loose(r, h); err != nil {
+			return nil, err
+		}
 	}
 	if !ok {
 		if obj, ok, err = r.packs.get(h); err != nil || !ok {
