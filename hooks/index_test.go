@@ -356,3 +356,53 @@ func TestReplaceUnchangedSourceIsKept(t *testing.T) {
 		t.Fatal("an emptied source kept its digest")
 	}
 }
+
+// TestSaveUnchangedWritesNothing: an index saved with nothing replaced
+// since it was read, or with the values it already held, leaves its file
+// as it is (a pull of files deleted and restored rewrote megabytes); a
+// changed or removed source is written.
+func TestSaveUnchangedWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	indexPath, keyPath := filepath.Join(dir, "leak.idx"), filepath.Join(dir, "leak.key")
+	secrets := []Secret{{Key: "A", Value: "first-secret-123"}}
+	stat := func() os.FileInfo {
+		t.Helper()
+		fi, err := os.Stat(indexPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+	save := func(replace func(ix *Index)) {
+		t.Helper()
+		ix, err := OpenIndex(indexPath, keyPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		replace(ix)
+		if err := ix.Save(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(func(ix *Index) { ix.Replace("development/app/.env", secrets, 8) })
+	tests := []struct {
+		name    string
+		replace func(ix *Index)
+		written bool
+	}{
+		{"nothing replaced", func(ix *Index) {}, false},
+		{"the same values", func(ix *Index) { ix.Replace("development/app/.env", secrets, 8) }, false},
+		{"an absent source removed", func(ix *Index) { ix.Replace("development/other/.env", nil, 8) }, false},
+		{"a value changed", func(ix *Index) {
+			ix.Replace("development/app/.env", []Secret{{Key: "A", Value: "rotated-secret-456"}}, 8)
+		}, true},
+		{"a source removed", func(ix *Index) { ix.Replace("development/app/.env", nil, 8) }, true},
+	}
+	for _, tt := range tests {
+		before := stat()
+		save(tt.replace)
+		if written := !os.SameFile(before, stat()); written != tt.written {
+			t.Errorf("%s: file rewritten %v, want %v", tt.name, written, tt.written)
+		}
+	}
+}
