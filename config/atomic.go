@@ -83,8 +83,8 @@ func writeBatch(files []AtomicFile, perm fs.FileMode, workers int) (failed int, 
 	errs := make([]error, len(files))
 	var g errgroup.Group
 	g.SetLimit(max(workers, 1))
-	for i, f := range files {
-		d := dirs[of[i]]
+	for _, i := range acrossDirs(of, len(dirs)) {
+		f, d := files[i], dirs[of[i]]
 		if d.err != nil {
 			errs[i] = d.err
 			continue
@@ -145,6 +145,26 @@ func openDirs(files []AtomicFile) (dirs []*batchDir, of []int) {
 		of[i] = j
 	}
 	return dirs, of
+}
+
+// acrossDirs is the order to write the temps in: the first file of
+// each directory, then the second of each, and so on, so that the files
+// written at once are mostly in different directories (creating a file
+// locks its directory: 32 workers in two directories mostly wait).
+func acrossDirs(of []int, ndirs int) []int {
+	byDir := make([][]int, ndirs)
+	for i, j := range of {
+		byDir[j] = append(byDir[j], i)
+	}
+	order := make([]int, 0, len(of))
+	for k := 0; len(order) < len(of); k++ {
+		for _, in := range byDir {
+			if k < len(in) {
+				order = append(order, in[k])
+			}
+		}
+	}
+	return order
 }
 
 // syncDirs syncs the directories files were renamed into, workers at a

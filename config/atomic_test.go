@@ -241,3 +241,23 @@ func TestWriteFilesInNotFollowed(t *testing.T) {
 	}
 	noTemps(t, dir)
 }
+
+// TestAcrossDirs: temps are written a file of each directory at a time,
+// every file once.
+func TestAcrossDirs(t *testing.T) {
+	tests := []struct {
+		of    []int
+		ndirs int
+		want  []int
+	}{
+		{nil, 0, []int{}},
+		{[]int{0, 0, 0}, 1, []int{0, 1, 2}},
+		{[]int{0, 0, 0, 1, 1, 2}, 3, []int{0, 3, 5, 1, 4, 2}},
+		{[]int{1, 0, 1, 0}, 2, []int{1, 0, 3, 2}},
+	}
+	for _, tt := range tests {
+		if got := acrossDirs(tt.of, tt.ndirs); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("acrossDirs(%v) = %v, want %v", tt.of, got, tt.want)
+		}
+	}
+}
