@@ -406,3 +406,35 @@ func TestSaveUnchangedWritesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvSecretsResolvedOnceWithoutDollar: EnvSecrets, which skips the
+// expansion when no value holds a '$', gives what resolving twice gives.
+func TestEnvSecretsResolvedOnceWithoutDollar(t *testing.T) {
+	reference := func(f *envfile.File) []Secret {
+		var out []Secret
+		raw := envfile.Resolve([]*envfile.File{f}, false, nil)
+		expanded := envfile.Resolve([]*envfile.File{f}, true, nil)
+		for i, v := range raw {
+			out = append(out, Secret{Key: v.Key, Value: v.Value.Reveal()})
+			if e := expanded[i].Value.Reveal(); e != v.Value.Reveal() {
+				out = append(out, Secret{Key: v.Key, Value: e})
+			}
+		}
+		return out
+	}
+	for _, src := range []string{
+		"A=plain-value-1\nB=plain-value-2\nA=again-value-3\n",
+		"HOST=db.internal\nURL=postgres://u@$HOST/x\n",
+		"HOST=db.internal\nURL=\"postgres://u@${HOST}/x\"\n",
+		"PRICE=\"costs \\$5 a month\"\n",
+		"EMPTY=\n",
+	} {
+		f, err := envfile.Parse(".env", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := EnvSecrets(f), reference(f); !slices.Equal(got, want) {
+			t.Errorf("%q: got %v, want %v", src, got, want)
+		}
+	}
+}
