@@ -43,16 +43,8 @@ func WriteFileIn(root *os.Root, rel string, data []byte) error {
 }
 
 func writeFileIn(root *os.Root, rel string, data []byte, perm fs.FileMode) error {
-	tmp, err := writeTemp(root, rel, data, perm)
-	if err != nil {
-		return err
-	}
-	if err := root.Rename(tmp, rel); err != nil {
-		root.Remove(tmp)
-		return err
-	}
-	syncDir(root, filepath.Dir(rel)) // make the rename durable
-	return nil
+	_, err := writeBatch([]AtomicFile{{Root: root, Rel: rel, Data: data}}, perm, 1)
+	return err
 }
 
 // AtomicFile is one file of WriteFilesIn: Rel inside Root.
@@ -63,22 +55,42 @@ type AtomicFile struct {
 }
 
 // WriteFilesIn writes files as WriteFileIn writes each (a temp file
-// beside it, mode 0600, fsynced, renamed into place, every step through
-// its Root), but syncs each directory once, after every rename into it,
-// not once per file: a pull of 1,000 items into 50 directories syncs 50
+// beside it, mode 0600, fsynced, renamed into place, nothing outside its
+// Root), but syncs each directory once, after every rename into it, not
+// once per file: a pull of 1,000 items into 50 directories syncs 50
 // directories, not 1,000 (docs/perf.md). Temp files are written workers
 // at a time, so that their fsyncs overlap, and nothing is renamed until
 // all of them are written: a file that cannot be written leaves every
 // file as it was. On error it returns the index of the file that failed.
 // Each Rel's directory must exist.
 func WriteFilesIn(files []AtomicFile, workers int) (failed int, err error) {
+	return writeBatch(files, 0o600, workers)
+}
+
+// writeBatch is WriteFilesIn with a mode. Each directory is opened once,
+// through its Root (no symlink leads out of it), and every file in it is
+// then one name created, renamed and synced relative to that open
+// directory (batchdir_*.go): no path is walked again per file, and a
+// directory swapped for a symlink meanwhile is not followed.
+func writeBatch(files []AtomicFile, perm fs.FileMode, workers int) (failed int, err error) {
+	dirs, of := openDirs(files)
+	defer func() {
+		for _, d := range dirs {
+			d.close()
+		}
+	}()
 	temps := make([]string, len(files))
 	errs := make([]error, len(files))
 	var g errgroup.Group
 	g.SetLimit(max(workers, 1))
-	for i, f := range files {
+	for _, i := range acrossDirs(of, len(dirs)) {
+		f, d := files[i], dirs[of[i]]
+		if d.err != nil {
+			errs[i] = d.err
+			continue
+		}
 		g.Go(func() error {
-			temps[i], errs[i] = writeTemp(f.Root, f.Rel, f.Data, 0o600)
+			temps[i], errs[i] = writeTemp(d, filepath.Base(f.Rel), f.Data, perm)
 			return nil
 		})
 	}
@@ -86,7 +98,7 @@ func WriteFilesIn(files []AtomicFile, workers int) (failed int, err error) {
 	removeTemps := func(from int) {
 		for i := from; i < len(files); i++ {
 			if temps[i] != "" {
-				files[i].Root.Remove(temps[i])
+				dirs[of[i]].remove(temps[i])
 			}
 		}
 	}
@@ -96,60 +108,100 @@ func WriteFilesIn(files []AtomicFile, workers int) (failed int, err error) {
 			return i, err
 		}
 	}
-	var dirs []dirOf
-	seen := map[dirOf]bool{}
+	renamed := make([]bool, len(dirs))
 	for i, f := range files {
-		if err := f.Root.Rename(temps[i], f.Rel); err != nil {
+		d := dirs[of[i]]
+		if err := d.rename(temps[i], filepath.Base(f.Rel)); err != nil {
 			removeTemps(i)
-			syncDirs(dirs) // the renames done so far
-			return i, err
+			syncDirs(dirs, renamed, workers) // the renames done so far
+			return i, &os.LinkError{Op: "renameat", Old: filepath.Join(d.name, temps[i]), New: f.Rel, Err: err}
 		}
 		temps[i] = ""
-		if k := (dirOf{f.Root, filepath.Dir(f.Rel)}); !seen[k] {
-			seen[k] = true
-			dirs = append(dirs, k)
-		}
+		renamed[of[i]] = true
 	}
-	syncDirs(dirs)
+	syncDirs(dirs, renamed, workers)
 	return -1, nil
 }
 
-// dirOf is a directory files were renamed into: rel's directory in root.
-type dirOf struct {
-	root *os.Root
-	dir  string
-}
-
-// syncDirs syncs directories, best effort: it makes the renames into
-// them durable.
-func syncDirs(dirs []dirOf) {
-	for _, d := range dirs {
-		syncDir(d.root, d.dir)
+// openDirs opens the directory of each file once, through the file's
+// Root: dirs in order of first use, and of[i] the index in dirs of file
+// i's. A directory that cannot be opened keeps its error, for each file
+// in it.
+func openDirs(files []AtomicFile) (dirs []*batchDir, of []int) {
+	type key struct {
+		root *os.Root
+		dir  string
 	}
-}
-
-// syncDir syncs dir inside root, best effort; a variable so that a test
-// counts the syncs.
-var syncDir = func(root *os.Root, dir string) {
-	if d, err := root.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+	index := map[key]int{}
+	of = make([]int, len(files))
+	for i, f := range files {
+		k := key{f.Root, filepath.Dir(f.Rel)}
+		j, ok := index[k]
+		if !ok {
+			j = len(dirs)
+			index[k] = j
+			dirs = append(dirs, openBatchDir(f.Root, k.dir))
+		}
+		of[i] = j
 	}
+	return dirs, of
 }
 
-// writeTemp writes data to a new temp file beside rel (named with
-// TempMarker), mode perm whatever the umask, and fsyncs it; it returns the temp's name
-// inside root. A temp that could not be written whole is removed.
-func writeTemp(root *os.Root, rel string, data []byte, perm os.FileMode) (tmp string, err error) {
-	tmp = filepath.Join(filepath.Dir(rel), filepath.Base(rel)+TempMarker+strconv.FormatUint(rand.Uint64(), 36))
-	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+// acrossDirs is the order to write the temps in: the first file of
+// each directory, then the second of each, and so on, so that the files
+// written at once are mostly in different directories (creating a file
+// locks its directory: 32 workers in two directories mostly wait).
+func acrossDirs(of []int, ndirs int) []int {
+	byDir := make([][]int, ndirs)
+	for i, j := range of {
+		byDir[j] = append(byDir[j], i)
+	}
+	order := make([]int, 0, len(of))
+	for k := 0; len(order) < len(of); k++ {
+		for _, in := range byDir {
+			if k < len(in) {
+				order = append(order, in[k])
+			}
+		}
+	}
+	return order
+}
+
+// syncDirs syncs the directories files were renamed into, workers at a
+// time so that their flushes overlap, best effort: it makes the renames
+// durable.
+func syncDirs(dirs []*batchDir, renamed []bool, workers int) {
+	var g errgroup.Group
+	g.SetLimit(max(workers, 1))
+	for j, d := range dirs {
+		if renamed[j] {
+			g.Go(func() error {
+				syncDir(d)
+				return nil
+			})
+		}
+	}
+	_ = g.Wait()
+}
+
+// syncDir syncs an open directory, best effort; a variable so that a
+// test counts the syncs.
+var syncDir = func(d *batchDir) { d.sync() }
+
+// writeTemp writes data to a new temp file in d, beside name (named with
+// TempMarker), mode perm whatever the umask, and fsyncs it; it returns
+// the temp's name in d. A temp that could not be written whole is
+// removed.
+func writeTemp(d *batchDir, name string, data []byte, perm os.FileMode) (tmp string, err error) {
+	tmp = name + TempMarker + strconv.FormatUint(rand.Uint64(), 36)
+	f, err := d.create(tmp)
 	if err != nil {
-		return "", err
+		return "", &os.PathError{Op: "openat", Path: filepath.Join(d.name, tmp), Err: err}
 	}
 	defer func() {
 		if err != nil {
 			f.Close()
-			root.Remove(tmp)
+			d.remove(tmp)
 			tmp = ""
 		}
 	}()

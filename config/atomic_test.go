@@ -43,11 +43,11 @@ func countSyncs(t *testing.T) map[string]int {
 	synced := map[string]int{}
 	var mu sync.Mutex
 	old := syncDir
-	syncDir = func(root *os.Root, dir string) {
+	syncDir = func(d *batchDir) {
 		mu.Lock()
-		synced[dir]++
+		synced[d.name]++
 		mu.Unlock()
-		old(root, dir)
+		old(d)
 	}
 	t.Cleanup(func() { syncDir = old })
 	return synced
@@ -173,4 +173,91 @@ func BenchmarkWriteFiles1000(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestWriteFilesInRenameFails: a rename that fails (the name is a
+// directory that is not empty) is reported by its index, and no temp file
+// is left, of that file or of any after it.
+func TestWriteFilesInRenameFails(t *testing.T) {
+	dir, _, batch := batchTree(t, 2, 3)
+	const bad = 5 // d1/.env.1
+	if err := os.Remove(filepath.Join(dir, batch[bad].Rel)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, batch[bad].Rel, "inside"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	i, err := WriteFilesIn(batch, 4)
+	if err == nil || i != bad {
+		t.Fatalf("got file %d, %v; want file %d refused", i, err, bad)
+	}
+	noTemps(t, dir)
+	for j, f := range batch[bad+1:] {
+		data, _ := os.ReadFile(filepath.Join(dir, f.Rel))
+		if string(data) == string(f.Data) {
+			t.Errorf("file %d (%s) renamed after the failure", bad+1+j, f.Rel)
+		}
+	}
+}
+
+// TestWriteFilesInNotFollowed: a symlink at a file's name is replaced, not
+// written through, and a file named as a directory of the batch refuses
+// its files; the mode is 0600 whatever the umask.
+func TestWriteFilesInNotFollowed(t *testing.T) {
+	dir, _, batch := batchTree(t, 2, 3)
+	outside := filepath.Join(t.TempDir(), "outside")
+	if err := os.WriteFile(outside, []byte("outside"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, batch[1].Rel)
+	os.Remove(link)
+	if err := os.Symlink(outside, link); err != nil {
+		t.Fatal(err)
+	}
+	old := syscallUmask(0o277) // would give 0400 without the chmod
+	i, err := WriteFilesIn(batch, 4)
+	syscallUmask(old)
+	if err != nil {
+		t.Fatalf("file %d: %v", i, err)
+	}
+	if data, _ := os.ReadFile(outside); string(data) != "outside" {
+		t.Errorf("written through the symlink: %q", data)
+	}
+	for _, f := range batch {
+		fi, err := os.Lstat(filepath.Join(dir, f.Rel))
+		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, %v; want a regular file, mode 0600", f.Rel, fi.Mode(), err)
+		}
+	}
+
+	// A directory of the batch that is a file.
+	if err := os.WriteFile(filepath.Join(dir, "plain"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	root := batch[0].Root
+	batch = []AtomicFile{{root, "d0/.env.0", []byte("x")}, {root, "plain/.env", []byte("x")}}
+	if i, err := WriteFilesIn(batch, 4); err == nil || i != 1 {
+		t.Fatalf("got file %d, %v; want file 1 refused", i, err)
+	}
+	noTemps(t, dir)
+}
+
+// TestAcrossDirs: temps are written a file of each directory at a time,
+// every file once.
+func TestAcrossDirs(t *testing.T) {
+	tests := []struct {
+		of    []int
+		ndirs int
+		want  []int
+	}{
+		{nil, 0, []int{}},
+		{[]int{0, 0, 0}, 1, []int{0, 1, 2}},
+		{[]int{0, 0, 0, 1, 1, 2}, 3, []int{0, 3, 5, 1, 4, 2}},
+		{[]int{1, 0, 1, 0}, 2, []int{1, 0, 3, 2}},
+	}
+	for _, tt := range tests {
+		if got := acrossDirs(tt.of, tt.ndirs); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("acrossDirs(%v) = %v, want %v", tt.of, got, tt.want)
+		}
+	}
 }

@@ -94,6 +94,9 @@ type Index struct {
 	// its keys, values and the minimum length) and how many values it
 	// indexed, so an unchanged item is not hashed again.
 	digests map[string]sourceDigest
+	// saved: the file holds exactly sources and digests (read from it
+	// or saved since), so Save has nothing to write.
+	saved bool
 
 	// mac is sum's HMAC, made once (Replace, which uses it, is not safe
 	// for concurrent use; lookups make their own).
@@ -126,6 +129,7 @@ func OpenIndex(indexPath, keyPath string) (*Index, error) {
 	if err := ix.decode(data); err != nil {
 		return nil, fmt.Errorf("read leak index %s: %w", indexPath, err)
 	}
+	ix.saved = true
 	return ix, nil
 }
 
@@ -190,6 +194,9 @@ func (ix *Index) Replace(source string, secrets []Secret, minLength int) int {
 		}
 	}
 	if len(entries) == 0 {
+		if _, ok := ix.digests[source]; !ok {
+			return 0 // nothing to remove
+		}
 		delete(ix.sources, source)
 		delete(ix.digests, source)
 	} else {
@@ -197,7 +204,7 @@ func (ix *Index) Replace(source string, secrets []Secret, minLength int) int {
 		d.n = uint32(n)
 		ix.digests[source] = d
 	}
-	ix.built = false
+	ix.built, ix.saved = false, false
 	return n
 }
 
@@ -248,14 +255,20 @@ func (ix *Index) Len() int {
 }
 
 // Save writes the index to its file atomically (config.WriteFileAtomic),
-// mode 0600, creating its directory (0700) if needed.
+// mode 0600, creating its directory (0700) if needed; not when the file
+// already holds it: a pull that restores the values it had (files
+// deleted and pulled again) rewrote megabytes for nothing.
 func (ix *Index) Save() error {
+	if ix.saved {
+		return nil
+	}
 	if err := os.MkdirAll(filepath.Dir(ix.path), 0o700); err != nil {
 		return fmt.Errorf("save leak index: %w", err)
 	}
 	if err := config.WriteFileAtomic(ix.path, ix.encode()); err != nil {
 		return fmt.Errorf("save leak index: %w", err)
 	}
+	ix.saved = true
 	return nil
 }
 

@@ -356,3 +356,85 @@ func TestReplaceUnchangedSourceIsKept(t *testing.T) {
 		t.Fatal("an emptied source kept its digest")
 	}
 }
+
+// TestSaveUnchangedWritesNothing: an index saved with nothing replaced
+// since it was read, or with the values it already held, leaves its file
+// as it is (a pull of files deleted and restored rewrote megabytes); a
+// changed or removed source is written.
+func TestSaveUnchangedWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	indexPath, keyPath := filepath.Join(dir, "leak.idx"), filepath.Join(dir, "leak.key")
+	secrets := []Secret{{Key: "A", Value: "first-secret-123"}}
+	stat := func() os.FileInfo {
+		t.Helper()
+		fi, err := os.Stat(indexPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+	save := func(replace func(ix *Index)) {
+		t.Helper()
+		ix, err := OpenIndex(indexPath, keyPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		replace(ix)
+		if err := ix.Save(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(func(ix *Index) { ix.Replace("development/app/.env", secrets, 8) })
+	tests := []struct {
+		name    string
+		replace func(ix *Index)
+		written bool
+	}{
+		{"nothing replaced", func(ix *Index) {}, false},
+		{"the same values", func(ix *Index) { ix.Replace("development/app/.env", secrets, 8) }, false},
+		{"an absent source removed", func(ix *Index) { ix.Replace("development/other/.env", nil, 8) }, false},
+		{"a value changed", func(ix *Index) {
+			ix.Replace("development/app/.env", []Secret{{Key: "A", Value: "rotated-secret-456"}}, 8)
+		}, true},
+		{"a source removed", func(ix *Index) { ix.Replace("development/app/.env", nil, 8) }, true},
+	}
+	for _, tt := range tests {
+		before := stat()
+		save(tt.replace)
+		if written := !os.SameFile(before, stat()); written != tt.written {
+			t.Errorf("%s: file rewritten %v, want %v", tt.name, written, tt.written)
+		}
+	}
+}
+
+// TestEnvSecretsResolvedOnceWithoutDollar: EnvSecrets, which skips the
+// expansion when no value holds a '$', gives what resolving twice gives.
+func TestEnvSecretsResolvedOnceWithoutDollar(t *testing.T) {
+	reference := func(f *envfile.File) []Secret {
+		var out []Secret
+		raw := envfile.Resolve([]*envfile.File{f}, false, nil)
+		expanded := envfile.Resolve([]*envfile.File{f}, true, nil)
+		for i, v := range raw {
+			out = append(out, Secret{Key: v.Key, Value: v.Value.Reveal()})
+			if e := expanded[i].Value.Reveal(); e != v.Value.Reveal() {
+				out = append(out, Secret{Key: v.Key, Value: e})
+			}
+		}
+		return out
+	}
+	for _, src := range []string{
+		"A=plain-value-1\nB=plain-value-2\nA=again-value-3\n",
+		"HOST=db.internal\nURL=postgres://u@$HOST/x\n",
+		"HOST=db.internal\nURL=\"postgres://u@${HOST}/x\"\n",
+		"PRICE=\"costs \\$5 a month\"\n",
+		"EMPTY=\n",
+	} {
+		f, err := envfile.Parse(".env", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := EnvSecrets(f), reference(f); !slices.Equal(got, want) {
+			t.Errorf("%q: got %v, want %v", src, got, want)
+		}
+	}
+}

@@ -136,7 +136,12 @@ func jsonEscape(s string) string {
 func EnvSecrets(f *envfile.File) []Secret {
 	var out []Secret
 	raw := envfile.Resolve([]*envfile.File{f}, false, nil)
-	expanded := envfile.Resolve([]*envfile.File{f}, true, nil)
+	// Without a '$' nothing expands: most files, resolved once then (a
+	// pull refreshes the index for every item it restores).
+	expanded := raw
+	if slices.ContainsFunc(raw, func(v envfile.Var) bool { return strings.Contains(v.Value.Reveal(), "$") }) {
+		expanded = envfile.Resolve([]*envfile.File{f}, true, nil)
+	}
 	for i, v := range raw {
 		out = append(out, Secret{Key: v.Key, Value: v.Value.Reveal()})
 		if i < len(expanded) && expanded[i].Key == v.Key && expanded[i].Value.Reveal() != v.Value.Reveal() {

@@ -32,3 +32,32 @@ func parallel(n, workers int, fn func(i int) error) error {
 func onCores(n int, fn func(i int) error) error {
 	return parallel(n, runtime.GOMAXPROCS(0), fn)
 }
+
+// readThenOpen calls read for 0…n-1 in order on this goroutine, and open
+// with what each read returned on one goroutine per core, so that the
+// reads (serial: the store is not safe for concurrent readers) overlap
+// the CPU-bound opens. A read error wins over every open error, as if all
+// reads came first; otherwise the lowest index's open error wins.
+func readThenOpen(n int, read func(i int) ([]byte, error), open func(i int, data []byte) error) error {
+	errs := make([]error, n)
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range n {
+		data, err := read(i)
+		if err != nil {
+			_ = g.Wait()
+			return err
+		}
+		g.Go(func() error {
+			errs[i] = open(i, data)
+			return nil
+		})
+	}
+	_ = g.Wait() // never fails: errors go to errs, so the lowest index wins
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

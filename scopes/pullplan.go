@@ -186,25 +186,20 @@ func (p *pullPlan) restores(ctx context.Context, stored []storedItem) error {
 // and reads provider items from their provider: their contents, and
 // where provider items came from. Decrypt and compare everything first;
 // write only if nothing refuses. Blobs are read one at a time (go-git's
-// storage is not safe for concurrent readers), then decrypted on every
-// core.
+// storage is not safe for concurrent readers), each decrypted on a free
+// core while the next is read (readThenOpen).
 func (p *pullPlan) openPlaced(ctx context.Context, stored []storedItem) ([]storedItem, [][]byte, []*docState, error) {
 	var placed []storedItem
-	var cts [][]byte
 	for _, s := range stored {
-		if _, ok := p.dirs[s.Project]; !ok {
-			continue
+		if _, ok := p.dirs[s.Project]; ok {
+			placed = append(placed, s)
 		}
-		ct, err := p.store.ReadBlob(ctx, s.Blob)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		placed, cts = append(placed, s), append(cts, ct)
 	}
 	plains := make([][]byte, len(placed))
 	docs := make([]*docState, len(placed))
-	if err := onCores(len(placed), func(i int) (err error) {
-		if plains[i], err = p.openItem(placed[i], cts[i]); err != nil {
+	read := func(i int) (ct []byte, err error) { return p.store.ReadBlob(ctx, placed[i].Blob) }
+	open := func(i int, ct []byte) (err error) {
+		if plains[i], err = p.openItem(placed[i], ct); err != nil {
 			return err
 		}
 		if isPointer(plains[i]) {
@@ -214,7 +209,8 @@ func (p *pullPlan) openPlaced(ctx context.Context, stored []storedItem) ([]store
 		}
 		plains[i], err = p.providers.resolve(ctx, p.env.Name, placed[i], plains[i])
 		return err
-	}); err != nil {
+	}
+	if err := readThenOpen(len(placed), read, open); err != nil {
 		return nil, nil, nil, err
 	}
 	for _, d := range docs {
