@@ -212,12 +212,13 @@ func (x *exposureScan) exposedPath(p string) (env, project, item string, isKey, 
 // loses access, and notes those recipients.
 func (x *exposureScan) openLost(ctx context.Context) error {
 	x.byFpr = map[string]*keyring.PrivateKey{}
+	var recipients keyring.RecipientReader // the versions share most packets
 	for _, kv := range x.keyVersions {
 		wrapped, err := x.ma.store.ReadBlob(ctx, kv.blob)
 		if err != nil {
 			return err
 		}
-		ids, err := keyring.RecipientKeyIDs(wrapped)
+		ids, err := recipients.KeyIDs(wrapped)
 		if err != nil || !slices.ContainsFunc(ids, x.lost) {
 			continue
 		}
