@@ -155,7 +155,7 @@ func (r *replay) Read(path string) ([]byte, error) {
 // is not a key): a team of n members over n versions would otherwise
 // parse n² keys.
 func readTeam(tree fileReader, commit gitstore.Hash, m manifest, cache map[gitstore.Hash]historyKey) *teamVersion {
-	tv := &teamVersion{commit: commit}
+	tv := &teamVersion{commit: commit, members: make([]Member, 0, len(m.Members)), keys: make([]*keyring.PublicKey, 0, len(m.Members))}
 	for _, mem := range m.Members {
 		path := keysDir + "/" + mem.Fingerprint + ".asc"
 		blob, ok := tree.Blob(path)

@@ -56,6 +56,7 @@ func (r *manifestReader) decodePieces(s string) (manifest, bool) {
 	if !canonicalManifest(head+tail, &m) || m.Members != nil {
 		return manifest{}, false
 	}
+	m.Members = make([]Member, 0, strings.Count(body, memberTable))
 	for body != "" {
 		piece := body
 		if i := strings.Index(body[len(memberTable):], "\n"+memberTable); i >= 0 {
