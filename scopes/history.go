@@ -31,7 +31,7 @@ type history struct {
 // teamVersion is one accepted version of the team manifest.
 type teamVersion struct {
 	commit  gitstore.Hash
-	members []Member
+	members []*Member            // shared with other versions: read only
 	keys    []*keyring.PublicKey // keys[i] is members[i]'s (a slice, not a map: n versions of n members)
 }
 
@@ -67,9 +67,9 @@ func loadHistory(ctx context.Context, s *gitstore.Store, tip gitstore.Hash, now 
 			mv.toml, _ = files.Blob(membersPath)
 			mv.sig, _ = files.Blob(membersSigPath)
 			if data, err := files.Read(membersPath); err == nil {
-				if m, err := manifests.decode(data); err == nil {
+				if m, shared, err := manifests.decode(data); err == nil {
 					if next, _, err := verifyManifest(files, data, m, admins, now); err == nil {
-						cur, admins = readTeam(files, e.Hash, m, keys), next
+						cur, admins = readTeam(files, e.Hash, shared, keys), next
 					}
 				}
 			}
@@ -149,14 +149,14 @@ func (r *replay) Read(path string) ([]byte, error) {
 	return r.s.ReadBlob(r.ctx, b)
 }
 
-// readTeam reads the keys of m's members from one commit's tree; a
+// readTeam reads the keys of members from one commit's tree; a
 // member whose key file is missing or does not match is left out. Keys
 // are parsed once per blob across the walk (cache: nil for a blob that
 // is not a key): a team of n members over n versions would otherwise
 // parse n² keys.
-func readTeam(tree fileReader, commit gitstore.Hash, m manifest, cache map[gitstore.Hash]historyKey) *teamVersion {
-	tv := &teamVersion{commit: commit, members: make([]Member, 0, len(m.Members)), keys: make([]*keyring.PublicKey, 0, len(m.Members))}
-	for _, mem := range m.Members {
+func readTeam(tree fileReader, commit gitstore.Hash, members []*Member, cache map[gitstore.Hash]historyKey) *teamVersion {
+	tv := &teamVersion{commit: commit, members: make([]*Member, 0, len(members)), keys: make([]*keyring.PublicKey, 0, len(members))}
+	for _, mem := range members {
 		path := keysDir + "/" + mem.Fingerprint + ".asc"
 		blob, ok := tree.Blob(path)
 		if !ok {
@@ -212,7 +212,7 @@ func (tv *teamVersion) owner(id string) (Member, bool) {
 	}
 	for i, m := range tv.members {
 		if k := tv.keys[i]; k != nil && k.Matches(id) {
-			return m, true
+			return *m, true
 		}
 	}
 	return Member{}, false
@@ -225,7 +225,7 @@ func (tv *teamVersion) byEmail(email string) (Member, bool) {
 	}
 	for _, m := range tv.members {
 		if m.Email == email {
-			return m, true
+			return *m, true
 		}
 	}
 	return Member{}, false

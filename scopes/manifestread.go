@@ -14,11 +14,11 @@ import (
 // our encoder writes it is cut at its member tables and each distinct
 // table is decoded once. Anything else is decoded whole, as before.
 type manifestReader struct {
-	members map[string]Member // by the text of its table, "\n[[member]]\n…"
+	members map[string]*Member // by the text of its table, "\n[[member]]\n…"
 }
 
 func newManifestReader() *manifestReader {
-	return &manifestReader{members: map[string]Member{}}
+	return &manifestReader{members: map[string]*Member{}}
 }
 
 const (
@@ -26,16 +26,23 @@ const (
 	envTable    = "\n[[environment]]\n"
 )
 
-// decode decodes one version of members.toml, as config.Unmarshal would.
-// The members of the result share their Tiers with other versions: read
-// only.
-func (r *manifestReader) decode(data []byte) (manifest, error) {
-	if m, ok := r.decodePieces(string(data)); ok {
-		return m, nil
+// decode decodes one version of members.toml, as config.Unmarshal would,
+// and gives its members also as shared: the same *Member for the same
+// table in every version (read only), so that n versions of n members
+// keep one copy of each.
+func (r *manifestReader) decode(data []byte) (manifest, []*Member, error) {
+	if m, shared, ok := r.decodePieces(string(data)); ok {
+		return m, shared, nil
 	}
 	var m manifest
-	err := config.Unmarshal(membersPath, data, &m)
-	return m, err
+	if err := config.Unmarshal(membersPath, data, &m); err != nil {
+		return manifest{}, nil, err
+	}
+	shared := make([]*Member, len(m.Members))
+	for i := range m.Members {
+		shared[i] = &m.Members[i]
+	}
+	return m, shared, nil
 }
 
 // decodePieces decodes s as its head (serial, previous), member tables
@@ -43,10 +50,10 @@ func (r *manifestReader) decode(data []byte) (manifest, error) {
 // config.Marshal writes for it: then s is what config.Marshal writes for
 // the whole manifest, which decodes to the pieces put together. ok is
 // false for any other text.
-func (r *manifestReader) decodePieces(s string) (manifest, bool) {
+func (r *manifestReader) decodePieces(s string) (manifest, []*Member, bool) {
 	first := strings.Index(s, "\n"+memberTable)
 	if first < 0 {
-		return manifest{}, false
+		return manifest{}, nil, false
 	}
 	head, body, tail := s[:first+1], s[first+1:], ""
 	if i := strings.Index(body, "\n"+envTable); i >= 0 {
@@ -54,9 +61,11 @@ func (r *manifestReader) decodePieces(s string) (manifest, bool) {
 	}
 	var m manifest
 	if !canonicalManifest(head+tail, &m) || m.Members != nil {
-		return manifest{}, false
+		return manifest{}, nil, false
 	}
-	m.Members = make([]Member, 0, strings.Count(body, memberTable))
+	n := strings.Count(body, memberTable)
+	m.Members = make([]Member, 0, n)
+	shared := make([]*Member, 0, n)
 	for body != "" {
 		piece := body
 		if i := strings.Index(body[len(memberTable):], "\n"+memberTable); i >= 0 {
@@ -65,14 +74,16 @@ func (r *manifestReader) decodePieces(s string) (manifest, bool) {
 		body = body[len(piece):]
 		mem, ok := r.members[piece]
 		if !ok {
-			if mem, ok = decodeMemberTable(piece); !ok {
-				return manifest{}, false
+			one, ok := decodeMemberTable(piece)
+			if !ok {
+				return manifest{}, nil, false
 			}
+			mem = &one
 			r.members[strings.Clone(piece)] = mem // not a slice of this version's text
 		}
-		m.Members = append(m.Members, mem)
+		m.Members, shared = append(m.Members, *mem), append(shared, mem)
 	}
-	return m, true
+	return m, shared, true
 }
 
 // decodeMemberTable decodes one "\n[[member]]\n…" table when it is in the

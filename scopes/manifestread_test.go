@@ -53,18 +53,32 @@ func TestManifestReader(t *testing.T) {
 			r := newManifestReader()
 			r.decode([]byte(v1)) // the tables of an earlier version are known
 			before := len(r.members)
-			got, err := r.decode([]byte(tt.text))
+			got, shared, err := r.decode([]byte(tt.text))
 			if (err == nil) != tt.decodes || (wantErr == nil) != tt.decodes {
 				t.Fatalf("decode: %v, config.Unmarshal: %v, want decodes=%v", err, wantErr, tt.decodes)
 			}
 			if err == nil && !reflect.DeepEqual(got, want) {
 				t.Errorf("decoded\n%+v\nwant\n%+v", got, want)
 			}
-			if _, cached := r.decodePieces(tt.text); cached != tt.cached {
+			if len(shared) != len(got.Members) {
+				t.Fatalf("%d shared members, %d decoded", len(shared), len(got.Members))
+			}
+			for i := range shared {
+				if !reflect.DeepEqual(*shared[i], got.Members[i]) {
+					t.Errorf("shared member %d = %+v, want %+v", i, *shared[i], got.Members[i])
+				}
+			}
+			if _, _, cached := r.decodePieces(tt.text); cached != tt.cached {
 				t.Errorf("through the member tables: %v, want %v", cached, tt.cached)
 			}
 			if tt.text == v2 && len(r.members) != before+1 {
 				t.Errorf("%d member tables decoded for v2 after v1, want 1 new", len(r.members)-before)
+			}
+			if tt.text == v2 {
+				_, first, _ := r.decode([]byte(v1))
+				if shared[0] != first[0] {
+					t.Error("Alice's table of v1 and v2 gave two copies")
+				}
 			}
 		})
 	}
