@@ -151,6 +151,9 @@ func (x *exposureScan) collect(ctx context.Context) error {
 	tree := newReplay(ctx, x.ma.store)           // no whole tree per commit
 	keyFprs := map[keySource]string{}            // keyFingerprintAt by what it reads
 	for i := len(x.h.entries) - 1; i >= 0; i-- { // oldest first
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		e := x.h.entries[i]
 		tree.apply(e)
 		records := map[string]*projectRecord{}
@@ -189,7 +192,7 @@ func (x *exposureScan) collect(ctx context.Context) error {
 			x.versions = append(x.versions, itemVersion{env: env, item: project + "/" + item, typ: typ, blob: blob, keyFpr: fpr})
 		}
 	}
-	return nil
+	return ctx.Err() // a read cut short by cancellation left a default above
 }
 
 // exposedPath parses a changed store path: an item or the wrapped key of

@@ -61,6 +61,9 @@ func loadHistory(ctx context.Context, s *gitstore.Store, tip gitstore.Hash, now 
 	manifests := newManifestReader()
 	files := newReplay(ctx, s)
 	for i := len(entries) - 1; i >= 0; i-- {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		e := entries[i]
 		files.apply(e)
 		if changesManifest(e) {
@@ -76,6 +79,9 @@ func loadHistory(ctx context.Context, s *gitstore.Store, tip gitstore.Hash, now 
 		}
 		h.teams[i] = cur
 		versions[len(entries)-1-i] = mv
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // a read cut short by cancellation looked like a refused version
 	}
 	h.putBack = putBack(versions)
 	for i, e := range entries {
