@@ -21,6 +21,9 @@ type LogEntry struct {
 	// first parent, sorted. For a root commit, or the boundary commit of a
 	// shallow fetch whose parent is absent, it lists every file.
 	Changed []string
+	// Blobs[i] is the content of Changed[i] at this commit (zero: deleted),
+	// so that a walk of history needs no whole tree per commit.
+	Blobs []Hash
 }
 
 // Log walks first-parent history from `from`, newest first, returning at
@@ -28,6 +31,7 @@ type LogEntry struct {
 // quietly at the boundary of a shallow history.
 func (s *Store) Log(ctx context.Context, from Hash, n int) ([]LogEntry, error) {
 	var out []LogEntry
+	d := &logDiff{s: s, cur: map[plumbing.Hash]map[string]object.TreeEntry{}}
 	for h := from; !h.IsZero() && (n <= 0 || len(out) < n); {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -56,29 +60,50 @@ func (s *Store) Log(ctx context.Context, from Hash, n int) ([]LogEntry, error) {
 				return nil, err
 			}
 		}
-		if err := s.diffTrees(ctx, parentTree, c.TreeHash, "", &e.Changed); err != nil {
+		d.prev, d.cur, d.out = d.cur, map[plumbing.Hash]map[string]object.TreeEntry{}, nil
+		if err := d.diffTrees(ctx, parentTree, c.TreeHash, ""); err != nil {
 			return nil, fmt.Errorf("gitstore: log %s: %w", e.Hash, err)
 		}
-		sort.Strings(e.Changed)
+		sort.Slice(d.out, func(i, j int) bool { return d.out[i].path < d.out[j].path })
+		for _, c := range d.out {
+			e.Changed = append(e.Changed, c.path)
+			e.Blobs = append(e.Blobs, fromPlumbing(c.blob))
+		}
 		out = append(out, e)
 	}
 	return out, nil
 }
 
-// diffTrees appends to out the file paths that differ between trees a and
-// b (either may be zero: empty), skipping identical subtrees.
-func (s *Store) diffTrees(ctx context.Context, a, b plumbing.Hash, prefix string, out *[]string) error {
+// logDiff finds what each commit of a Log changed. The trees of a
+// commit's parent are the trees of the next commit of the walk: each is
+// decoded once, kept for one step (prev, cur).
+type logDiff struct {
+	s         *Store
+	prev, cur map[plumbing.Hash]map[string]object.TreeEntry
+	out       []changedFile
+}
+
+// changedFile is one path a commit changed and its blob there (zero:
+// deleted).
+type changedFile struct {
+	path string
+	blob plumbing.Hash
+}
+
+// diffTrees appends to d.out the file paths that differ between trees a
+// and b (either may be zero: empty), skipping identical subtrees.
+func (d *logDiff) diffTrees(ctx context.Context, a, b plumbing.Hash, prefix string) error {
 	if a == b {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ea, err := s.treeEntries(a)
+	ea, err := d.treeEntries(a)
 	if err != nil {
 		return err
 	}
-	eb, err := s.treeEntries(b)
+	eb, err := d.treeEntries(b)
 	if err != nil {
 		return err
 	}
@@ -87,13 +112,13 @@ func (s *Store) diffTrees(ctx context.Context, a, b plumbing.Hash, prefix string
 		if !ok {
 			y = object.TreeEntry{}
 		}
-		if err := s.diffEntry(ctx, x, y, prefix+name, out); err != nil {
+		if err := d.diffEntry(ctx, x, y, prefix+name); err != nil {
 			return err
 		}
 	}
 	for name, y := range eb {
 		if _, ok := ea[name]; !ok {
-			if err := s.diffEntry(ctx, object.TreeEntry{}, y, prefix+name, out); err != nil {
+			if err := d.diffEntry(ctx, object.TreeEntry{}, y, prefix+name); err != nil {
 				return err
 			}
 		}
@@ -102,7 +127,7 @@ func (s *Store) diffTrees(ctx context.Context, a, b plumbing.Hash, prefix string
 }
 
 // diffEntry compares one name on both sides; a zero entry is absent.
-func (s *Store) diffEntry(ctx context.Context, x, y object.TreeEntry, path string, out *[]string) error {
+func (d *logDiff) diffEntry(ctx context.Context, x, y object.TreeEntry, path string) error {
 	if x.Mode == y.Mode && x.Hash == y.Hash {
 		return nil
 	}
@@ -115,28 +140,40 @@ func (s *Store) diffEntry(ctx context.Context, x, y object.TreeEntry, path strin
 		tb = y.Hash
 	}
 	if xDir || yDir {
-		if err := s.diffTrees(ctx, ta, tb, path+"/", out); err != nil {
+		if err := d.diffTrees(ctx, ta, tb, path+"/"); err != nil {
 			return err
 		}
 	}
 	if (!xDir && !x.Hash.IsZero()) || (!yDir && !y.Hash.IsZero()) {
-		*out = append(*out, path)
+		var blob plumbing.Hash // a file at this commit, as Tree lists files
+		if y.Mode == filemode.Regular || y.Mode == filemode.Executable || y.Mode == filemode.Deprecated {
+			blob = y.Hash
+		}
+		d.out = append(d.out, changedFile{path, blob})
 	}
 	return nil
 }
 
-func (s *Store) treeEntries(h plumbing.Hash) (map[string]object.TreeEntry, error) {
+func (d *logDiff) treeEntries(h plumbing.Hash) (map[string]object.TreeEntry, error) {
+	if m, ok := d.prev[h]; ok {
+		d.cur[h] = m
+		return m, nil
+	}
+	if m, ok := d.cur[h]; ok {
+		return m, nil
+	}
 	m := make(map[string]object.TreeEntry)
 	if h.IsZero() {
 		return m, nil
 	}
-	t, err := s.tree(h)
+	t, err := d.s.tree(h)
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range t.Entries {
 		m[e.Name] = e
 	}
+	d.cur[h] = m
 	return m, nil
 }
 

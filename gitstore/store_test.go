@@ -464,18 +464,20 @@ func TestLog(t *testing.T) {
 		parents []Hash
 		msg     string
 		changed []string
+		blobs   []Hash // zero: deleted
 	}
+	blob := func(s string) Hash { return BlobHash([]byte(s)) }
 	want := []row{
-		{c, []Hash{b}, "c\n", []string{"env/dev/x.pgp", "env/dev/y.pgp"}},
-		{b, []Hash{a}, "b\n", []string{"env/dev/x.pgp", "env/prod/z.pgp"}},
-		{a, nil, "a\n", []string{"env/dev/x.pgp", "env/dev/y.pgp"}},
+		{c, []Hash{b}, "c\n", []string{"env/dev/x.pgp", "env/dev/y.pgp"}, []Hash{{}, {}}},
+		{b, []Hash{a}, "b\n", []string{"env/dev/x.pgp", "env/prod/z.pgp"}, []Hash{blob("1b"), blob("3")}},
+		{a, nil, "a\n", []string{"env/dev/x.pgp", "env/dev/y.pgp"}, []Hash{blob("1"), blob("2")}},
 	}
 	if len(all) != len(want) {
 		t.Fatalf("got %d entries", len(all))
 	}
 	for i, w := range want {
 		e := all[i]
-		if e.Hash != w.h || !reflect.DeepEqual(e.Parents, w.parents) || e.Message != w.msg || !reflect.DeepEqual(e.Changed, w.changed) {
+		if e.Hash != w.h || !reflect.DeepEqual(e.Parents, w.parents) || e.Message != w.msg || !reflect.DeepEqual(e.Changed, w.changed) || !reflect.DeepEqual(e.Blobs, w.blobs) {
 			t.Errorf("entry %d = %+v, want %+v", i, e, w)
 		}
 		if e.Author.Name != "Ada Lovelace" || e.Author.Email != "ada@example.com" || !e.Author.When.Equal(when) {

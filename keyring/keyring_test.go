@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -444,6 +445,19 @@ func TestRewrap(t *testing.T) {
 	ids, err := RecipientKeyIDs(added)
 	if err != nil || len(ids) != 3 {
 		t.Fatalf("RecipientKeyIDs = %v, %v", ids, err)
+	}
+	// A RecipientReader gives the same, parsing the packets kept by the
+	// re-wrap once.
+	var rr RecipientReader
+	for _, ct := range [][]byte{orig, added, orig, []byte("not a message")} {
+		want, wantErr := RecipientKeyIDs(ct)
+		got, err := rr.KeyIDs(ct)
+		if !slices.Equal(got, want) || (err == nil) != (wantErr == nil) {
+			t.Errorf("RecipientReader.KeyIDs = %v, %v; RecipientKeyIDs = %v, %v", got, err, want, wantErr)
+		}
+	}
+	if len(rr.ids) != 3 {
+		t.Errorf("RecipientReader parsed %d packets of 2 + 3 sharing 2, want 3", len(rr.ids))
 	}
 	for i, k := range []*PrivateKey{f.alice, f.bob, f.carol} {
 		if !k.Public().Matches(ids[i]) {

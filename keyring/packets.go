@@ -207,6 +207,39 @@ func RecipientKeyIDs(ciphertext []byte) ([]string, error) {
 	return ids, nil
 }
 
+// RecipientReader is [RecipientKeyIDs] for many messages that share
+// session key packets, as the versions of one wrapped key do (Rewrap
+// keeps the packets of the recipients that stay): each distinct packet
+// is parsed once. Not safe for concurrent use.
+type RecipientReader struct {
+	ids map[string]string // recipientOf by the packet's bytes
+}
+
+// KeyIDs is RecipientKeyIDs(ciphertext).
+func (r *RecipientReader) KeyIDs(ciphertext []byte) ([]string, error) {
+	msg, err := splitMessage(ciphertext)
+	if err != nil {
+		return nil, err
+	}
+	if r.ids == nil {
+		r.ids = map[string]string{}
+	}
+	ids := make([]string, 0, len(msg.pkesks))
+	for _, raw := range msg.pkesks {
+		id, ok := r.ids[string(raw)]
+		if !ok {
+			ek, err := readPKESK(raw)
+			if err != nil {
+				return nil, err
+			}
+			id = recipientOf(ek)
+			r.ids[string(raw)] = id
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
 func readPKESK(raw []byte) (*packet.EncryptedKey, error) {
 	p, err := packet.Read(bytes.NewReader(raw))
 	if err != nil {

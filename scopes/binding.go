@@ -169,7 +169,7 @@ func (ea *envAccess) openByPastSigner(ctx context.Context, it storedItem, ct []b
 		return nil, "", &SignerError{Item: name, Reason: fmt.Sprintf("signed by %s, who held tier %s at commit %.12s that wrote it only under a team manifest put back over the newer one of commit %.12s (and does not now)",
 			m.Label(), env.Tier, h.entries[i].Hash, newer)}
 	}
-	plain, _, binding, err := keyring.DecryptBound(ct, []*keyring.PrivateKey{key}, []*keyring.PublicKey{tv.keys[m.Fingerprint]}, ea.opts.Now())
+	plain, _, binding, err := keyring.DecryptBound(ct, []*keyring.PrivateKey{key}, []*keyring.PublicKey{tv.key(m.Fingerprint)}, ea.opts.Now())
 	return plain, binding, err
 }
 

@@ -148,21 +148,20 @@ type keyVersion struct {
 // wrapped keys in history, each once.
 func (x *exposureScan) collect(ctx context.Context) error {
 	seen := map[string]bool{}
+	tree := newReplay(ctx, x.ma.store)           // no whole tree per commit
+	keyFprs := map[keySource]string{}            // keyFingerprintAt by what it reads
 	for i := len(x.h.entries) - 1; i >= 0; i-- { // oldest first
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		e := x.h.entries[i]
-		var tree *gitstore.Tree
+		tree.apply(e)
 		records := map[string]*projectRecord{}
 		fprs := map[string]string{}
 		for _, p := range e.Changed {
 			env, project, item, isKey, ok := x.exposedPath(p)
 			if !ok {
 				continue
-			}
-			if tree == nil {
-				var err error
-				if tree, err = x.ma.store.Tree(ctx, e.Hash); err != nil {
-					return err
-				}
 			}
 			blob, ok := tree.Blob(p)
 			if !ok || seen[p+"\x00"+blob.String()] {
@@ -187,13 +186,13 @@ func (x *exposureScan) collect(ctx context.Context) error {
 			}
 			fpr, ok := fprs[env]
 			if !ok {
-				fpr = keyFingerprintAt(tree, env)
+				fpr = cachedKeyFingerprintAt(tree, env, keyFprs)
 				fprs[env] = fpr
 			}
 			x.versions = append(x.versions, itemVersion{env: env, item: project + "/" + item, typ: typ, blob: blob, keyFpr: fpr})
 		}
 	}
-	return nil
+	return ctx.Err() // a read cut short by cancellation left a default above
 }
 
 // exposedPath parses a changed store path: an item or the wrapped key of
@@ -216,12 +215,13 @@ func (x *exposureScan) exposedPath(p string) (env, project, item string, isKey, 
 // loses access, and notes those recipients.
 func (x *exposureScan) openLost(ctx context.Context) error {
 	x.byFpr = map[string]*keyring.PrivateKey{}
+	var recipients keyring.RecipientReader // the versions share most packets
 	for _, kv := range x.keyVersions {
 		wrapped, err := x.ma.store.ReadBlob(ctx, kv.blob)
 		if err != nil {
 			return err
 		}
-		ids, err := keyring.RecipientKeyIDs(wrapped)
+		ids, err := recipients.KeyIDs(wrapped)
 		if err != nil || !slices.ContainsFunc(ids, x.lost) {
 			continue
 		}
@@ -323,7 +323,7 @@ func (x *exposureScan) report() {
 }
 
 // recordAt reads a project's project.toml from one commit's tree.
-func recordAt(tree *gitstore.Tree, env, project string) *projectRecord {
+func recordAt(tree fileReader, env, project string) *projectRecord {
 	rec := &projectRecord{Project: project, Items: map[string]ItemType{}}
 	if data, err := tree.Read(projectDir(env, project) + "/" + projectFile); err == nil {
 		_ = config.Unmarshal(projectFile, data, rec)
@@ -334,9 +334,34 @@ func recordAt(tree *gitstore.Tree, env, project string) *projectRecord {
 	return rec
 }
 
+// keySource is what keyFingerprintAt reads for env: its environment.toml
+// (format 1) or the manifest.
+type keySource struct {
+	env     string
+	format1 bool
+	blob    gitstore.Hash
+}
+
+// cachedKeyFingerprintAt is keyFingerprintAt remembered by the blob it
+// reads (environment.toml, or in format 2 the manifest): the manifest of
+// n members is decoded once per version, not at every commit that
+// changed an item.
+func cachedKeyFingerprintAt(tree fileReader, env string, cache map[keySource]string) string {
+	k := keySource{env: env}
+	if k.blob, k.format1 = tree.Blob(envDir(env) + "/" + environmentFile); !k.format1 {
+		k.blob, _ = tree.Blob(membersPath)
+	}
+	fpr, ok := cache[k]
+	if !ok {
+		fpr = keyFingerprintAt(tree, env)
+		cache[k] = fpr
+	}
+	return fpr
+}
+
 // keyFingerprintAt is the fingerprint of env's key in one commit's tree
 // ("" if unreadable).
-func keyFingerprintAt(tree *gitstore.Tree, env string) string {
+func keyFingerprintAt(tree fileReader, env string) string {
 	if data, err := tree.Read(envDir(env) + "/" + environmentFile); err == nil { // format 1
 		var e Environment
 		if config.Unmarshal(environmentFile, data, &e) != nil {

@@ -2,10 +2,10 @@ package scopes
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
-	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/gitstore"
 	"github.com/configsync/configsync/keyring"
 )
@@ -31,8 +31,15 @@ type history struct {
 // teamVersion is one accepted version of the team manifest.
 type teamVersion struct {
 	commit  gitstore.Hash
-	members []Member
-	keys    map[string]*keyring.PublicKey // by member fingerprint
+	members []*Member            // shared with other versions: read only
+	keys    []*keyring.PublicKey // keys[i] is members[i]'s (a slice, not a map: n versions of n members)
+}
+
+// historyKey is one key file of the walk, parsed: nil pub when it is not
+// a key.
+type historyKey struct {
+	pub *keyring.PublicKey
+	fpr string
 }
 
 // loadHistory walks the history from tip once. A manifest version is
@@ -50,24 +57,31 @@ func loadHistory(ctx context.Context, s *gitstore.Store, tip gitstore.Hash, now 
 	var admins []*keyring.PublicKey
 	versions := make([]manifestVersion, len(entries)) // oldest first
 	var mv manifestVersion
-	keys := map[gitstore.Hash]*keyring.PublicKey{} // each key file parsed once per walk
+	keys := map[gitstore.Hash]historyKey{} // each key file parsed once per walk
+	manifests := newManifestReader()
+	files := newReplay(ctx, s)
 	for i := len(entries) - 1; i >= 0; i-- {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		e := entries[i]
+		files.apply(e)
 		if changesManifest(e) {
-			tree, err := s.Tree(ctx, e.Hash)
-			if err != nil {
-				return nil, err
-			}
-			mv.toml, _ = tree.Blob(membersPath)
-			mv.sig, _ = tree.Blob(membersSigPath)
-			if next, _, err := verifyManifestAt(tree, admins, now); err == nil {
-				if tv, err := readTeam(tree, e.Hash, keys); err == nil {
-					cur, admins = tv, next
+			mv.toml, _ = files.Blob(membersPath)
+			mv.sig, _ = files.Blob(membersSigPath)
+			if data, err := files.Read(membersPath); err == nil {
+				if m, shared, err := manifests.decode(data); err == nil {
+					if next, _, err := verifyManifest(files, data, m, admins, now); err == nil {
+						cur, admins = readTeam(files, e.Hash, shared, keys), next
+					}
 				}
 			}
 		}
 		h.teams[i] = cur
 		versions[len(entries)-1-i] = mv
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // a read cut short by cancellation looked like a refused version
 	}
 	h.putBack = putBack(versions)
 	for i, e := range entries {
@@ -95,41 +109,92 @@ func changesManifest(e gitstore.LogEntry) bool {
 	return slices.Contains(e.Changed, membersPath) || slices.Contains(e.Changed, membersSigPath)
 }
 
-// readTeam reads the members and their keys from one commit's tree; a
+// fileReader reads the files of one commit: its *gitstore.Tree, or a
+// replay of history's changes up to it.
+type fileReader interface {
+	Blob(path string) (gitstore.Hash, bool)
+	Read(path string) ([]byte, error)
+}
+
+// replay is the files of one commit of a walk oldest first, kept by
+// applying each commit's changes: the walk reads what it needs at each
+// commit without decoding the commit's whole tree (n key files at each of
+// n commits).
+type replay struct {
+	ctx   context.Context
+	s     *gitstore.Store
+	files map[string]gitstore.Hash
+}
+
+func newReplay(ctx context.Context, s *gitstore.Store) *replay {
+	return &replay{ctx: ctx, s: s, files: map[string]gitstore.Hash{}}
+}
+
+// apply moves the replay to commit e, the child of the one it was at
+// (or the first commit of history: every file changed).
+func (r *replay) apply(e gitstore.LogEntry) {
+	for i, p := range e.Changed {
+		if b := e.Blobs[i]; !b.IsZero() {
+			r.files[p] = b
+		} else {
+			delete(r.files, p)
+		}
+	}
+}
+
+func (r *replay) Blob(path string) (gitstore.Hash, bool) {
+	b, ok := r.files[path]
+	return b, ok
+}
+
+func (r *replay) Read(path string) ([]byte, error) {
+	b, ok := r.files[path]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", gitstore.ErrNotFound, path)
+	}
+	return r.s.ReadBlob(r.ctx, b)
+}
+
+// readTeam reads the keys of members from one commit's tree; a
 // member whose key file is missing or does not match is left out. Keys
 // are parsed once per blob across the walk (cache: nil for a blob that
 // is not a key): a team of n members over n versions would otherwise
 // parse n² keys.
-func readTeam(tree *gitstore.Tree, commit gitstore.Hash, cache map[gitstore.Hash]*keyring.PublicKey) (*teamVersion, error) {
-	data, err := tree.Read(membersPath)
-	if err != nil {
-		return nil, err
-	}
-	var m manifest
-	if err := config.Unmarshal(membersPath, data, &m); err != nil {
-		return nil, err
-	}
-	tv := &teamVersion{commit: commit, keys: map[string]*keyring.PublicKey{}}
-	for _, mem := range m.Members {
+func readTeam(tree fileReader, commit gitstore.Hash, members []*Member, cache map[gitstore.Hash]historyKey) *teamVersion {
+	tv := &teamVersion{commit: commit, members: make([]*Member, 0, len(members)), keys: make([]*keyring.PublicKey, 0, len(members))}
+	for _, mem := range members {
 		path := keysDir + "/" + mem.Fingerprint + ".asc"
 		blob, ok := tree.Blob(path)
 		if !ok {
 			continue
 		}
-		pub, seen := cache[blob]
+		k, seen := cache[blob]
 		if !seen {
 			if keyData, err := tree.Read(path); err == nil {
-				pub, _ = keyring.ReadPublicKey(keyData) // nil when it is not a key
+				k.pub, _ = keyring.ReadPublicKey(keyData) // nil when it is not a key
 			}
-			cache[blob] = pub
+			if k.pub != nil {
+				k.fpr = k.pub.Fingerprint()
+			}
+			cache[blob] = k
 		}
-		if pub == nil || pub.Fingerprint() != mem.Fingerprint {
+		if k.pub == nil || k.fpr != mem.Fingerprint {
 			continue
 		}
 		tv.members = append(tv.members, mem)
-		tv.keys[mem.Fingerprint] = pub
+		tv.keys = append(tv.keys, k.pub)
 	}
-	return tv, nil
+	return tv
+}
+
+// key is the key of the member with this fingerprint in this version.
+func (tv *teamVersion) key(fpr string) *keyring.PublicKey {
+	for i, m := range tv.members {
+		if m.Fingerprint == fpr {
+			return tv.keys[i]
+		}
+	}
+	return nil
 }
 
 // signers lists the keys of the members holding tier t in this version.
@@ -138,9 +203,9 @@ func (tv *teamVersion) signers(t Tier) []*keyring.PublicKey {
 		return nil
 	}
 	var out []*keyring.PublicKey
-	for _, m := range tv.members {
+	for i, m := range tv.members {
 		if m.Can(t) {
-			out = append(out, tv.keys[m.Fingerprint])
+			out = append(out, tv.keys[i])
 		}
 	}
 	return out
@@ -151,9 +216,9 @@ func (tv *teamVersion) owner(id string) (Member, bool) {
 	if tv == nil {
 		return Member{}, false
 	}
-	for _, m := range tv.members {
-		if k := tv.keys[m.Fingerprint]; k != nil && k.Matches(id) {
-			return m, true
+	for i, m := range tv.members {
+		if k := tv.keys[i]; k != nil && k.Matches(id) {
+			return *m, true
 		}
 	}
 	return Member{}, false
@@ -166,7 +231,7 @@ func (tv *teamVersion) byEmail(email string) (Member, bool) {
 	}
 	for _, m := range tv.members {
 		if m.Email == email {
-			return m, true
+			return *m, true
 		}
 	}
 	return Member{}, false
@@ -191,8 +256,8 @@ func (h *history) allKeys() []*keyring.PublicKey {
 		if tv == nil {
 			continue
 		}
-		for fpr, k := range tv.keys {
-			if !seen[fpr] {
+		for i, k := range tv.keys {
+			if fpr := tv.members[i].Fingerprint; !seen[fpr] {
 				seen[fpr] = true
 				out = append(out, k)
 			}

@@ -154,6 +154,12 @@ func verifyManifestAt(tree *gitstore.Tree, prev []*keyring.PublicKey, now func()
 	if err := config.Unmarshal(membersPath, data, &m); err != nil {
 		return nil, nil, err
 	}
+	return verifyManifest(tree, data, m, prev, now)
+}
+
+// verifyManifest is verifyManifestAt of a version already decoded: data
+// is its members.toml, m what it decodes to.
+func verifyManifest(tree fileReader, data []byte, m manifest, prev []*keyring.PublicKey, now func() time.Time) ([]*keyring.PublicKey, *keyring.PublicKey, error) {
 	var admins []*keyring.PublicKey
 	for _, mem := range m.Members {
 		if !mem.Admin {
