@@ -2,10 +2,12 @@ package gitstore
 
 import (
 	"bufio"
+	"bytes"
 	"compress/zlib"
 	"context"
 	"crypto/sha1"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -166,7 +168,7 @@ type entry struct {
 type builder struct {
 	s    *Store
 	root *dirNode
-	objs []*plumbing.MemoryObject
+	objs []plumbing.EncodedObject
 	seen map[plumbing.Hash]bool
 }
 
@@ -247,7 +249,7 @@ func (b *builder) apply(ch Change) error {
 	return nil
 }
 
-func (b *builder) add(obj *plumbing.MemoryObject) {
+func (b *builder) add(obj plumbing.EncodedObject) {
 	if b.seen == nil {
 		b.seen = make(map[plumbing.Hash]bool)
 	}
@@ -306,18 +308,37 @@ func treeKey(e object.TreeEntry) string {
 	return e.Name
 }
 
-func newObject(t plumbing.ObjectType, data []byte) *plumbing.MemoryObject {
-	obj := &plumbing.MemoryObject{}
-	obj.SetType(t)
-	obj.Write(data) // a MemoryObject write never fails
-	return obj
+func newObject(t plumbing.ObjectType, data []byte) *dataObject {
+	return &dataObject{h: plumbing.ComputeHash(t, data), typ: t, data: data}
+}
+
+// dataObject is an object over the caller's bytes, not a copy of them
+// (a plumbing.MemoryObject copies): a commit of 10,000 items would hold
+// every ciphertext twice. It is read-only, and the bytes must not change
+// until the commit is written.
+type dataObject struct {
+	h    plumbing.Hash
+	typ  plumbing.ObjectType
+	data []byte
+}
+
+func (o *dataObject) Hash() plumbing.Hash         { return o.h }
+func (o *dataObject) Type() plumbing.ObjectType   { return o.typ }
+func (o *dataObject) SetType(plumbing.ObjectType) {}
+func (o *dataObject) Size() int64                 { return int64(len(o.data)) }
+func (o *dataObject) SetSize(int64)               {}
+func (o *dataObject) Reader() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(o.data)), nil
+}
+func (o *dataObject) Writer() (io.WriteCloser, error) {
+	return nil, errors.New("gitstore: an object being committed is read-only")
 }
 
 // writeObjects stores objs: loose when there are few, else as one packfile
 // (see writePack).
-func (s *Store) writeObjects(ctx context.Context, objs []*plumbing.MemoryObject) error {
+func (s *Store) writeObjects(ctx context.Context, objs []plumbing.EncodedObject) error {
 	pw, canPack := s.st.(storer.PackfileWriter)
-	large := slices.ContainsFunc(objs, func(o *plumbing.MemoryObject) bool { return o.Size() >= largeObject })
+	large := slices.ContainsFunc(objs, func(o plumbing.EncodedObject) bool { return o.Size() >= largeObject })
 	if !canPack || (len(objs) < packThreshold && !large) {
 		for _, o := range objs {
 			if err := ctx.Err(); err != nil {
