@@ -87,8 +87,9 @@ type pending struct {
 	// sealed, when set, is what the store gets instead of data: the
 	// pointer to a provider item (provider.go).
 	sealed []byte
-	doc    *pointer // the pointer sealed holds
-	old    []byte   // the store's content, when push read it
+	doc    *pointer   // the pointer sealed holds
+	old    []byte     // the store's content, when push read it
+	ahead  *aheadCopy // the store's copy, decrypted ahead (pushahead.go)
 	// lastDoc is the provider document of an item unchanged here since
 	// its last sync; rewrite is set when that document must be written
 	// again (provider.go, rewrites).

@@ -34,7 +34,7 @@ type pushAttempt struct {
 // or someone who no longer holds the tier) cannot be merged with or
 // lost: the local file replaces it, said in the result; old is then nil.
 func (a *pushAttempt) storeCopy(ctx context.Context, s storedItem, p *pending) ([]byte, error) {
-	old, err := a.storeContent(ctx, s)
+	old, err := a.aheadContent(ctx, s, p)
 	var se *SignerError
 	if err != nil && (errors.As(err, &se) || errors.Is(err, keyring.ErrCompressed) || errors.Is(err, keyring.ErrTooLarge)) {
 		p.keys = changedKeys(p.it.Type, nil, p.data)
@@ -53,33 +53,52 @@ func (a *pushAttempt) storeContent(ctx context.Context, s storedItem) ([]byte, e
 	return a.decryptItem(ctx, s)
 }
 
+// aheadContent is storeContent, from p's copy decrypted ahead if there
+// is one (pushahead.go).
+func (a *pushAttempt) aheadContent(ctx context.Context, s storedItem, p *pending) ([]byte, error) {
+	ahead := p.ahead
+	if ahead == nil {
+		return a.storeContent(ctx, s)
+	}
+	p.ahead = nil
+	if _, err := a.unwrap(); err != nil {
+		return nil, err
+	}
+	if ahead.err != nil {
+		return nil, ahead.err
+	}
+	return a.providers.resolve(ctx, a.env.Name, s, ahead.plain)
+}
+
 // plan reads and checks every item before anything is encrypted: one
 // bad file, or one conflict, refuses the whole push.
 func (a *pushAttempt) plan(ctx context.Context, items []TrackedItem) error {
 	var conflicts []KeyChange
 	var problems []error
 	a.local = map[string]bool{}
-	for _, it := range items {
-		display := a.display(it.Dir, it.Path)
-		data, file, err := readLocal(it, display)
-		if err != nil {
-			problems = append(problems, err)
-			continue
-		}
-		if data == nil {
-			continue
-		}
-		a.local[it.Project+"\x00"+it.Path] = true
-		if file != nil {
-			a.res.Warnings = append(a.res.Warnings, file.Diagnostics...)
-		}
-		p := &pending{it: it, display: display, data: data, file: file, mac: a.st.mac(data)}
-		conflict, err := a.planItem(ctx, p)
-		if err != nil {
-			return err
-		}
-		if conflict != nil {
-			conflicts = append(conflicts, *conflict)
+	for start := 0; start < len(items); start += planBatch {
+		reads := a.readLocals(items[start:min(start+planBatch, len(items))])
+		a.openAhead(ctx, reads)
+		for _, r := range reads {
+			if r.err != nil {
+				problems = append(problems, r.err)
+				continue
+			}
+			p := r.p
+			if p == nil {
+				continue
+			}
+			a.local[p.it.Project+"\x00"+p.it.Path] = true
+			if p.file != nil {
+				a.res.Warnings = append(a.res.Warnings, p.file.Diagnostics...)
+			}
+			conflict, err := a.planItem(ctx, p)
+			if err != nil {
+				return err
+			}
+			if conflict != nil {
+				conflicts = append(conflicts, *conflict)
+			}
 		}
 	}
 	if len(problems) > 0 {
@@ -111,15 +130,11 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 			a.deleted = append(a.deleted, p.display)
 			return nil, nil
 		}
-		p.isNew, p.keys = true, changedKeys(it.Type, nil, p.data)
+		p.isNew, p.keys = true, changedKeysOf(it.Type, nil, p.file)
 		a.todo = append(a.todo, p)
 		return nil, nil
 	}
-	var last envState
-	var synced bool
-	if rec := a.st.Files[it.Abs()]; rec != nil {
-		last, synced = rec.Envs[a.env.Name]
-	}
+	last, synced := a.lastSync(it)
 	if synced && last.Blob == s.Blob.String() {
 		if last.HMAC == p.mac {
 			if last.Doc != nil {
@@ -133,8 +148,7 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 		if err != nil || old == nil {
 			return nil, err
 		}
-		p.keys, p.old = changedKeys(it.Type, old, p.data), old
-		a.todo = append(a.todo, p)
+		a.planUpdate(p, old)
 		return nil, nil
 	}
 	// The store changed since this machine last synced the item (or it
@@ -164,13 +178,31 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 	if keys != nil {
 		return &KeyChange{Path: p.display, Keys: keys}, nil
 	}
-	p.keys, p.data, p.merged, p.old = changedKeys(it.Type, old, merged), merged, !bytes.Equal(merged, p.data), old
+	p.data, p.merged = merged, !bytes.Equal(merged, p.data)
 	p.mac = a.st.mac(merged)
 	if p.file, err = envfile.Parse(p.display, merged); err != nil {
 		return nil, &ItemError{Path: p.display, Err: err}
 	}
-	a.todo = append(a.todo, p)
+	a.planUpdate(p, old)
 	return nil, nil
+}
+
+// planUpdate adds p, a new version of the store's content old, to the
+// items to write. A push holds every item it writes until the commit, so
+// it keeps of old only what it uses: the values of the keys that change
+// for a protected environment's confirmation, and old itself for a
+// provider to put back if the commit fails (providerset.go).
+func (a *pushAttempt) planUpdate(p *pending, old []byte) {
+	p.keys = changedKeysOf(p.it.Type, old, p.file)
+	if !a.env.Protected {
+		for i := range p.keys {
+			p.keys[i].Old = envfile.Value{}
+		}
+	}
+	if a.usesProvider() {
+		p.old = old
+	}
+	a.todo = append(a.todo, p)
 }
 
 // findDeletions finds the items this machine synced and then deleted
