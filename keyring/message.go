@@ -114,6 +114,9 @@ func EncryptBound(plaintext []byte, to []*PublicKey, signer *PrivateKey, now tim
 		return nil, "", fmt.Errorf("keyring: encrypt: %w", err)
 	}
 	out := buf.Bytes()
+	if cap(out)-len(out) > len(out)/8 {
+		out = bytes.Clone(out) // kept by the caller: not the headroom too
+	}
 	mode, err := MessageMode(out)
 	if err != nil {
 		return nil, "", err

@@ -81,6 +81,7 @@ type pending struct {
 	mac     string
 	isNew   bool
 	keys    []envfile.Change
+	line    string // the commit message's line, when keys is not kept (setKeys)
 	ct      []byte
 	mode    keyring.Mode
 	merged  bool // data is a merge of the local file and the store's copy

@@ -130,7 +130,8 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 			a.deleted = append(a.deleted, p.display)
 			return nil, nil
 		}
-		p.isNew, p.keys = true, changedKeysOf(it.Type, nil, p.file)
+		p.isNew = true
+		a.setKeys(p, changedKeysOf(it.Type, nil, p.file))
 		a.todo = append(a.todo, p)
 		return nil, nil
 	}
@@ -189,20 +190,27 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 
 // planUpdate adds p, a new version of the store's content old, to the
 // items to write. A push holds every item it writes until the commit, so
-// it keeps of old only what it uses: the values of the keys that change
-// for a protected environment's confirmation, and old itself for a
-// provider to put back if the commit fails (providerset.go).
+// it keeps of old only what it uses: the keys that change (setKeys), and
+// old itself for a provider to put back if the commit fails
+// (providerset.go).
 func (a *pushAttempt) planUpdate(p *pending, old []byte) {
-	p.keys = changedKeysOf(p.it.Type, old, p.file)
-	if !a.env.Protected {
-		for i := range p.keys {
-			p.keys[i].Old = envfile.Value{}
-		}
-	}
+	a.setKeys(p, changedKeysOf(p.it.Type, old, p.file))
 	if a.usesProvider() {
 		p.old = old
 	}
 	a.todo = append(a.todo, p)
+}
+
+// setKeys records the keys p changes. Only a protected environment's
+// confirmation needs them (with their values); otherwise p keeps its
+// line of the commit message, a few names instead of every changed
+// value of every item until the commit.
+func (a *pushAttempt) setKeys(p *pending, keys []envfile.Change) {
+	if a.env.Protected {
+		p.keys = keys
+		return
+	}
+	p.line = describeChanges(p.it.Project+"/"+p.it.Path, keys, p.isNew, false)
 }
 
 // findDeletions finds the items this machine synced and then deleted
@@ -257,6 +265,10 @@ func (a *pushAttempt) commitContent(extra string) ([]gitstore.Change, string, er
 				where = "again to " + a.res.Provider
 			}
 			lines = append(lines, name+": written "+where+" (its document was changed or removed in the vault)")
+			continue
+		}
+		if p.line != "" {
+			lines = append(lines, p.line)
 			continue
 		}
 		lines = append(lines, describeChanges(name, p.keys, p.isNew, false))
