@@ -81,3 +81,22 @@ func TestPushReadsAheadAcrossBatches(t *testing.T) {
 		t.Fatalf("%s after the merge = %q", name(270), got)
 	}
 }
+
+// TestPullOpensInBatches: pull reads and decrypts in batches of 256
+// items (openPlaced); each of 300 items lands in its own file.
+func TestPullOpensInBatches(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := syncedTeam(t)
+	const n = 300
+	for i := range n {
+		st.bob.write(fmt.Sprintf(".env.%03d", i), fmt.Sprintf("A=value-%d\n", i))
+	}
+	syncDone(t)(st.bob.open().Push(ctx, scopes.PushOptions{}))
+	syncDone(t)(st.alice.open().Pull(ctx, scopes.PullOptions{}))
+	for i := range n {
+		if got, want := st.alice.read(fmt.Sprintf(".env.%03d", i)), fmt.Sprintf("A=value-%d\n", i); got != want {
+			t.Fatalf(".env.%03d = %q, want %q", i, got, want)
+		}
+	}
+}

@@ -38,3 +38,17 @@ func TestSetKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestDropPlaintext: once encrypted, a push keeps an item's plaintext
+// only to write a merge back; its size stays for the result.
+func TestDropPlaintext(t *testing.T) {
+	plain, merged := &pending{data: []byte("A=1\n")}, &pending{data: []byte("A=1\nB=2\n"), merged: true}
+	a := &pushAttempt{todo: []*pending{plain, merged}}
+	a.dropPlaintext()
+	if plain.data != nil || plain.size != 4 {
+		t.Errorf("unmerged item: data %q, size %d", plain.data, plain.size)
+	}
+	if string(merged.data) != "A=1\nB=2\n" || merged.size != 8 {
+		t.Errorf("merged item: data %q, size %d", merged.data, merged.size)
+	}
+}

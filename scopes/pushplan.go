@@ -258,6 +258,7 @@ func (a *pushAttempt) commitContent(extra string) ([]gitstore.Change, string, er
 	for _, p := range a.todo {
 		name := p.it.Project + "/" + p.it.Path
 		changes = append(changes, gitstore.Change{Path: itemStorePath(a.env.Name, p.it.Project, p.it.Path), Data: p.ct})
+		p.ct = nil // the commit's now: freed once written, not kept to the end of the push
 		projects[p.it.Project] = true
 		if p.rewrite {
 			where := "into the store"
@@ -293,6 +294,18 @@ func (a *pushAttempt) commitContent(extra string) ([]gitstore.Change, string, er
 	return changes, msg + strings.Join(lines, "\n") + "\n", nil
 }
 
+// dropPlaintext lets go of each item's plaintext once it is encrypted:
+// a push holds every item until its commit, and after the encryption
+// only a merge, written back to the local file by record, needs it.
+func (a *pushAttempt) dropPlaintext() {
+	for _, p := range a.todo {
+		p.size = len(p.data)
+		if !p.merged {
+			p.data = nil
+		}
+	}
+}
+
 // record brings the local files and the sync state in line with the
 // commit just made, and lists the items in the result.
 func (a *pushAttempt) record() error {
@@ -304,8 +317,8 @@ func (a *pushAttempt) record() error {
 			}
 		}
 		// The blob just committed at the item's path: its ciphertext.
-		a.st.record(p.it.Abs(), a.env, p.it.Project, p.it.Path, gitstore.BlobHash(p.ct).String(), p.mac, p.doc.state())
-		r := ItemResult{Project: p.it.Project, Path: p.it.Path, Display: p.display, Type: p.it.Type, Size: len(p.data), Mode: p.mode, Merged: p.merged}
+		a.st.record(p.it.Abs(), a.env, p.it.Project, p.it.Path, p.blob.String(), p.mac, p.doc.state())
+		r := ItemResult{Project: p.it.Project, Path: p.it.Path, Display: p.display, Type: p.it.Type, Size: p.size, Mode: p.mode, Merged: p.merged}
 		if p.file != nil {
 			r.Vars, r.File = p.file.Len(), p.file
 		}
