@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"slices"
 	"sort"
@@ -350,6 +351,9 @@ func (s *Store) writeObjects(ctx context.Context, objs []plumbing.EncodedObject)
 		}
 		return nil
 	}
+	if s.gitDir != "" {
+		return s.writeOwnPack(ctx, objs)
+	}
 	return writePackfile(ctx, pw, objs)
 }
 
@@ -359,28 +363,41 @@ func (s *Store) writeObjects(ctx context.Context, objs []plumbing.EncodedObject)
 // fastest level. go-git's own encoder, at the default level, spends most of
 // a 1000-blob commit compressing ciphertext.
 func writePack[O plumbing.EncodedObject](ctx context.Context, w io.Writer, objs []O) error {
+	_, err := writePackIndexed(ctx, w, objs, nil)
+	return err
+}
+
+// writePackIndexed is writePack, also returning the pack's checksum and,
+// if entries is not nil, appending each object's offset and CRC-32 to it
+// (for its index, packwrite.go).
+func writePackIndexed[O plumbing.EncodedObject](ctx context.Context, w io.Writer, objs []O, entries *[]packEntry) ([sha1.Size]byte, error) {
+	var sumOut [sha1.Size]byte
 	bw := bufio.NewWriterSize(w, 64*1024)
 	sum := sha1.New()
-	out := io.MultiWriter(bw, sum)
+	pos := &countWriter{w: io.MultiWriter(bw, sum)}
+	crc := crc32.NewIEEE()
+	out := io.MultiWriter(pos, crc)
 	hdr := []byte{'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 0}
 	binary.BigEndian.PutUint32(hdr[8:], uint32(len(objs)))
 	if _, err := out.Write(hdr); err != nil {
-		return err
+		return sumOut, err
 	}
 	stored, err := zlib.NewWriterLevel(out, zlib.NoCompression)
 	if err != nil {
-		return err
+		return sumOut, err
 	}
 	fast, err := zlib.NewWriterLevel(out, zlib.BestSpeed)
 	if err != nil {
-		return err
+		return sumOut, err
 	}
 	for _, o := range objs {
 		if err := ctx.Err(); err != nil {
-			return err
+			return sumOut, err
 		}
+		off := pos.n
+		crc.Reset()
 		if _, err := out.Write(packObjectHeader(o.Type(), o.Size())); err != nil {
-			return err
+			return sumOut, err
 		}
 		zw := fast
 		if o.Type() == plumbing.BlobObject {
@@ -389,23 +406,27 @@ func writePack[O plumbing.EncodedObject](ctx context.Context, w io.Writer, objs 
 		zw.Reset(out)
 		r, err := o.Reader()
 		if err != nil {
-			return err
+			return sumOut, err
 		}
 		_, err = io.Copy(zw, r)
 		if cerr := r.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			return err
+			return sumOut, err
 		}
 		if err := zw.Close(); err != nil {
-			return err
+			return sumOut, err
+		}
+		if entries != nil {
+			*entries = append(*entries, packEntry{h: o.Hash(), off: off, crc: crc.Sum32()})
 		}
 	}
-	if _, err := bw.Write(sum.Sum(nil)); err != nil {
-		return err
+	sum.Sum(sumOut[:0])
+	if _, err := bw.Write(sumOut[:]); err != nil {
+		return sumOut, err
 	}
-	return bw.Flush()
+	return sumOut, bw.Flush()
 }
 
 // packObjectHeader is a pack entry's type and size: 3 type bits and 4 size
