@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func randomBytes(b *testing.B, n int) []byte {
+func randomBytes(b testing.TB, n int) []byte {
 	buf := make([]byte, n)
 	if _, err := rand.Read(buf); err != nil {
 		b.Fatal(err)

@@ -2,11 +2,14 @@ package gitstore
 
 import (
 	"bufio"
+	"bytes"
 	"compress/zlib"
 	"context"
 	"crypto/sha1"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"slices"
 	"sort"
@@ -166,7 +169,7 @@ type entry struct {
 type builder struct {
 	s    *Store
 	root *dirNode
-	objs []*plumbing.MemoryObject
+	objs []plumbing.EncodedObject
 	seen map[plumbing.Hash]bool
 }
 
@@ -247,7 +250,7 @@ func (b *builder) apply(ch Change) error {
 	return nil
 }
 
-func (b *builder) add(obj *plumbing.MemoryObject) {
+func (b *builder) add(obj plumbing.EncodedObject) {
 	if b.seen == nil {
 		b.seen = make(map[plumbing.Hash]bool)
 	}
@@ -306,18 +309,37 @@ func treeKey(e object.TreeEntry) string {
 	return e.Name
 }
 
-func newObject(t plumbing.ObjectType, data []byte) *plumbing.MemoryObject {
-	obj := &plumbing.MemoryObject{}
-	obj.SetType(t)
-	obj.Write(data) // a MemoryObject write never fails
-	return obj
+func newObject(t plumbing.ObjectType, data []byte) *dataObject {
+	return &dataObject{h: plumbing.ComputeHash(t, data), typ: t, data: data}
+}
+
+// dataObject is an object over the caller's bytes, not a copy of them
+// (a plumbing.MemoryObject copies): a commit of 10,000 items would hold
+// every ciphertext twice. It is read-only, and the bytes must not change
+// until the commit is written.
+type dataObject struct {
+	h    plumbing.Hash
+	typ  plumbing.ObjectType
+	data []byte
+}
+
+func (o *dataObject) Hash() plumbing.Hash         { return o.h }
+func (o *dataObject) Type() plumbing.ObjectType   { return o.typ }
+func (o *dataObject) SetType(plumbing.ObjectType) {}
+func (o *dataObject) Size() int64                 { return int64(len(o.data)) }
+func (o *dataObject) SetSize(int64)               {}
+func (o *dataObject) Reader() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(o.data)), nil
+}
+func (o *dataObject) Writer() (io.WriteCloser, error) {
+	return nil, errors.New("gitstore: an object being committed is read-only")
 }
 
 // writeObjects stores objs: loose when there are few, else as one packfile
 // (see writePack).
-func (s *Store) writeObjects(ctx context.Context, objs []*plumbing.MemoryObject) error {
+func (s *Store) writeObjects(ctx context.Context, objs []plumbing.EncodedObject) error {
 	pw, canPack := s.st.(storer.PackfileWriter)
-	large := slices.ContainsFunc(objs, func(o *plumbing.MemoryObject) bool { return o.Size() >= largeObject })
+	large := slices.ContainsFunc(objs, func(o plumbing.EncodedObject) bool { return o.Size() >= largeObject })
 	if !canPack || (len(objs) < packThreshold && !large) {
 		for _, o := range objs {
 			if err := ctx.Err(); err != nil {
@@ -329,6 +351,9 @@ func (s *Store) writeObjects(ctx context.Context, objs []*plumbing.MemoryObject)
 		}
 		return nil
 	}
+	if s.gitDir != "" {
+		return s.writeOwnPack(ctx, objs)
+	}
 	return writePackfile(ctx, pw, objs)
 }
 
@@ -338,28 +363,41 @@ func (s *Store) writeObjects(ctx context.Context, objs []*plumbing.MemoryObject)
 // fastest level. go-git's own encoder, at the default level, spends most of
 // a 1000-blob commit compressing ciphertext.
 func writePack[O plumbing.EncodedObject](ctx context.Context, w io.Writer, objs []O) error {
+	_, err := writePackIndexed(ctx, w, objs, nil)
+	return err
+}
+
+// writePackIndexed is writePack, also returning the pack's checksum and,
+// if entries is not nil, appending each object's offset and CRC-32 to it
+// (for its index, packwrite.go).
+func writePackIndexed[O plumbing.EncodedObject](ctx context.Context, w io.Writer, objs []O, entries *[]packEntry) ([sha1.Size]byte, error) {
+	var sumOut [sha1.Size]byte
 	bw := bufio.NewWriterSize(w, 64*1024)
 	sum := sha1.New()
-	out := io.MultiWriter(bw, sum)
+	pos := &countWriter{w: io.MultiWriter(bw, sum)}
+	crc := crc32.NewIEEE()
+	out := io.MultiWriter(pos, crc)
 	hdr := []byte{'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 0}
 	binary.BigEndian.PutUint32(hdr[8:], uint32(len(objs)))
 	if _, err := out.Write(hdr); err != nil {
-		return err
+		return sumOut, err
 	}
 	stored, err := zlib.NewWriterLevel(out, zlib.NoCompression)
 	if err != nil {
-		return err
+		return sumOut, err
 	}
 	fast, err := zlib.NewWriterLevel(out, zlib.BestSpeed)
 	if err != nil {
-		return err
+		return sumOut, err
 	}
 	for _, o := range objs {
 		if err := ctx.Err(); err != nil {
-			return err
+			return sumOut, err
 		}
+		off := pos.n
+		crc.Reset()
 		if _, err := out.Write(packObjectHeader(o.Type(), o.Size())); err != nil {
-			return err
+			return sumOut, err
 		}
 		zw := fast
 		if o.Type() == plumbing.BlobObject {
@@ -368,23 +406,27 @@ func writePack[O plumbing.EncodedObject](ctx context.Context, w io.Writer, objs 
 		zw.Reset(out)
 		r, err := o.Reader()
 		if err != nil {
-			return err
+			return sumOut, err
 		}
 		_, err = io.Copy(zw, r)
 		if cerr := r.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			return err
+			return sumOut, err
 		}
 		if err := zw.Close(); err != nil {
-			return err
+			return sumOut, err
+		}
+		if entries != nil {
+			*entries = append(*entries, packEntry{h: o.Hash(), off: off, crc: crc.Sum32()})
 		}
 	}
-	if _, err := bw.Write(sum.Sum(nil)); err != nil {
-		return err
+	sum.Sum(sumOut[:0])
+	if _, err := bw.Write(sumOut[:]); err != nil {
+		return sumOut, err
 	}
-	return bw.Flush()
+	return sumOut, bw.Flush()
 }
 
 // packObjectHeader is a pack entry's type and size: 3 type bits and 4 size

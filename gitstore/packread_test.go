@@ -1,6 +1,7 @@
 package gitstore
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -83,5 +84,48 @@ func TestPackReader(t *testing.T) {
 	head := plumbing.NewHash(runGit(t, dir, "rev-parse", "HEAD"))
 	if _, err := s.st.EncodedObject(plumbing.BlobObject, head); err != plumbing.ErrObjectNotFound {
 		t.Fatalf("a commit read as a blob: %v", err)
+	}
+}
+
+// TestPackReaderKeepsNoWholeBlobs: whole blobs read from a pack (item
+// ciphertext, read once) stay out of both caches; trees stay in.
+func TestPackReaderKeepsNoWholeBlobs(t *testing.T) {
+	s, dir := newBare(t)
+	changes := make([]Change, 2*packThreshold)
+	for i := range changes {
+		changes[i] = Change{Path: itemPath(i), Data: []byte(fmt.Sprintf("ciphertext %d", i))}
+	}
+	tip := mustCommit(t, s, Hash{}, "items", changes...)
+	s, err := Open(dir, DefaultBranch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tree, err := s.Tree(context.Background(), tip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range changes {
+		if got, err := tree.Read(c.Path); err != nil || string(got) != string(c.Data) {
+			t.Fatalf("%s: %q, %v", c.Path, got, err)
+		}
+	}
+	r := s.st.(*renameRefs).packs
+	trees := 0
+	for _, o := range r.cache.m {
+		if o.typ == plumbing.BlobObject {
+			t.Fatal("a whole blob is in the cache by hash")
+		}
+		trees++
+	}
+	for _, p := range r.packs {
+		for _, o := range p.bases.m {
+			if o.typ == plumbing.BlobObject {
+				t.Fatal("a whole blob is in the cache by offset")
+			}
+		}
+	}
+	if trees == 0 {
+		t.Fatal("no tree was cached: the test reads nothing through the packs")
 	}
 }

@@ -117,6 +117,7 @@ type Store struct {
 	gitDir string
 	// progress receives the remote's progress messages; nil for none.
 	progress io.Writer
+	commits  commitCache
 }
 
 func checkBranch(branch string) (plumbing.ReferenceName, error) {

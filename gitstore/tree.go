@@ -149,11 +149,16 @@ func (s *Store) readBlob(h Hash) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// commit is commit h, decoded once for the last few (commitCache).
 func (s *Store) commit(h Hash) (*object.Commit, error) {
+	if c, ok := s.commits.get(h); ok {
+		return c, nil
+	}
 	c, err := object.GetCommit(s.st, toPlumbing(h))
 	if err != nil {
 		return nil, notFound("commit", h, err)
 	}
+	s.commits.put(h, c)
 	return c, nil
 }
 

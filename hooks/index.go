@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/configsync/configsync/config"
 )
@@ -90,6 +91,7 @@ type Index struct {
 	powTop  uint64 // base^(window-1)
 
 	sources map[string][]entry
+	keys    map[string]string // intern
 	// digests remember what each source was built from (a keyed hash of
 	// its keys, values and the minimum length) and how many values it
 	// indexed, so an unchanged item is not hashed again.
@@ -190,7 +192,7 @@ func (ix *Index) Replace(source string, secrets []Secret, minLength int) int {
 			n++
 		}
 		for _, f := range forms {
-			entries = append(entries, entry{key: s.Key, length: uint32(len(f)), tag: ix.tagOf([]byte(f)), mac: ix.sum([]byte(f))})
+			entries = append(entries, entry{key: ix.intern(s.Key), length: uint32(len(f)), tag: ix.tagOf([]byte(f)), mac: ix.sum([]byte(f))})
 		}
 	}
 	if len(entries) == 0 {
@@ -206,6 +208,21 @@ func (ix *Index) Replace(source string, secrets []Secret, minLength int) int {
 	}
 	ix.built, ix.saved = false, false
 	return n
+}
+
+// intern is key as one string shared by every entry of that name: the
+// same few names recur in thousands of items, and a name sliced from its
+// file would keep the whole file's text alive.
+func (ix *Index) intern(key string) string {
+	if k, ok := ix.keys[key]; ok {
+		return k
+	}
+	if ix.keys == nil {
+		ix.keys = map[string]string{}
+	}
+	k := strings.Clone(key)
+	ix.keys[k] = k
+	return k
 }
 
 // sourceDigest is what a source was built from, and its value count.

@@ -96,7 +96,11 @@ func EncryptBound(plaintext []byte, to []*PublicKey, signer *PrivateKey, now tim
 		return nil, "", &UnsupportedKeyError{Fingerprint: signer.Fingerprint(), Reason: "no signing key valid at " + now.UTC().Format(time.RFC3339) + " (expired or revoked)"}
 	}
 
+	// Sized once for the message (headers, signature, a tag and length
+	// per 16 KiB chunk): grown by doubling, a 2 KB ciphertext kept a
+	// 4 KB array, for every item of a push that holds them all.
 	var buf bytes.Buffer
+	buf.Grow(len(plaintext) + len(plaintext)/512 + 1024)
 	w, err := openpgp.EncryptWithParams(&buf, entities, nil, &openpgp.EncryptParams{
 		Signers: []*openpgp.Entity{signer.entity},
 		Config:  cfg,
@@ -111,6 +115,9 @@ func EncryptBound(plaintext []byte, to []*PublicKey, signer *PrivateKey, now tim
 		return nil, "", fmt.Errorf("keyring: encrypt: %w", err)
 	}
 	out := buf.Bytes()
+	if cap(out)-len(out) > len(out)/8 {
+		out = bytes.Clone(out) // kept by the caller: not the headroom too
+	}
 	mode, err := MessageMode(out)
 	if err != nil {
 		return nil, "", err

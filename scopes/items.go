@@ -171,6 +171,19 @@ func changedKeys(typ ItemType, old, new []byte) []envfile.Change {
 	return envfile.Diff(of, nf)
 }
 
+// changedKeysOf is changedKeys with the new version already parsed (nil
+// for file items, or a deleted one).
+func changedKeysOf(typ ItemType, old []byte, nf *envfile.File) []envfile.Change {
+	if typ != TypeEnv {
+		return nil
+	}
+	var of *envfile.File
+	if old != nil {
+		of, _ = envfile.Parse("", old)
+	}
+	return envfile.Diff(of, nf)
+}
+
 func keyNames(cs []envfile.Change) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {

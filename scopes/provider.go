@@ -143,6 +143,13 @@ func (ma *machine) pushBackend() (Backend, string, string, error) {
 	return b, kind, location, err
 }
 
+// usesProvider reports whether push sends contents to a provider rather
+// than into the store itself.
+func (ma *machine) usesProvider() bool {
+	kind := ma.cfg.Secrets.Provider
+	return kind != "" && kind != config.ProviderGit
+}
+
 // docState is what the sync state keeps of a provider item: where its
 // document is and the version this machine last wrote or read.
 type docState struct {

@@ -76,19 +76,23 @@ type Replaced struct {
 type pending struct {
 	it      TrackedItem
 	display string
-	data    []byte
+	data    []byte // nil once encrypted, unless merged (dropPlaintext)
+	size    int    // len(data)
 	file    *envfile.File
 	mac     string
 	isNew   bool
 	keys    []envfile.Change
-	ct      []byte
+	line    string        // the commit message's line, when keys is not kept (setKeys)
+	ct      []byte        // nil once handed to the commit (commitContent)
+	blob    gitstore.Hash // the blob of ct
 	mode    keyring.Mode
 	merged  bool // data is a merge of the local file and the store's copy
 	// sealed, when set, is what the store gets instead of data: the
 	// pointer to a provider item (provider.go).
 	sealed []byte
-	doc    *pointer // the pointer sealed holds
-	old    []byte   // the store's content, when push read it
+	doc    *pointer   // the pointer sealed holds
+	old    []byte     // the store's content, when push read it
+	ahead  *aheadCopy // the store's copy, decrypted ahead (pushahead.go)
 	// lastDoc is the provider document of an item unchanged here since
 	// its last sync; rewrite is set when that document must be written
 	// again (provider.go, rewrites).
@@ -186,6 +190,7 @@ func (sa *storeAccess) pushOnce(ctx context.Context, o PushOptions, envName stri
 		return nil, err
 	}
 
+	a.dropPlaintext()
 	changes, msg, err := a.commitContent(o.Message)
 	if err != nil {
 		return nil, err
@@ -294,6 +299,7 @@ func encryptEach(todo []*pending, env string, to *keyring.PublicKey, signer *key
 			data = p.sealed
 		}
 		p.ct, p.mode, err = keyring.EncryptBound(data, []*keyring.PublicKey{to}, signer, now(), itemBinding(env, p.it.Project, p.it.Path))
+		p.blob = gitstore.BlobHash(p.ct)
 		if done != nil {
 			done(1)
 		}

@@ -34,7 +34,7 @@ type pushAttempt struct {
 // or someone who no longer holds the tier) cannot be merged with or
 // lost: the local file replaces it, said in the result; old is then nil.
 func (a *pushAttempt) storeCopy(ctx context.Context, s storedItem, p *pending) ([]byte, error) {
-	old, err := a.storeContent(ctx, s)
+	old, err := a.aheadContent(ctx, s, p)
 	var se *SignerError
 	if err != nil && (errors.As(err, &se) || errors.Is(err, keyring.ErrCompressed) || errors.Is(err, keyring.ErrTooLarge)) {
 		p.keys = changedKeys(p.it.Type, nil, p.data)
@@ -53,33 +53,52 @@ func (a *pushAttempt) storeContent(ctx context.Context, s storedItem) ([]byte, e
 	return a.decryptItem(ctx, s)
 }
 
+// aheadContent is storeContent, from p's copy decrypted ahead if there
+// is one (pushahead.go).
+func (a *pushAttempt) aheadContent(ctx context.Context, s storedItem, p *pending) ([]byte, error) {
+	ahead := p.ahead
+	if ahead == nil {
+		return a.storeContent(ctx, s)
+	}
+	p.ahead = nil
+	if _, err := a.unwrap(); err != nil {
+		return nil, err
+	}
+	if ahead.err != nil {
+		return nil, ahead.err
+	}
+	return a.providers.resolve(ctx, a.env.Name, s, ahead.plain)
+}
+
 // plan reads and checks every item before anything is encrypted: one
 // bad file, or one conflict, refuses the whole push.
 func (a *pushAttempt) plan(ctx context.Context, items []TrackedItem) error {
 	var conflicts []KeyChange
 	var problems []error
 	a.local = map[string]bool{}
-	for _, it := range items {
-		display := a.display(it.Dir, it.Path)
-		data, file, err := readLocal(it, display)
-		if err != nil {
-			problems = append(problems, err)
-			continue
-		}
-		if data == nil {
-			continue
-		}
-		a.local[it.Project+"\x00"+it.Path] = true
-		if file != nil {
-			a.res.Warnings = append(a.res.Warnings, file.Diagnostics...)
-		}
-		p := &pending{it: it, display: display, data: data, file: file, mac: a.st.mac(data)}
-		conflict, err := a.planItem(ctx, p)
-		if err != nil {
-			return err
-		}
-		if conflict != nil {
-			conflicts = append(conflicts, *conflict)
+	for start := 0; start < len(items); start += planBatch {
+		reads := a.readLocals(items[start:min(start+planBatch, len(items))])
+		a.openAhead(ctx, reads)
+		for _, r := range reads {
+			if r.err != nil {
+				problems = append(problems, r.err)
+				continue
+			}
+			p := r.p
+			if p == nil {
+				continue
+			}
+			a.local[p.it.Project+"\x00"+p.it.Path] = true
+			if p.file != nil {
+				a.res.Warnings = append(a.res.Warnings, p.file.Diagnostics...)
+			}
+			conflict, err := a.planItem(ctx, p)
+			if err != nil {
+				return err
+			}
+			if conflict != nil {
+				conflicts = append(conflicts, *conflict)
+			}
 		}
 	}
 	if len(problems) > 0 {
@@ -111,15 +130,12 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 			a.deleted = append(a.deleted, p.display)
 			return nil, nil
 		}
-		p.isNew, p.keys = true, changedKeys(it.Type, nil, p.data)
+		p.isNew = true
+		a.setKeys(p, changedKeysOf(it.Type, nil, p.file))
 		a.todo = append(a.todo, p)
 		return nil, nil
 	}
-	var last envState
-	var synced bool
-	if rec := a.st.Files[it.Abs()]; rec != nil {
-		last, synced = rec.Envs[a.env.Name]
-	}
+	last, synced := a.lastSync(it)
 	if synced && last.Blob == s.Blob.String() {
 		if last.HMAC == p.mac {
 			if last.Doc != nil {
@@ -133,8 +149,7 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 		if err != nil || old == nil {
 			return nil, err
 		}
-		p.keys, p.old = changedKeys(it.Type, old, p.data), old
-		a.todo = append(a.todo, p)
+		a.planUpdate(p, old)
 		return nil, nil
 	}
 	// The store changed since this machine last synced the item (or it
@@ -164,13 +179,38 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 	if keys != nil {
 		return &KeyChange{Path: p.display, Keys: keys}, nil
 	}
-	p.keys, p.data, p.merged, p.old = changedKeys(it.Type, old, merged), merged, !bytes.Equal(merged, p.data), old
+	p.data, p.merged = merged, !bytes.Equal(merged, p.data)
 	p.mac = a.st.mac(merged)
 	if p.file, err = envfile.Parse(p.display, merged); err != nil {
 		return nil, &ItemError{Path: p.display, Err: err}
 	}
-	a.todo = append(a.todo, p)
+	a.planUpdate(p, old)
 	return nil, nil
+}
+
+// planUpdate adds p, a new version of the store's content old, to the
+// items to write. A push holds every item it writes until the commit, so
+// it keeps of old only what it uses: the keys that change (setKeys), and
+// old itself for a provider to put back if the commit fails
+// (providerset.go).
+func (a *pushAttempt) planUpdate(p *pending, old []byte) {
+	a.setKeys(p, changedKeysOf(p.it.Type, old, p.file))
+	if a.usesProvider() {
+		p.old = old
+	}
+	a.todo = append(a.todo, p)
+}
+
+// setKeys records the keys p changes. Only a protected environment's
+// confirmation needs them (with their values); otherwise p keeps its
+// line of the commit message, a few names instead of every changed
+// value of every item until the commit.
+func (a *pushAttempt) setKeys(p *pending, keys []envfile.Change) {
+	if a.env.Protected {
+		p.keys = keys
+		return
+	}
+	p.line = describeChanges(p.it.Project+"/"+p.it.Path, keys, p.isNew, false)
 }
 
 // findDeletions finds the items this machine synced and then deleted
@@ -218,6 +258,7 @@ func (a *pushAttempt) commitContent(extra string) ([]gitstore.Change, string, er
 	for _, p := range a.todo {
 		name := p.it.Project + "/" + p.it.Path
 		changes = append(changes, gitstore.Change{Path: itemStorePath(a.env.Name, p.it.Project, p.it.Path), Data: p.ct})
+		p.ct = nil // the commit's now: freed once written, not kept to the end of the push
 		projects[p.it.Project] = true
 		if p.rewrite {
 			where := "into the store"
@@ -225,6 +266,10 @@ func (a *pushAttempt) commitContent(extra string) ([]gitstore.Change, string, er
 				where = "again to " + a.res.Provider
 			}
 			lines = append(lines, name+": written "+where+" (its document was changed or removed in the vault)")
+			continue
+		}
+		if p.line != "" {
+			lines = append(lines, p.line)
 			continue
 		}
 		lines = append(lines, describeChanges(name, p.keys, p.isNew, false))
@@ -249,6 +294,18 @@ func (a *pushAttempt) commitContent(extra string) ([]gitstore.Change, string, er
 	return changes, msg + strings.Join(lines, "\n") + "\n", nil
 }
 
+// dropPlaintext lets go of each item's plaintext once it is encrypted:
+// a push holds every item until its commit, and after the encryption
+// only a merge, written back to the local file by record, needs it.
+func (a *pushAttempt) dropPlaintext() {
+	for _, p := range a.todo {
+		p.size = len(p.data)
+		if !p.merged {
+			p.data = nil
+		}
+	}
+}
+
 // record brings the local files and the sync state in line with the
 // commit just made, and lists the items in the result.
 func (a *pushAttempt) record() error {
@@ -260,8 +317,8 @@ func (a *pushAttempt) record() error {
 			}
 		}
 		// The blob just committed at the item's path: its ciphertext.
-		a.st.record(p.it.Abs(), a.env, p.it.Project, p.it.Path, gitstore.BlobHash(p.ct).String(), p.mac, p.doc.state())
-		r := ItemResult{Project: p.it.Project, Path: p.it.Path, Display: p.display, Type: p.it.Type, Size: len(p.data), Mode: p.mode, Merged: p.merged}
+		a.st.record(p.it.Abs(), a.env, p.it.Project, p.it.Path, p.blob.String(), p.mac, p.doc.state())
+		r := ItemResult{Project: p.it.Project, Path: p.it.Path, Display: p.display, Type: p.it.Type, Size: p.size, Mode: p.mode, Merged: p.merged}
 		if p.file != nil {
 			r.Vars, r.File = p.file.Len(), p.file
 		}
