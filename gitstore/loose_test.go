@@ -118,23 +118,8 @@ func TestLooseDamagedInStore(t *testing.T) {
 	s, dir := newBare(t)
 	tip := mustCommit(t, s, Hash{}, "one", put("a.txt", "hello"))
 	blob := BlobHash([]byte("hello")).String()
-	path := filepath.Join(dir, "objects", blob[:2], blob[2:])
-	if err := os.Chmod(path, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte("not an object"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s2, err := Open(dir, DefaultBranch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
-	tree, err := s2.Tree(context.Background(), tip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if data, err := tree.Read("a.txt"); err == nil || !strings.Contains(err.Error(), blob) {
+	plantLoose(t, dir, blob, "not an object")
+	if data, err := reopenRead(t, dir, tip, "a.txt"); err == nil || !strings.Contains(err.Error(), blob) {
 		t.Fatalf("a damaged object read as %q, %v", data, err)
 	}
 }
@@ -146,24 +131,40 @@ func TestPackedBeforeLoose(t *testing.T) {
 	s, dir := newBare(t)
 	tip := mustCommit(t, s, Hash{}, "one", put("a.txt", "hello"))
 	runGit(t, dir, "repack", "-a", "-d", "-q")
-	blob := BlobHash([]byte("hello")).String()
-	path := filepath.Join(dir, "objects", blob[:2], blob[2:])
+	plantLoose(t, dir, BlobHash([]byte("hello")).String(), "not an object")
+	if data, err := reopenRead(t, dir, tip, "a.txt"); err != nil || string(data) != "hello" {
+		t.Fatalf("read %q, %v; want the packed copy", data, err)
+	}
+}
+
+// plantLoose writes content as the loose object file of hex, replacing
+// any there (git writes them read-only).
+func plantLoose(t *testing.T, dir, hex, content string) {
+	t.Helper()
+	path := filepath.Join(dir, "objects", hex[:2], hex[2:])
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, []byte("not an object"), 0o600); err != nil {
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
-	s2, err := Open(dir, DefaultBranch)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// reopenRead reads path at commit tip through a Store opened afresh, so
+// that nothing read before is cached.
+func reopenRead(t *testing.T, dir string, tip Hash, path string) ([]byte, error) {
+	t.Helper()
+	s, err := Open(dir, DefaultBranch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s2.Close()
-	tree, err := s2.Tree(context.Background(), tip)
+	defer s.Close()
+	tree, err := s.Tree(context.Background(), tip)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if data, err := tree.Read("a.txt"); err != nil || string(data) != "hello" {
-		t.Fatalf("read %q, %v; want the packed copy", data, err)
-	}
+	return tree.Read(path)
 }

@@ -19,12 +19,7 @@ func parallel(n, workers int, fn func(i int) error) error {
 		})
 	}
 	_ = g.Wait() // never fails: errors go to errs, so the lowest index wins
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return firstErr(errs)
 }
 
 // onCores is parallel with one goroutine per core: for CPU-bound work
@@ -54,6 +49,11 @@ func readThenOpen(n int, read func(i int) ([]byte, error), open func(i int, data
 		})
 	}
 	_ = g.Wait() // never fails: errors go to errs, so the lowest index wins
+	return firstErr(errs)
+}
+
+// firstErr is the error of the lowest index, if any.
+func firstErr(errs []error) error {
 	for _, err := range errs {
 		if err != nil {
 			return err
