@@ -2,12 +2,10 @@ package gitstore
 
 import (
 	"bufio"
-	"bytes"
 	"compress/zlib"
 	"context"
 	"crypto/sha1"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -309,30 +307,12 @@ func treeKey(e object.TreeEntry) string {
 	return e.Name
 }
 
-func newObject(t plumbing.ObjectType, data []byte) *dataObject {
-	return &dataObject{h: plumbing.ComputeHash(t, data), typ: t, data: data}
-}
-
-// dataObject is an object over the caller's bytes, not a copy of them
+// newObject is an object over the caller's bytes, not a copy of them
 // (a plumbing.MemoryObject copies): a commit of 10,000 items would hold
-// every ciphertext twice. It is read-only, and the bytes must not change
-// until the commit is written.
-type dataObject struct {
-	h    plumbing.Hash
-	typ  plumbing.ObjectType
-	data []byte
-}
-
-func (o *dataObject) Hash() plumbing.Hash         { return o.h }
-func (o *dataObject) Type() plumbing.ObjectType   { return o.typ }
-func (o *dataObject) SetType(plumbing.ObjectType) {}
-func (o *dataObject) Size() int64                 { return int64(len(o.data)) }
-func (o *dataObject) SetSize(int64)               {}
-func (o *dataObject) Reader() (io.ReadCloser, error) {
-	return io.NopCloser(bytes.NewReader(o.data)), nil
-}
-func (o *dataObject) Writer() (io.WriteCloser, error) {
-	return nil, errors.New("gitstore: an object being committed is read-only")
+// every ciphertext twice. The bytes must not change until the commit is
+// written.
+func newObject(t plumbing.ObjectType, data []byte) *memObject {
+	return &memObject{plumbing.ComputeHash(t, data), packed{typ: t, data: data}}
 }
 
 // writeObjects stores objs: loose when there are few, else as one packfile

@@ -102,3 +102,19 @@ func fsck(tb testing.TB, dir string) {
 	tb.Helper()
 	runGit(tb, dir, "fsck", "--strict", "--no-dangling")
 }
+
+// reopenTree opens the store at dir afresh, so that nothing read before
+// is cached, and reads the tree of tip. The store closes with the test.
+func reopenTree(t *testing.T, dir string, tip Hash) (*Store, *Tree) {
+	t.Helper()
+	s, err := Open(dir, DefaultBranch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	tree, err := s.Tree(context.Background(), tip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, tree
+}

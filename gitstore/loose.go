@@ -141,7 +141,7 @@ func (p *packReader) loose(r *renameRefs, h plumbing.Hash) (plumbing.EncodedObje
 	o, ok := p.cache.m[h]
 	p.mu.Unlock()
 	if ok {
-		return &packedObject{h, o}, true, nil
+		return &memObject{h, o}, true, nil
 	}
 	o, ok, err := r.readLoose(h)
 	if !ok || err != nil {
@@ -150,5 +150,5 @@ func (p *packReader) loose(r *renameRefs, h plumbing.Hash) (plumbing.EncodedObje
 	p.mu.Lock()
 	p.cache.put(h, o)
 	p.mu.Unlock()
-	return &packedObject{h, o}, true, nil
+	return &memObject{h, o}, true, nil
 }

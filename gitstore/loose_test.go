@@ -3,7 +3,6 @@ package gitstore
 import (
 	"bytes"
 	"compress/zlib"
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -44,7 +43,7 @@ func TestLooseReader(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", f[0], err)
 		}
-		if _, direct := obj.(*packedObject); !direct {
+		if _, direct := obj.(*memObject); !direct {
 			t.Fatalf("%s: read through go-git (%T), not the direct loose reader", f[0], obj)
 		}
 		if obj.Type().String() != f[1] || obj.Hash() != h {
@@ -153,18 +152,9 @@ func plantLoose(t *testing.T, dir, hex, content string) {
 	}
 }
 
-// reopenRead reads path at commit tip through a Store opened afresh, so
-// that nothing read before is cached.
+// reopenRead reads path at commit tip through a Store opened afresh.
 func reopenRead(t *testing.T, dir string, tip Hash, path string) ([]byte, error) {
 	t.Helper()
-	s, err := Open(dir, DefaultBranch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	tree, err := s.Tree(context.Background(), tip)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, tree := reopenTree(t, dir, tip)
 	return tree.Read(path)
 }

@@ -96,7 +96,7 @@ func (r *packReader) get(h plumbing.Hash) (plumbing.EncodedObject, bool, error) 
 // caller holds r.mu.
 func (r *packReader) search(h plumbing.Hash) (plumbing.EncodedObject, bool, error) {
 	if o, ok := r.cache.m[h]; ok {
-		return &packedObject{h, o}, true, nil
+		return &memObject{h, o}, true, nil
 	}
 	for _, p := range r.packs {
 		off, err := p.idx.FindOffset(h)
@@ -110,7 +110,7 @@ func (r *packReader) search(h plumbing.Hash) (plumbing.EncodedObject, bool, erro
 		if o.typ != plumbing.BlobObject {
 			r.cache.put(h, o) // see cached
 		}
-		return &packedObject{h, o}, true, nil
+		return &memObject{h, o}, true, nil
 	}
 	return nil, false, nil
 }
@@ -182,24 +182,25 @@ func (p *lazyPack) get(st *filesystem.Storage, off int64) (packed, error) {
 	return p.readAt(off, 0)
 }
 
-// packedObject is an object read from a pack, its hash the one the index
-// gave (as go-git does: a plumbing.MemoryObject would hash it again). Its
-// bytes may be shared with the cache: it is read-only.
-type packedObject struct {
+// memObject is an object held in memory, read-only: one read (its hash
+// the one the index or the path gave, as go-git does: a
+// plumbing.MemoryObject would hash it again; its bytes may be shared with
+// the cache), or one being committed (newObject).
+type memObject struct {
 	h plumbing.Hash
 	packed
 }
 
-func (o *packedObject) Hash() plumbing.Hash         { return o.h }
-func (o *packedObject) Type() plumbing.ObjectType   { return o.typ }
-func (o *packedObject) SetType(plumbing.ObjectType) {}
-func (o *packedObject) Size() int64                 { return int64(len(o.data)) }
-func (o *packedObject) SetSize(int64)               {}
-func (o *packedObject) Reader() (io.ReadCloser, error) {
+func (o *memObject) Hash() plumbing.Hash         { return o.h }
+func (o *memObject) Type() plumbing.ObjectType   { return o.typ }
+func (o *memObject) SetType(plumbing.ObjectType) {}
+func (o *memObject) Size() int64                 { return int64(len(o.data)) }
+func (o *memObject) SetSize(int64)               {}
+func (o *memObject) Reader() (io.ReadCloser, error) {
 	return io.NopCloser(bytes.NewReader(o.data)), nil
 }
-func (o *packedObject) Writer() (io.WriteCloser, error) {
-	return nil, errors.New("gitstore: an object read from a pack is read-only")
+func (o *memObject) Writer() (io.WriteCloser, error) {
+	return nil, errors.New("gitstore: an object held in memory is read-only")
 }
 
 // maxDeltaDepth bounds a chain of deltas (git's default is 50).

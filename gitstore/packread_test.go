@@ -1,7 +1,6 @@
 package gitstore
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -96,15 +95,7 @@ func TestPackReaderKeepsNoWholeBlobs(t *testing.T) {
 		changes[i] = Change{Path: itemPath(i), Data: []byte(fmt.Sprintf("ciphertext %d", i))}
 	}
 	tip := mustCommit(t, s, Hash{}, "items", changes...)
-	s, err := Open(dir, DefaultBranch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	tree, err := s.Tree(context.Background(), tip)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, tree := reopenTree(t, dir, tip)
 	for _, c := range changes {
 		if got, err := tree.Read(c.Path); err != nil || string(got) != string(c.Data) {
 			t.Fatalf("%s: %q, %v", c.Path, got, err)

@@ -50,15 +50,7 @@ func TestOwnPackIndexIsGits(t *testing.T) {
 		t.Fatalf("git sees the branch at %s, want %s", got, tip)
 	}
 	// And this store reads it back, through a fresh open.
-	s2, err := Open(dir, DefaultBranch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
-	tree, err := s2.Tree(t.Context(), tip)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, tree := reopenTree(t, dir, tip)
 	for _, i := range []int{0, len(changes) - 1} {
 		if got, err := tree.Read(changes[i].Path); err != nil || !bytes.Equal(got, changes[i].Data) {
 			t.Fatalf("%s reads back wrong: %v", changes[i].Path, err)

@@ -132,7 +132,7 @@ func (s *Store) readBlob(h Hash) ([]byte, error) {
 	if err != nil {
 		return nil, notFound("blob", h, err)
 	}
-	if p, ok := obj.(*packedObject); ok {
+	if p, ok := obj.(*memObject); ok {
 		// Already in memory (and cached): a copy of its exact size.
 		return bytes.Clone(p.data), nil
 	}
