@@ -25,13 +25,14 @@ var allowed = map[string][]string{
 	"envfile":           {},
 	"providers":         {},
 	"internal/names":    {}, // name rules: a leaf, so config and scopes share them
+	"internal/loose":    {}, // git's loose object files: a leaf, so gitstore and hooks share the decoder
 	"internal/testkeys": {},
 	"internal/fakecli":  {},
 	"internal/gittest":  {"golang.org/x/crypto/ssh"}, // test servers (git daemon, http-backend, ssh)
 	"config":            {module + "internal/names", "github.com/BurntSushi/toml", errgroup},
 	"keyring":           {"github.com/ProtonMail/go-crypto/"},
-	"gitstore":          {"github.com/go-git/go-git/v5"},
-	"hooks":             {module + "envfile", module + "config", "github.com/go-git/go-git/v5", errgroup},
+	"gitstore":          {module + "internal/loose", "github.com/go-git/go-git/v5"},
+	"hooks":             {module + "internal/loose", module + "envfile", module + "config", "github.com/go-git/go-git/v5", errgroup},
 	"importers":         {module + "envfile", module + "keyring", "github.com/decred/dcrd/dcrec/secp256k1/"},
 	"scopes":            {module + "internal/names", module + "keyring", module + "gitstore", module + "envfile", module + "config", module + "providers", errgroup},
 	"cmd/configsync": {

@@ -89,6 +89,7 @@ func TestLooseDamaged(t *testing.T) {
 		{"longer than its size", deflate("blob 4\x00hello"), "longer"},
 		{"unknown type", deflate("blub 5\x00hello"), "bad header"},
 		{"negative size", deflate("blob -1\x00"), "bad header"},
+		{"size past the bound", deflate("blob 2000000000\x00"), "bad header"},
 		{"no NUL", deflate("blob 5 hello"), "bad header"},
 		{"header too long", deflate("blob " + strings.Repeat("0", 40) + "5\x00hello"), "bad header"},
 		{"not zlib", []byte("blob 5\x00hello"), "zlib"},

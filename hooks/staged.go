@@ -1,9 +1,7 @@
 package hooks
 
 import (
-	"bufio"
 	"bytes"
-	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +21,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/configsync/configsync/internal/loose"
 )
 
 // CheckStaged checks what a commit in the work tree containing repoDir
@@ -259,9 +259,7 @@ func readBlob(repo *gogit.Repository, gitMu *sync.Mutex, objectsDir string, h pl
 	f, err := os.Open(filepath.Join(objectsDir, hex[:2], hex[2:]))
 	if err == nil {
 		defer f.Close()
-		lr := looseReaders.Get().(*looseReader)
-		defer looseReaders.Put(lr)
-		if data, err := lr.read(f); err == nil {
+		if typ, data, err := loose.Read(f); err == nil && typ == "blob" {
 			return data, nil
 		}
 	}
@@ -277,57 +275,4 @@ func readBlob(repo *gogit.Repository, gitMu *sync.Mutex, objectsDir string, h pl
 	}
 	defer r.Close()
 	return io.ReadAll(r)
-}
-
-// maxLoose bounds the size a loose object header may announce.
-const maxLoose = 1 << 30
-
-// looseReader decodes loose objects, reusing its buffer and inflater from
-// one object to the next (pooled: fresh ones cost more than the inflating
-// itself on small objects).
-type looseReader struct {
-	buf *bufio.Reader
-	z   io.ReadCloser
-}
-
-var looseReaders = sync.Pool{New: func() any { return new(looseReader) }}
-
-// read decodes a loose blob object: zlib("blob SIZE\x00" + data).
-func (lr *looseReader) read(f io.Reader) ([]byte, error) {
-	if lr.buf == nil {
-		lr.buf = bufio.NewReaderSize(f, 32<<10)
-	} else {
-		lr.buf.Reset(f)
-	}
-	if lr.z == nil {
-		z, err := zlib.NewReader(lr.buf)
-		if err != nil {
-			return nil, err
-		}
-		lr.z = z
-	} else if err := lr.z.(zlib.Resetter).Reset(lr.buf, nil); err != nil {
-		return nil, err
-	}
-	z := lr.z
-	var head [32]byte
-	n, err := io.ReadAtLeast(z, head[:], len("blob 0\x00"))
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, err
-	}
-	rest, ok := bytes.CutPrefix(head[:n], []byte("blob "))
-	nul := bytes.IndexByte(rest, 0)
-	if !ok || nul < 1 {
-		return nil, errors.New("not a loose blob")
-	}
-	size, err := strconv.ParseInt(string(rest[:nul]), 10, 64)
-	if err != nil || size < 0 || size > maxLoose {
-		return nil, errors.New("bad loose object size")
-	}
-	data := make([]byte, size+1)
-	got := copy(data, rest[nul+1:])
-	m, err := io.ReadFull(z, data[got:])
-	if got+m != int(size) || (err != nil && !errors.Is(err, io.ErrUnexpectedEOF)) {
-		return nil, errors.New("truncated loose object")
-	}
-	return data[:size], nil
 }
