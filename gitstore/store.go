@@ -172,26 +172,24 @@ func Open(path, branch string) (*Store, error) {
 		return nil, err
 	}
 	// gitDir has no ".git" inside, so go-git opens it without a work tree.
-	plain, err := git.PlainOpen(gitDir)
+	repo, err := git.PlainOpen(gitDir)
 	if err != nil {
 		return nil, fmt.Errorf("gitstore: open %s: %w", gitDir, err)
 	}
-	fsStorage, ok := plain.Storer.(*filesystem.Storage)
+	fsStorage, ok := repo.Storer.(*filesystem.Storage)
 	if !ok {
-		return nil, fmt.Errorf("gitstore: open %s: unexpected storage %T", gitDir, plain.Storer)
+		return nil, fmt.Errorf("gitstore: open %s: unexpected storage %T", gitDir, repo.Storer)
 	}
-	// Reopen keeping a few packfiles open: otherwise go-git opens the pack
-	// again for every object read.
+	// Swap in a storage that keeps a few packfiles open (otherwise go-git
+	// opens the pack again for every object read) in the repository
+	// already opened: a second git.Open would read HEAD and config again.
 	st := &renameRefs{
 		Storage: filesystem.NewStorageWithOptions(fsStorage.Filesystem(), cache.NewObjectLRUDefault(),
 			filesystem.Options{MaxOpenDescriptors: maxOpenPacks}),
 		gitDir: gitDir,
 	}
 	st.packs = &packReader{st: st.Storage}
-	repo, err := git.Open(st, nil)
-	if err != nil {
-		return nil, fmt.Errorf("gitstore: open %s: %w", gitDir, err)
-	}
+	repo.Storer = st
 	return &Store{repo: repo, st: st, branch: branch, ref: ref, gitDir: gitDir}, nil
 }
 
