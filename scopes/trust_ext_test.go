@@ -83,6 +83,16 @@ func TestTrustAttacksRefusedAndRepaired(t *testing.T) {
 		{"member key removed", func() gitstore.Hash {
 			return lh.attack(gitstore.Change{Path: alicePub, Delete: true})
 		}, "no public key for member Alice <alice@example.com>"},
+		{"member key swapped for another's", func() gitstore.Hash {
+			bob, err := lh.bobID.Public().Armor()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return lh.attack(gitstore.Change{Path: alicePub, Data: bob})
+		}, "the key file of member Alice <alice@example.com> does not match its fingerprint"},
+		{"member key garbled", func() gitstore.Hash {
+			return lh.attack(gitstore.Change{Path: alicePub, Data: []byte("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a key\n")})
+		}, "the key file of member Alice <alice@example.com> does not match its fingerprint"},
 		{"format 1 put back", func() gitstore.Hash {
 			return lh.attack(gitstore.Change{Path: "configsync-store.toml", Data: []byte("format = 1\n")})
 		}, "format 1 store"},
