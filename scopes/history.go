@@ -52,6 +52,11 @@ func loadHistory(ctx context.Context, s *gitstore.Store, tip gitstore.Hash, now 
 	if err != nil {
 		return nil, err
 	}
+	return loadHistoryOf(ctx, s, entries, now)
+}
+
+// loadHistoryOf is loadHistory of the entries s.Log gave.
+func loadHistoryOf(ctx context.Context, s *gitstore.Store, entries []gitstore.LogEntry, now func() time.Time) (*history, error) {
 	h := &history{entries: entries, teams: make([]*teamVersion, len(entries)), lastWrite: map[string]int{}}
 	var cur *teamVersion
 	var admins []*keyring.PublicKey
