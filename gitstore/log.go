@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -31,8 +32,16 @@ type LogEntry struct {
 // most n entries (n <= 0: all). A zero from gives no entries. The walk stops
 // quietly at the boundary of a shallow history.
 func (s *Store) Log(ctx context.Context, from Hash, n int) ([]LogEntry, error) {
+	return s.LogUnder(ctx, from, n, nil)
+}
+
+// LogUnder is Log with Changed (and Blobs) limited to the paths under
+// one of dirs or equal to one of them; nil dirs: every path. Trees
+// outside them are not read: a walk that needs only some directories
+// does not pay for a large one changed at every commit.
+func (s *Store) LogUnder(ctx context.Context, from Hash, n int, dirs []string) ([]LogEntry, error) {
 	var out []LogEntry
-	d := &logDiff{s: s, cur: map[plumbing.Hash][]treeEntry{}}
+	d := &logDiff{s: s, cur: map[plumbing.Hash][]treeEntry{}, dirs: dirs}
 	for h := from; !h.IsZero() && (n <= 0 || len(out) < n); {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -82,6 +91,21 @@ type logDiff struct {
 	s         *Store
 	prev, cur map[plumbing.Hash][]treeEntry
 	out       []changedFile
+	dirs      []string // nil: every path
+}
+
+// wanted reports whether path (a directory when dir) is, or may hold, a
+// path under one of d.dirs.
+func (d *logDiff) wanted(path string, dir bool) bool {
+	if d.dirs == nil {
+		return true
+	}
+	for _, w := range d.dirs {
+		if path == w || strings.HasPrefix(path, w+"/") || dir && strings.HasPrefix(w, path+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // changedFile is one path a commit changed and its blob there (zero:
@@ -146,6 +170,17 @@ func (d *logDiff) diffTrees(ctx context.Context, a, b plumbing.Hash, prefix stri
 // diffEntry compares one name on both sides; a zero entry is absent.
 func (d *logDiff) diffEntry(ctx context.Context, x, y treeEntry, path string) error {
 	xDir, yDir := x.mode == filemode.Dir, y.mode == filemode.Dir
+	if !d.wanted(path, true) {
+		return nil // nothing wanted at or under path
+	}
+	if !d.wanted(path, false) { // a directory on the way to one wanted
+		if !xDir {
+			x = treeEntry{}
+		}
+		if !yDir {
+			y = treeEntry{}
+		}
+	}
 	var ta, tb plumbing.Hash
 	if xDir {
 		ta = x.hash

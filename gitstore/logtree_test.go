@@ -89,3 +89,29 @@ func TestLogTreesOutOfOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestLogUnder: only the paths under the directories asked for, or equal
+// to one of them, are listed; every commit is.
+func TestLogUnder(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newBare(t)
+	a := mustCommit(t, s, Hash{}, "a", put("env/dev/x.pgp", "1"), put("team/members.toml", "m1"), put("team/keys/k1", "k"), put("team/members.toml.sig", "s1"))
+	b := mustCommit(t, s, a, "b", put("team/keys/k2", "k"), put("team/members.toml", "m2"))
+	c := mustCommit(t, s, b, "c", put("team/keys/k3", "k"), put("env/dev/x.pgp", "2"), put("envx", "3"))
+	all, err := s.LogUnder(ctx, c, 0, []string{"env", "team/members.toml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"env/dev/x.pgp"}, {"team/members.toml"}, {"env/dev/x.pgp", "team/members.toml"}}
+	if len(all) != len(want) {
+		t.Fatalf("%d entries, want %d", len(all), len(want))
+	}
+	for i, w := range want {
+		if !reflect.DeepEqual(all[i].Changed, w) || len(all[i].Blobs) != len(w) {
+			t.Errorf("entry %d changed %q, want %q", i, all[i].Changed, w)
+		}
+	}
+	if got := all[1].Blobs[0]; got != BlobHash([]byte("m2")) {
+		t.Errorf("members.toml at b: %s", got)
+	}
+}

@@ -69,8 +69,8 @@ type trustState struct {
 	hist  *history
 	err   error
 	once  bool
-	// log is the history's commits alone (what history reads first),
-	// for the walks that need no team per commit.
+	// log is historyLog's: the history's commits, their changes to the
+	// environments and the manifest.
 	log     []gitstore.LogEntry
 	logErr  error
 	logOnce bool
@@ -99,43 +99,35 @@ func (ma *machine) history(ctx context.Context, snap *snapshot) (*history, error
 	snap.trust.mu.Lock()
 	defer snap.trust.mu.Unlock()
 	if !snap.trust.once {
-		entries, kept, err := ma.logLocked(ctx, snap)
-		if !kept {
+		if err := ma.fullHistory(ctx); err != nil {
 			return nil, err
 		}
-		if err == nil {
-			snap.trust.hist, err = loadHistoryOf(ctx, ma.store, entries, ma.opts.Now)
-		}
-		snap.trust.err, snap.trust.once = err, true
+		snap.trust.hist, snap.trust.err = loadHistory(ctx, ma.store, snap.tip, ma.opts.Now)
+		snap.trust.once = true
 	}
 	return snap.trust.hist, snap.trust.err
 }
 
 // historyLog is the snapshot's history, newest first, without the team
-// at every commit: reading every version of the manifest is most of a
-// history's cost when a team grew one member at a time.
+// at every commit, its Changed limited to the environments and the
+// manifest (what the exposure report reads): reading every version of
+// the manifest and of team/keys is most of a history's cost when a team
+// grew one member at a time. Once the full history is read, its entries
+// (every path) serve.
 func (ma *machine) historyLog(ctx context.Context, snap *snapshot) ([]gitstore.LogEntry, error) {
 	snap.trust.mu.Lock()
 	defer snap.trust.mu.Unlock()
 	if snap.trust.once && snap.trust.err == nil {
 		return snap.trust.hist.entries, nil
 	}
-	entries, _, err := ma.logLocked(ctx, snap)
-	return entries, err
-}
-
-// logLocked reads the log once; the caller holds snap.trust.mu. kept is
-// false when the full history could not be fetched: that error is not
-// kept, the next call tries again.
-func (ma *machine) logLocked(ctx context.Context, snap *snapshot) (_ []gitstore.LogEntry, kept bool, _ error) {
 	if !snap.trust.logOnce {
 		if err := ma.fullHistory(ctx); err != nil {
-			return nil, false, err
+			return nil, err // not kept: the next call tries again, as history does
 		}
-		snap.trust.log, snap.trust.logErr = ma.store.Log(ctx, snap.tip, 0)
+		snap.trust.log, snap.trust.logErr = ma.store.LogUnder(ctx, snap.tip, 0, []string{environmentsDir, membersPath})
 		snap.trust.logOnce = true
 	}
-	return snap.trust.log, true, snap.trust.logErr
+	return snap.trust.log, snap.trust.logErr
 }
 
 // openVerified decrypts an item and checks its signature: by a member who

@@ -249,7 +249,7 @@ func (x *exposureScan) openLost(ctx context.Context) error {
 	x.byFpr = map[string]*keyring.PrivateKey{}
 	var recipients keyring.RecipientReader // the versions share most packets
 	for _, kv := range x.keyVersions {
-		wrapped, err := x.ma.store.ReadBlob(ctx, kv.blob)
+		wrapped, err := x.ma.store.ReadBlobShared(ctx, kv.blob) // read only
 		if err != nil {
 			return err
 		}
@@ -300,7 +300,7 @@ func (x *exposureScan) readNames(ctx context.Context) error {
 		if x.byFpr[ver.keyFpr] == nil {
 			continue
 		}
-		ct, err := x.ma.store.ReadBlob(ctx, ver.blob)
+		ct, err := x.ma.store.ReadBlobShared(ctx, ver.blob) // read only
 		if err != nil {
 			return err
 		}

@@ -52,11 +52,6 @@ func loadHistory(ctx context.Context, s *gitstore.Store, tip gitstore.Hash, now 
 	if err != nil {
 		return nil, err
 	}
-	return loadHistoryOf(ctx, s, entries, now)
-}
-
-// loadHistoryOf is loadHistory of the entries s.Log gave.
-func loadHistoryOf(ctx context.Context, s *gitstore.Store, entries []gitstore.LogEntry, now func() time.Time) (*history, error) {
 	h := &history{entries: entries, teams: make([]*teamVersion, len(entries)), lastWrite: map[string]int{}}
 	var cur *teamVersion
 	var admins []*keyring.PublicKey
@@ -124,7 +119,7 @@ type fileReader interface {
 // replay is the files of one commit of a walk oldest first, kept by
 // applying each commit's changes: the walk reads what it needs at each
 // commit without decoding the commit's whole tree (n key files at each of
-// n commits).
+// n commits). What Read gives may be the store's cached copy: read only.
 type replay struct {
 	ctx   context.Context
 	s     *gitstore.Store
@@ -157,7 +152,7 @@ func (r *replay) Read(path string) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", gitstore.ErrNotFound, path)
 	}
-	return r.s.ReadBlob(r.ctx, b)
+	return r.s.ReadBlobShared(r.ctx, b) // the walks only read what they read
 }
 
 // readTeam reads the keys of members from one commit's tree; a
