@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/configsync/configsync/gitstore"
@@ -35,6 +36,10 @@ type teamVersion struct {
 	keys    []*keyring.PublicKey // keys[i] is members[i]'s (a slice, not a map: n versions of n members)
 }
 
+// historyLoads counts loadHistory's walks, for tests of the walks that
+// must not need one.
+var historyLoads atomic.Int64
+
 // historyKey is one key file of the walk, parsed: nil pub when it is not
 // a key.
 type historyKey struct {
@@ -48,6 +53,7 @@ type historyKey struct {
 // the previous one in force. A shallow history starts at its boundary
 // commit, which lists every file as changed.
 func loadHistory(ctx context.Context, s *gitstore.Store, tip gitstore.Hash, now func() time.Time) (*history, error) {
+	historyLoads.Add(1)
 	entries, err := s.Log(ctx, tip, 0)
 	if err != nil {
 		return nil, err
