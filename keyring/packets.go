@@ -83,9 +83,13 @@ type header struct {
 	partial bool // partial or indeterminate length: body runs on
 }
 
+// errShortHeader is made once: readHeader runs for every packet of every
+// version of a wrapped key a history walk reads (n² at n members).
+var errShortHeader = fmt.Errorf("%w: truncated packet header", ErrMalformed)
+
 // readHeader parses one OpenPGP packet header (RFC 9580 section 4.2).
 func readHeader(b []byte) (header, error) {
-	short := fmt.Errorf("%w: truncated packet header", ErrMalformed)
+	short := errShortHeader
 	if len(b) < 2 || b[0]&0x80 == 0 {
 		return header{}, fmt.Errorf("%w: not an OpenPGP packet", ErrMalformed)
 	}

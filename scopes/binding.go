@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/configsync/configsync/gitstore"
 	"slices"
 	"strconv"
 	"sync"
@@ -68,6 +69,11 @@ type trustState struct {
 	hist  *history
 	err   error
 	once  bool
+	// log is historyLog's: the history's commits, their changes to the
+	// environments and the manifest.
+	log     []gitstore.LogEntry
+	logErr  error
+	logOnce bool
 }
 
 func (snap *snapshot) setBound(env string, bound bool) {
@@ -100,6 +106,28 @@ func (ma *machine) history(ctx context.Context, snap *snapshot) (*history, error
 		snap.trust.once = true
 	}
 	return snap.trust.hist, snap.trust.err
+}
+
+// historyLog is the snapshot's history, newest first, without the team
+// at every commit, its Changed limited to the environments and the
+// manifest (what the exposure report reads): reading every version of
+// the manifest and of team/keys is most of a history's cost when a team
+// grew one member at a time. Once the full history is read, its entries
+// (every path) serve.
+func (ma *machine) historyLog(ctx context.Context, snap *snapshot) ([]gitstore.LogEntry, error) {
+	snap.trust.mu.Lock()
+	defer snap.trust.mu.Unlock()
+	if snap.trust.once && snap.trust.err == nil {
+		return snap.trust.hist.entries, nil
+	}
+	if !snap.trust.logOnce {
+		if err := ma.fullHistory(ctx); err != nil {
+			return nil, err // not kept: the next call tries again, as history does
+		}
+		snap.trust.log, snap.trust.logErr = ma.store.LogUnder(ctx, snap.tip, 0, []string{environmentsDir, membersPath})
+		snap.trust.logOnce = true
+	}
+	return snap.trust.log, snap.trust.logErr
 }
 
 // openVerified decrypts an item and checks its signature: by a member who

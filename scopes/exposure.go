@@ -54,11 +54,11 @@ func (c *nameCache) get(blob gitstore.Hash) (itemNames, bool) {
 }
 
 // historyEnvironments lists every environment name in history (deleted
-// ones too), oldest first.
-func historyEnvironments(h *history) []string {
+// ones too), oldest first; entries are newest first.
+func historyEnvironments(entries []gitstore.LogEntry) []string {
 	var out []string
-	for i := len(h.entries) - 1; i >= 0; i-- {
-		for _, p := range h.entries[i].Changed {
+	for i := len(entries) - 1; i >= 0; i-- {
+		for _, p := range entries[i].Changed {
 			rest, ok := strings.CutPrefix(p, environmentsDir+"/")
 			if !ok {
 				continue
@@ -87,11 +87,11 @@ type exposed struct {
 // wrapped for one of them. id must be able to open those generations;
 // the ones it cannot are listed in rep.Unchecked.
 func (ma *machine) exposure(ctx context.Context, snap *snapshot, id *keyring.PrivateKey, q exposed) error {
-	h, err := ma.history(ctx, snap)
+	entries, err := ma.historyLog(ctx, snap)
 	if err != nil {
 		return err
 	}
-	x := &exposureScan{ma: ma, h: h, id: id, envs: q.envs, lost: q.lost, known: q.known, rep: q.rep, signers: h.allKeys()}
+	x := &exposureScan{ma: ma, snap: snap, entries: entries, id: id, envs: q.envs, lost: q.lost, known: q.known, rep: q.rep}
 	for _, k := range snap.keys {
 		x.signers = append(x.signers, k)
 	}
@@ -104,9 +104,39 @@ func (ma *machine) exposure(ctx context.Context, snap *snapshot, id *keyring.Pri
 	if err := x.readNames(ctx); err != nil {
 		return err
 	}
+	if x.rep.Readers == nil && len(x.lostIDs) > 0 {
+		if err := x.widen(ctx); err != nil { // former readers are named from the past teams
+			return err
+		}
+	}
 	x.report()
 	return nil
 }
+
+// widen makes the signers every member key of every team version the
+// history accepts, then the current team's, as the report's checks
+// allow. The scan starts with the current team's keys alone: a version
+// any of them signed verifies against the wider set as well, and reading
+// every version of the manifest (Θ(n²) bytes for a team grown one member
+// at a time) is then needed only for a version signed by a former member,
+// or that fails against the current keys for any reason (tried again).
+func (x *exposureScan) widen(ctx context.Context) error {
+	if x.h != nil {
+		return nil
+	}
+	h, err := x.ma.history(ctx, x.snap)
+	if err != nil {
+		return err
+	}
+	x.h, x.signers = h, h.allKeys()
+	for _, k := range x.snap.keys {
+		x.signers = append(x.signers, k)
+	}
+	return nil
+}
+
+// wide reports whether the signers are already every one widen gives.
+func (x *exposureScan) wide() bool { return x.h != nil }
 
 // exposureScan is one exposure report in the making, step by step:
 // collect the versions in history, open the key generations the lost
@@ -114,7 +144,9 @@ func (ma *machine) exposure(ctx context.Context, snap *snapshot, id *keyring.Pri
 // report them.
 type exposureScan struct {
 	ma      *machine
-	h       *history
+	snap    *snapshot
+	entries []gitstore.LogEntry // newest first
+	h       *history            // the teams of history, once widen read them
 	id      *keyring.PrivateKey
 	envs    []string
 	lost    func(string) bool
@@ -148,13 +180,13 @@ type keyVersion struct {
 // wrapped keys in history, each once.
 func (x *exposureScan) collect(ctx context.Context) error {
 	seen := map[string]bool{}
-	tree := newReplay(ctx, x.ma.store)           // no whole tree per commit
-	keyFprs := map[keySource]string{}            // keyFingerprintAt by what it reads
-	for i := len(x.h.entries) - 1; i >= 0; i-- { // oldest first
+	tree := newReplay(ctx, x.ma.store)         // no whole tree per commit
+	keyFprs := map[keySource]string{}          // keyFingerprintAt by what it reads
+	for i := len(x.entries) - 1; i >= 0; i-- { // oldest first
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		e := x.h.entries[i]
+		e := x.entries[i]
 		tree.apply(e)
 		records := map[string]*projectRecord{}
 		fprs := map[string]string{}
@@ -217,7 +249,7 @@ func (x *exposureScan) openLost(ctx context.Context) error {
 	x.byFpr = map[string]*keyring.PrivateKey{}
 	var recipients keyring.RecipientReader // the versions share most packets
 	for _, kv := range x.keyVersions {
-		wrapped, err := x.ma.store.ReadBlob(ctx, kv.blob)
+		wrapped, err := x.ma.store.ReadBlobShared(ctx, kv.blob) // read only
 		if err != nil {
 			return err
 		}
@@ -231,6 +263,12 @@ func (x *exposureScan) openLost(ctx context.Context) error {
 			}
 		}
 		plain, _, _, err := keyring.DecryptBound(wrapped, []*keyring.PrivateKey{x.id}, x.signers, x.ma.opts.Now())
+		if err != nil && !x.wide() {
+			if err := x.widen(ctx); err != nil {
+				return err
+			}
+			plain, _, _, err = keyring.DecryptBound(wrapped, []*keyring.PrivateKey{x.id}, x.signers, x.ma.opts.Now())
+		}
 		var k *keyring.PrivateKey
 		if err == nil {
 			k, err = keyring.ReadPrivateKey(plain, nil)
@@ -262,17 +300,36 @@ func (x *exposureScan) readNames(ctx context.Context) error {
 		if x.byFpr[ver.keyFpr] == nil {
 			continue
 		}
-		ct, err := x.ma.store.ReadBlob(ctx, ver.blob)
+		ct, err := x.ma.store.ReadBlobShared(ctx, ver.blob) // read only
 		if err != nil {
 			return err
 		}
 		todo, cts[i] = append(todo, i), ct
 	}
-	return onCores(len(todo), func(j int) error {
+	failed, err := x.decryptNames(todo, cts)
+	if err != nil || len(failed) == 0 || x.wide() {
+		return err
+	}
+	if err := x.widen(ctx); err != nil {
+		return err
+	}
+	_, err = x.decryptNames(failed, cts)
+	return err
+}
+
+// decryptNames decrypts the versions todo names, on every core, and
+// returns those that did not open or verify.
+func (x *exposureScan) decryptNames(todo []int, cts map[int][]byte) ([]int, error) {
+	var mu sync.Mutex
+	var failed []int
+	err := onCores(len(todo), func(j int) error {
 		i := todo[j]
 		k := x.byFpr[x.versions[i].keyFpr]
 		plain, _, err := keyring.Decrypt(cts[i], []*keyring.PrivateKey{k}, x.signers, x.ma.opts.Now())
 		if err != nil {
+			mu.Lock()
+			failed = append(failed, i)
+			mu.Unlock()
 			return nil // not written by any member: nothing of the team's
 		}
 		x.known.put(x.versions[i].blob, x.versions[i].typ, k.Fingerprint(), plain)
@@ -281,6 +338,8 @@ func (x *exposureScan) readNames(ctx context.Context) error {
 		x.names[i] = &n
 		return nil
 	})
+	slices.Sort(failed)
+	return failed, err
 }
 
 // report adds one line per environment and item, key names in the order

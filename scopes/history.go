@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/configsync/configsync/gitstore"
@@ -35,6 +36,10 @@ type teamVersion struct {
 	keys    []*keyring.PublicKey // keys[i] is members[i]'s (a slice, not a map: n versions of n members)
 }
 
+// historyLoads counts loadHistory's walks, for tests of the walks that
+// must not need one.
+var historyLoads atomic.Int64
+
 // historyKey is one key file of the walk, parsed: nil pub when it is not
 // a key.
 type historyKey struct {
@@ -48,6 +53,7 @@ type historyKey struct {
 // the previous one in force. A shallow history starts at its boundary
 // commit, which lists every file as changed.
 func loadHistory(ctx context.Context, s *gitstore.Store, tip gitstore.Hash, now func() time.Time) (*history, error) {
+	historyLoads.Add(1)
 	entries, err := s.Log(ctx, tip, 0)
 	if err != nil {
 		return nil, err
@@ -119,7 +125,7 @@ type fileReader interface {
 // replay is the files of one commit of a walk oldest first, kept by
 // applying each commit's changes: the walk reads what it needs at each
 // commit without decoding the commit's whole tree (n key files at each of
-// n commits).
+// n commits). What Read gives may be the store's cached copy: read only.
 type replay struct {
 	ctx   context.Context
 	s     *gitstore.Store
@@ -152,7 +158,7 @@ func (r *replay) Read(path string) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", gitstore.ErrNotFound, path)
 	}
-	return r.s.ReadBlob(r.ctx, b)
+	return r.s.ReadBlobShared(r.ctx, b) // the walks only read what they read
 }
 
 // readTeam reads the keys of members from one commit's tree; a

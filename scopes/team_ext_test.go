@@ -346,3 +346,43 @@ func TestTeamRemoveUnchecked(t *testing.T) {
 		t.Errorf("exposed %+v, want %+v", rep.Exposed, want)
 	}
 }
+
+// TestTeamRemoveFormerSigner: the report reads a version written by a
+// member removed since (Bob) as it reads the others. The scan checks
+// signatures against the current team first and reads the past teams
+// only for a version that fails: Bob's must still count, and a removal
+// where every version is signed by a current member reads no past team.
+// Not parallel: it counts the history walks of the package.
+func TestTeamRemoveFormerSigner(t *testing.T) {
+	lt := newLabTeam(t)
+	a, b := lt.alice, lt.bob
+	lt.addBob(scopes.TierDev)
+	carolID := labKey(t, testkeys.Carol())
+	a.ok(a.open().TeamAdd(lt.ctx, carolID.Public(), []scopes.Tier{scopes.TierDev}, false, false))
+	if err := os.MkdirAll(b.project("myapp"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	b.ok(b.open().Pull(lt.ctx, scopes.PullOptions{}))
+	b.write("myapp", ".env", labDevEnv+"BOB_ONLY=from-bob\n")
+	b.ok(b.open().Push(lt.ctx, scopes.PushOptions{}))
+	a.ok(a.open().Pull(lt.ctx, scopes.PullOptions{Force: true}))
+	a.write("myapp", ".env", labDevEnv) // BOB_ONLY is left in history alone
+	a.ok(a.open().Push(lt.ctx, scopes.PushOptions{}))
+	loads := scopes.HistoryLoads()
+	a.ok(a.open().TeamRemove(lt.ctx, testkeys.BobFingerprint))
+	if n := scopes.HistoryLoads() - loads; n != 0 {
+		t.Errorf("removing Bob, every version signed by a member, read the past teams %d times", n)
+	}
+	loads = scopes.HistoryLoads()
+	rep, err := a.open().TeamRemove(lt.ctx, carolID.Fingerprint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := scopes.HistoryLoads() - loads; n != 1 {
+		t.Errorf("removing Carol, a version signed by Bob (removed), read the past teams %d times, want once", n)
+	}
+	want := []scopes.Exposure{{Env: "development", Item: "myapp/.env", Keys: []string{"DATABASE_URL", "API_TOKEN", "BOB_ONLY"}}}
+	if !exposuresEqual(rep.Exposed, want) || len(rep.Unchecked) != 0 {
+		t.Errorf("exposed %+v (unchecked %v), want %+v", rep.Exposed, rep.Unchecked, want)
+	}
+}

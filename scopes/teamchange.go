@@ -131,11 +131,11 @@ func (sa *storeAccess) reportLosing(ctx context.Context, snap *snapshot, id *key
 	rep.Readers = uniq(rep.Readers)
 	var envs []string
 	if removed {
-		h, err := sa.history(ctx, snap)
+		entries, err := sa.historyLog(ctx, snap)
 		if err != nil {
 			return err
 		}
-		envs = historyEnvironments(h)
+		envs = historyEnvironments(entries)
 	} else {
 		for _, e := range rep.Rotated {
 			envs = append(envs, e.Name)
