@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/configsync/configsync/gitstore"
 	"slices"
 	"strconv"
 	"sync"
 
+	"github.com/configsync/configsync/gitstore"
 	"github.com/configsync/configsync/keyring"
 )
 
