@@ -95,32 +95,8 @@ func stateOfTree(commit gitstore.Hash, author string, tree *gitstore.Tree, known
 	}
 	st.manSig, _ = tree.Read(membersSigPath) // a missing signature is refused by the rules
 	st.manHash = digest(st.manData)
-	for _, m := range st.man.Members {
-		if !names.IsFingerprint(m.Fingerprint) {
-			return nil, refuse("%s: member %q has no valid fingerprint", membersPath, m.Name)
-		}
-		keyPath := keysDir + "/" + m.Fingerprint + ".asc"
-		blob, ok := tree.Blob(keyPath)
-		if !ok {
-			return nil, refuse("no public key for member %s", m.Label())
-		}
-		pub := known[blob]
-		if pub == nil {
-			keyData, err := tree.Read(keyPath)
-			if err != nil {
-				return nil, refuse("no public key for member %s", m.Label())
-			}
-			if pub, err = keyring.ReadPublicKey(keyData); err != nil {
-				return nil, refuse("the key file of member %s does not match its fingerprint", m.Label())
-			}
-			if known != nil {
-				known[blob] = pub
-			}
-		}
-		if pub.Fingerprint() != m.Fingerprint {
-			return nil, refuse("the key file of member %s does not match its fingerprint", m.Label())
-		}
-		st.keys[m.Fingerprint] = pub
+	if err := st.readMemberKeys(refuse, known); err != nil {
+		return nil, err
 	}
 	for _, e := range st.man.Environments {
 		if err := ValidateName("environment", e.Name); err != nil {
@@ -145,6 +121,64 @@ func stateOfTree(commit gitstore.Hash, author string, tree *gitstore.Tree, known
 		st.indexes[e.Name] = ix
 	}
 	return st, nil
+}
+
+// readMemberKeys parses the key file of every member into st.keys, each
+// blob once across a walk (known, if not nil). The files are read in
+// order, and those not yet known parsed on every core: a team's keys are
+// most of what reading a state costs. Refusals are those of a one-by-one
+// read, in the same order (the first member's wins).
+func (st *chainState) readMemberKeys(refuse func(string, ...any) error, known map[gitstore.Hash]*keyring.PublicKey) error {
+	members := st.man.Members
+	pubs := make([]*keyring.PublicKey, len(members))
+	blobs := make([]gitstore.Hash, len(members))
+	errs := make([]error, len(members))
+	files := make([][]byte, len(members))
+	var toParse []int
+	for i, m := range members {
+		if !names.IsFingerprint(m.Fingerprint) {
+			errs[i] = refuse("%s: member %q has no valid fingerprint", membersPath, m.Name)
+			break
+		}
+		keyPath := keysDir + "/" + m.Fingerprint + ".asc"
+		blob, ok := st.tree.Blob(keyPath)
+		if !ok {
+			errs[i] = refuse("no public key for member %s", m.Label())
+			break
+		}
+		if blobs[i], pubs[i] = blob, known[blob]; pubs[i] != nil {
+			continue
+		}
+		data, err := st.tree.Read(keyPath)
+		if err != nil {
+			errs[i] = refuse("no public key for member %s", m.Label())
+			break
+		}
+		files[i], toParse = data, append(toParse, i)
+	}
+	_ = onCores(len(toParse), func(k int) error { // never fails: errors go to errs
+		i := toParse[k]
+		pub, err := keyring.ReadPublicKey(files[i])
+		if err != nil {
+			errs[i] = refuse("the key file of member %s does not match its fingerprint", members[i].Label())
+		}
+		pubs[i] = pub
+		return nil
+	})
+	for i, m := range members {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		pub := pubs[i]
+		if known != nil {
+			known[blobs[i]] = pub
+		}
+		if pub.Fingerprint() != m.Fingerprint {
+			return refuse("the key file of member %s does not match its fingerprint", m.Label())
+		}
+		st.keys[m.Fingerprint] = pub
+	}
+	return nil
 }
 
 // env finds an environment of the state.

@@ -9,6 +9,9 @@ import (
 // parallel runs fn(0) … fn(n-1) on up to workers goroutines and returns
 // the error of the lowest index that failed, if any.
 func parallel(n, workers int, fn func(i int) error) error {
+	if n == 1 {
+		return fn(0) // not worth a goroutine
+	}
 	errs := make([]error, n)
 	var g errgroup.Group
 	g.SetLimit(workers)
