@@ -3,8 +3,11 @@ package gitstore
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // TestCommitDecodedOnce: the tip's commit, read again, is not decoded
@@ -66,5 +69,25 @@ func TestCommitCacheDropsLargeMessage(t *testing.T) {
 	since, found, err := s.Since(context.Background(), tip, first)
 	if err != nil || !found || len(since) != 1 || since[0].Message != large {
 		t.Fatalf("Since: %d entries, %v, %v", len(since), found, err)
+	}
+}
+
+// TestCommitCachesItsOwn: the commit just written is in the cache, with
+// what decoding it gives: reading it next (its tree, the walk that
+// accepts it) decodes nothing.
+func TestCommitCachesItsOwn(t *testing.T) {
+	s, _ := newBare(t)
+	first := mustCommit(t, s, Hash{}, "first", put("f", "1"))
+	tip := mustCommit(t, s, first, "second\n\nbody", put("f", "2"))
+	c, ok := s.commits.get(tip)
+	if !ok {
+		t.Fatal("the commit just written is not cached")
+	}
+	oc, err := object.GetCommit(s.st, toPlumbing(tip))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := infoOf(oc); !reflect.DeepEqual(c, want) {
+		t.Fatalf("cached %+v, decoded %+v", c, want)
 	}
 }
