@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/configsync/configsync/envfile"
+	"github.com/configsync/configsync/gitstore"
 )
 
 // TestSetKeys: a push keeps the changed keys, values included, only for
@@ -39,16 +40,37 @@ func TestSetKeys(t *testing.T) {
 	}
 }
 
-// TestDropPlaintext: once encrypted, a push keeps an item's plaintext
-// only to write a merge back; its size stays for the result.
+// TestDropPlaintext: once encrypted, a push keeps a file item's
+// plaintext only to write a merge back, and an env item's for the leak
+// index; its size stays for the result.
 func TestDropPlaintext(t *testing.T) {
-	plain, merged := &pending{data: []byte("A=1\n")}, &pending{data: []byte("A=1\nB=2\n"), merged: true}
-	a := &pushAttempt{todo: []*pending{plain, merged}}
+	file := &pending{it: TrackedItem{Type: TypeFile}, data: []byte("A=1\n")}
+	merged := &pending{it: TrackedItem{Type: TypeFile}, data: []byte("A=1\nB=2\n"), merged: true}
+	env := &pending{it: TrackedItem{Type: TypeEnv}, data: []byte("C=3\n")}
+	a := &pushAttempt{todo: []*pending{file, merged, env}}
 	a.dropPlaintext()
-	if plain.data != nil || plain.size != 4 {
-		t.Errorf("unmerged item: data %q, size %d", plain.data, plain.size)
+	if file.data != nil || file.size != 4 {
+		t.Errorf("unmerged file item: data %q, size %d", file.data, file.size)
 	}
 	if string(merged.data) != "A=1\nB=2\n" || merged.size != 8 {
 		t.Errorf("merged item: data %q, size %d", merged.data, merged.size)
+	}
+	if string(env.data) != "C=3\n" || env.size != 4 {
+		t.Errorf("env item: data %q, size %d", env.data, env.size)
+	}
+}
+
+// TestApplyItemChangesNotesDigests: the digests an index gets are noted
+// by blob id, so that the walk accepting the commit needs not read the
+// blobs back; only items are noted.
+func TestApplyItemChangesNotesDigests(t *testing.T) {
+	item, other := []byte("ciphertext of an item"), []byte("a project record")
+	items, wrote := map[string]string{}, map[gitstore.Hash]string{}
+	applyItemChanges(items, "dev", []gitstore.Change{
+		{Path: envItemsDir("dev") + "/app/.env", Data: item},
+		{Path: "elsewhere/project.toml", Data: other},
+	}, wrote)
+	if len(wrote) != 1 || wrote[gitstore.BlobHash(item)] != digest(item) || items["app/.env"] != digest(item) {
+		t.Fatalf("noted %v, index %v", wrote, items)
 	}
 }
