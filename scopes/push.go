@@ -119,6 +119,9 @@ type pending struct {
 	doc    *pointer   // the pointer sealed holds
 	old    []byte     // the store's content, when push read it
 	ahead  *aheadCopy // the store's copy, decrypted ahead (pushahead.go)
+	// aheadKeys is that copy once taken, while its keys may serve
+	// (keysAgainst); nil once planned.
+	aheadKeys *aheadCopy
 	// lastDoc is the provider document of an item unchanged here since
 	// its last sync; rewrite is set when that document must be written
 	// again (provider.go, rewrites).

@@ -1,6 +1,8 @@
 package scopes
 
 import (
+	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/configsync/configsync/envfile"
@@ -72,5 +74,34 @@ func TestApplyItemChangesNotesDigests(t *testing.T) {
 	}, wrote)
 	if len(wrote) != 1 || wrote[gitstore.BlobHash(item)] != digest(item) || items["app/.env"] != digest(item) {
 		t.Fatalf("noted %v, index %v", wrote, items)
+	}
+}
+
+// TestKeysAgainst: the keys worked out ahead serve only for the content
+// and the file they were worked out with; otherwise they are worked out
+// again, with the same result as without them.
+func TestKeysAgainst(t *testing.T) {
+	old, other := []byte("A=1\nB=2\n"), []byte("A=1\nB=3\n")
+	file, _ := envfile.Parse("", []byte("A=1\nB=22\nC=4\n"))
+	merged, _ := envfile.Parse("", []byte("A=9\nB=2\n"))
+	ahead := &aheadCopy{plain: old, file: file, keys: changedKeysOf(TypeEnv, old, file)}
+	for _, tc := range []struct {
+		name      string
+		old       []byte
+		file      *envfile.File
+		fromAhead bool
+	}{
+		{"the same content and file", bytes.Clone(old), file, true},
+		{"another content", other, file, false},
+		{"a merged file", old, merged, false},
+	} {
+		p := &pending{it: TrackedItem{Type: TypeEnv}, file: tc.file, aheadKeys: ahead}
+		got := p.keysAgainst(tc.old)
+		if fromAhead := len(got) > 0 && &got[0] == &ahead.keys[0]; fromAhead != tc.fromAhead {
+			t.Errorf("%s: keys from ahead %v, want %v", tc.name, fromAhead, tc.fromAhead)
+		}
+		if want := changedKeysOf(TypeEnv, tc.old, tc.file); fmt.Sprint(keyNames(got)) != fmt.Sprint(keyNames(want)) {
+			t.Errorf("%s: keys %v, want %v", tc.name, keyNames(got), keyNames(want))
+		}
 	}
 }

@@ -61,6 +61,9 @@ func (a *pushAttempt) aheadContent(ctx context.Context, s storedItem, p *pending
 		return a.storeContent(ctx, s)
 	}
 	p.ahead = nil
+	if ahead.file != nil {
+		p.aheadKeys = ahead
+	}
 	if _, err := a.unwrap(); err != nil {
 		return nil, err
 	}
@@ -195,7 +198,7 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 // old itself for a provider to put back if the commit fails
 // (providerset.go).
 func (a *pushAttempt) planUpdate(p *pending, old []byte) {
-	a.setKeys(p, changedKeysOf(p.it.Type, old, p.file))
+	a.setKeys(p, p.keysAgainst(old))
 	if a.usesProvider() {
 		p.old = old
 	}
@@ -299,11 +302,12 @@ func (a *pushAttempt) commitContent(extra string) ([]gitstore.Change, string, er
 // dropParsed lets go of p's parsed file once p is planned: a push holds
 // every item until its commit, and an env item's content (kept for the
 // leak index, ItemResult.EnvFile) is less than half the size of it
-// parsed.
+// parsed. So too of the store's copy decrypted ahead.
 func (p *pending) dropParsed() {
 	if p.file != nil {
 		p.vars, p.file = p.file.Len(), nil
 	}
+	p.aheadKeys = nil
 }
 
 // dropPlaintext lets go of each file item's plaintext once it is
