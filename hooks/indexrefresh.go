@@ -12,8 +12,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/configsync/configsync/config"
 )
@@ -29,11 +31,15 @@ type Update struct {
 	// Source is the item's name, as for Replace.
 	Source string
 	// Secrets gives the item's values; nil, or a nil func, means it is
-	// gone. Refresh calls it in its turn, in the order of Source, maybe
-	// more than once, so that the values of every item are never all in
-	// memory at once.
+	// gone. Refresh calls it in its turn, a batch of updates at a time
+	// in the order of Source, those of a batch concurrently, maybe more
+	// than once: the values of every item are never all in memory.
 	Secrets func() []Secret
 }
+
+// refreshBatch is how many updates Refresh prepares at once, on every
+// core: their values read and hashed.
+var refreshBatch = 256
 
 // Refresh is OpenIndex, then Replace for each update (a later update of a
 // source wins) with minLength, then Save, streamed: the file is read and
@@ -46,10 +52,14 @@ func Refresh(indexPath, keyPath string, updates []Update, minLength int) error {
 		return err
 	}
 	ix := newIndex(indexPath, key)
+	r := &refresher{ix: ix, minLength: minLength}
+	for range runtime.GOMAXPROCS(0) {
+		r.hashers = append(r.hashers, newIndex(indexPath, key)) // one HMAC each
+	}
 	ups := lastOfEach(updates)
 	f, err := os.Open(indexPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return ix.writeMerged(nil, ups, minLength)
+		return r.writeMerged(nil, ups)
 	}
 	if err != nil {
 		return fmt.Errorf("read leak index: %w", err)
@@ -60,7 +70,7 @@ func Refresh(indexPath, keyPath string, updates []Update, minLength int) error {
 	old, err := ix.readStream(f)
 	if err == nil {
 		var changed bool
-		if changed, err = ix.merge(old, ups, minLength, nil); err == nil && !changed {
+		if changed, err = r.merge(old, ups, nil); err == nil && !changed {
 			return nil
 		}
 	}
@@ -70,7 +80,7 @@ func Refresh(indexPath, keyPath string, updates []Update, minLength int) error {
 		}
 	}
 	if err == nil {
-		err = ix.writeMerged(old, ups, minLength)
+		err = r.writeMerged(old, ups)
 	}
 	if err != nil && errors.Is(err, ErrIndexCorrupt) {
 		return fmt.Errorf("read leak index %s: %w", indexPath, err)
@@ -101,7 +111,8 @@ func lastOfEach(updates []Update) []Update {
 
 // writeMerged writes the merge of old (nil: none) and ups to the index
 // file, through a temp file renamed into place once old is verified.
-func (ix *Index) writeMerged(old *indexStream, ups []Update, minLength int) error {
+func (r *refresher) writeMerged(old *indexStream, ups []Update) error {
+	ix := r.ix
 	if err := os.MkdirAll(filepath.Dir(ix.path), 0o700); err != nil {
 		return &SaveError{err}
 	}
@@ -112,7 +123,7 @@ func (ix *Index) writeMerged(old *indexStream, ups []Update, minLength int) erro
 	out := &indexOut{w: bufio.NewWriterSize(pf, 64<<10)}
 	out.write(indexMagic)
 	out.write(make([]byte, 4)) // the count, written by finish
-	if _, err = ix.merge(old, ups, minLength, out); err == nil {
+	if _, err = r.merge(old, ups, out); err == nil {
 		err = out.finish(pf, ix.fileKey)
 	}
 	if err != nil {
@@ -128,11 +139,58 @@ func (ix *Index) writeMerged(old *indexStream, ups []Update, minLength int) erro
 	return nil
 }
 
+// refresher is one Refresh: the index (its keys) and a hasher per core.
+type refresher struct {
+	ix        *Index
+	hashers   []*Index
+	minLength int
+}
+
+// prepared is one update's values, their digest and, once hashed, their
+// entries.
+type prepared struct {
+	secrets []Secret
+	d       sourceDigest
+	es      []entry
+	n       int
+	hashed  bool
+}
+
+// prepare reads and digests the values of batch on every core, and
+// hashes their entries too when hash is set.
+func (r *refresher) prepare(batch []Update, hash bool) []prepared {
+	out := make([]prepared, len(batch))
+	workers := min(len(r.hashers), len(batch))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func(h *Index, lo, hi int) {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				p := &out[i]
+				if batch[i].Secrets != nil {
+					p.secrets = batch[i].Secrets()
+				}
+				p.d = h.digestOf(p.secrets, r.minLength)
+				if hash {
+					p.es, p.n = h.entriesOf(p.secrets, r.minLength)
+					p.hashed = true
+				}
+			}
+		}(r.hashers[w], w*len(batch)/workers, (w+1)*len(batch)/workers)
+	}
+	wg.Wait()
+	return out
+}
+
 // merge walks old's sources (nil: none) and ups together, both sorted,
 // writing the result to out. With out nil it writes nothing and returns
 // at the first change. It reports whether anything changed; old is
-// verified whenever it is read to its end.
-func (ix *Index) merge(old *indexStream, ups []Update, minLength int, out *indexOut) (changed bool, err error) {
+// verified whenever it is read to its end. A batch's entries are hashed
+// on every core ahead of the walk when most of the batch before needed
+// them (all of a push's items, mostly), else one at a time as the walk
+// finds them needed (a pull that changed a few).
+func (r *refresher) merge(old *indexStream, ups []Update, out *indexOut) (changed bool, err error) {
 	cur, err := old.read()
 	next := func(keep bool) error {
 		if keep {
@@ -141,44 +199,51 @@ func (ix *Index) merge(old *indexStream, ups []Update, minLength int, out *index
 		cur, err = old.read()
 		return err
 	}
-	for _, u := range ups {
-		for cur != nil && cur.src < u.Source {
-			if err := next(true); err != nil {
+	ahead := out != nil // the write pass starts at a change
+	for start := 0; start < len(ups); start += refreshBatch {
+		batch := ups[start:min(start+refreshBatch, len(ups))]
+		preps := r.prepare(batch, ahead)
+		needed := 0
+		for i, u := range batch {
+			for cur != nil && cur.src < u.Source {
+				if err := next(true); err != nil {
+					return changed, err
+				}
+			}
+			if err != nil {
 				return changed, err
 			}
-		}
-		if err != nil {
-			return changed, err
-		}
-		had := cur != nil && cur.src == u.Source
-		var secrets []Secret
-		if u.Secrets != nil {
-			secrets = u.Secrets()
-		}
-		d := ix.digestOf(secrets, minLength)
-		if had && cur.d.sum == d.sum {
-			if err := next(true); err != nil {
-				return changed, err
+			had := cur != nil && cur.src == u.Source
+			p := &preps[i]
+			if had && cur.d.sum == p.d.sum {
+				if err := next(true); err != nil {
+					return changed, err
+				}
+				continue // already indexed from these very values
 			}
-			continue // already indexed from these very values
-		}
-		es, n := ix.entriesOf(secrets, minLength)
-		if !had && len(es) == 0 {
-			continue // nothing to index, nothing to remove
-		}
-		changed = true
-		if out == nil {
-			return true, nil
-		}
-		if had {
-			if err := next(false); err != nil {
-				return changed, err
+			needed++
+			if !p.hashed {
+				p.es, p.n = r.ix.entriesOf(p.secrets, r.minLength)
+			}
+			if !had && len(p.es) == 0 {
+				continue // nothing to index, nothing to remove
+			}
+			changed = true
+			if out == nil {
+				return true, nil
+			}
+			if had {
+				if err := next(false); err != nil {
+					return changed, err
+				}
+			}
+			if len(p.es) > 0 {
+				d := p.d
+				d.n = uint32(p.n)
+				out.source(u.Source, d, p.es)
 			}
 		}
-		if len(es) > 0 {
-			d.n = uint32(n)
-			out.source(u.Source, d, es)
-		}
+		ahead = out != nil && 2*needed > len(batch)
 	}
 	for cur != nil {
 		if err := next(true); err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 )
 
@@ -27,8 +26,16 @@ func secretsOf(vals ...string) []Secret {
 
 // TestRefresh: Refresh writes the very bytes that OpenIndex, Replace of
 // each update in order and Save write, and writes nothing when they
-// would not.
+// would not, whatever the size of its batches.
 func TestRefresh(t *testing.T) {
+	defer func(n int) { refreshBatch = n }(refreshBatch)
+	for _, n := range []int{1, 2, refreshBatch} {
+		refreshBatch = n
+		t.Run(fmt.Sprintf("batch %d", n), testRefresh)
+	}
+}
+
+func testRefresh(t *testing.T) {
 	type up struct {
 		src     string
 		secrets []Secret
@@ -88,13 +95,9 @@ func TestRefresh(t *testing.T) {
 				t.Fatal(err)
 			}
 			var updates []Update
-			var asked []string
 			for _, u := range tt.ups {
 				ix.Replace(u.src, u.secrets, 8)
-				updates = append(updates, Update{Source: u.src, Secrets: func() []Secret {
-					asked = append(asked, u.src)
-					return u.secrets
-				}})
+				updates = append(updates, Update{Source: u.src, Secrets: func() []Secret { return u.secrets }})
 			}
 			if err := ix.Save(); err != nil {
 				t.Fatal(err)
@@ -116,9 +119,6 @@ func TestRefresh(t *testing.T) {
 			}
 			if after.Mode().Perm() != 0o600 {
 				t.Errorf("mode %v, want 0600", after.Mode().Perm())
-			}
-			if !slices.IsSorted(asked) {
-				t.Errorf("values asked for out of order: %q", asked)
 			}
 			if entries, _ := os.ReadDir(filepath.Dir(got)); len(entries) != 1 {
 				t.Errorf("%d files beside the index, want none", len(entries)-1)
@@ -173,5 +173,55 @@ func TestRefreshCorrupt(t *testing.T) {
 				t.Errorf("%s, change %v: %d files left, want the index and its key", name, change, len(entries))
 			}
 		}
+	}
+}
+
+// TestRefreshMany: batches hashed on every core, some ahead and some one
+// at a time (a few changes among many, then many), give the bytes that
+// OpenIndex, Replace and Save give.
+func TestRefreshMany(t *testing.T) {
+	dir := t.TempDir()
+	keyPath := filepath.Join(dir, "leak.key")
+	want, got := filepath.Join(dir, "want.idx"), filepath.Join(dir, "got.idx")
+	src := func(i int) string { return fmt.Sprintf("development/p%04d/.env", i) }
+	for _, p := range []string{want, got} {
+		ix, err := OpenIndex(p, keyPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 900 {
+			ix.Replace(src(i), secretsOf(fmt.Sprintf("value-%04d-aaaaaaaa", i), fmt.Sprintf("other-%04d-bbbbbbbb", i)), 8)
+		}
+		if err := ix.Save(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ix, err := OpenIndex(want, keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var updates []Update
+	for i := range 1000 {
+		var s []Secret
+		switch {
+		case i < 300 && i%50 != 7: // a few changes among many
+			s = secretsOf(fmt.Sprintf("value-%04d-aaaaaaaa", i), fmt.Sprintf("other-%04d-bbbbbbbb", i))
+		case i%13 == 0: // removed
+		default: // changed, or new past 900
+			s = secretsOf(fmt.Sprintf("value-%04d-cccccccc", i))
+		}
+		ix.Replace(src(i), s, 8)
+		updates = append(updates, Update{Source: src(i), Secrets: func() []Secret { return s }})
+	}
+	if err := ix.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if err := Refresh(got, keyPath, updates, 8); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := os.ReadFile(want)
+	g, _ := os.ReadFile(got)
+	if !bytes.Equal(g, w) {
+		t.Fatalf("Refresh wrote %d bytes, unlike OpenIndex, Replace and Save (%d bytes)", len(g), len(w))
 	}
 }
