@@ -118,6 +118,10 @@ func (s *Store) Commit(ctx context.Context, parent Hash, changes []Change, autho
 	if err := s.SetTip(ctx, parent, h); err != nil {
 		return Hash{}, err
 	}
+	// The commit is read next (its tree, the walk that accepts it): from
+	// what was just encoded, not decoded back (4 MB of message, at
+	// 10,000 items).
+	s.commits.put(h, (&commitInfo{Hash: obj.Hash(), TreeHash: c.TreeHash, ParentHashes: c.ParentHashes, Author: c.Author, Message: c.Message}).cachedCopy())
 	return h, nil
 }
 

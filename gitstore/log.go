@@ -50,10 +50,14 @@ func (s *Store) LogUnder(ctx context.Context, from Hash, n int, dirs []string) (
 		if err != nil {
 			return nil, err
 		}
+		msg, err := s.message(c)
+		if err != nil {
+			return nil, err
+		}
 		e := LogEntry{
 			Hash:    h,
 			Author:  Signature{Name: c.Author.Name, Email: c.Author.Email, When: c.Author.When},
-			Message: c.Message,
+			Message: msg,
 		}
 		for _, p := range c.ParentHashes {
 			e.Parents = append(e.Parents, fromPlumbing(p))
@@ -353,7 +357,11 @@ func (s *Store) Since(ctx context.Context, from, stop Hash) (entries []LogEntry,
 		if err != nil {
 			return nil, false, err
 		}
-		e := LogEntry{Hash: h, Author: Signature{Name: c.Author.Name, Email: c.Author.Email, When: c.Author.When}, Message: c.Message}
+		msg, err := s.message(c)
+		if err != nil {
+			return nil, false, err
+		}
+		e := LogEntry{Hash: h, Author: Signature{Name: c.Author.Name, Email: c.Author.Email, When: c.Author.When}, Message: msg}
 		for _, p := range c.ParentHashes {
 			e.Parents = append(e.Parents, fromPlumbing(p))
 		}

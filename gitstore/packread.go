@@ -219,7 +219,9 @@ func (p *lazyPack) readAt(off int64, depth int) (packed, error) {
 		return packed{}, err
 	}
 	var buf bytes.Buffer
-	buf.Grow(int(min(hdr.Length, maxCachedObject))) // one array, not a doubling series
+	// One array, not a doubling series (a push's 4 MB commit): the size
+	// the header gives, within what an item may be.
+	buf.Grow(int(min(max(hdr.Length, 0), maxSizedObject)))
 	if _, _, err := p.scan.NextObject(&buf); err != nil {
 		return packed{}, err
 	}
@@ -261,6 +263,7 @@ type cached[K comparable] struct {
 }
 
 const (
+	maxSizedObject  = 64 << 20 // keyring's bound on an item
 	maxCachedObject = 64 << 10
 	cacheBudget     = 32 << 20
 )

@@ -167,16 +167,29 @@ func (s *Store) readBlobShared(h Hash, own bool) ([]byte, error) {
 }
 
 // commit is commit h, decoded once for the last few (commitCache).
-func (s *Store) commit(h Hash) (*object.Commit, error) {
+func (s *Store) commit(h Hash) (*commitInfo, error) {
 	if c, ok := s.commits.get(h); ok {
 		return c, nil
 	}
-	c, err := object.GetCommit(s.st, toPlumbing(h))
+	oc, err := object.GetCommit(s.st, toPlumbing(h))
 	if err != nil {
 		return nil, notFound("commit", h, err)
 	}
-	s.commits.put(h, c)
+	c := infoOf(oc)
+	s.commits.put(h, c.cachedCopy())
 	return c, nil
+}
+
+// message is c's message, decoded again if the cache dropped it.
+func (s *Store) message(c *commitInfo) (string, error) {
+	if !c.dropped {
+		return c.Message, nil
+	}
+	oc, err := object.GetCommit(s.st, c.Hash)
+	if err != nil {
+		return "", notFound("commit", fromPlumbing(c.Hash), err)
+	}
+	return oc.Message, nil
 }
 
 func (s *Store) tree(h plumbing.Hash) (*object.Tree, error) {

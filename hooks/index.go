@@ -184,17 +184,7 @@ func (ix *Index) Replace(source string, secrets []Secret, minLength int) int {
 	if old, ok := ix.digests[source]; ok && old.sum == d.sum {
 		return int(old.n) // already indexed from these very values
 	}
-	entries := make([]entry, 0, 2*len(secrets)) // a value has one or two forms, mostly
-	n := 0
-	for _, s := range secrets {
-		forms := indexForms(s.Value, minLength)
-		if len(forms) > 0 {
-			n++
-		}
-		for _, f := range forms {
-			entries = append(entries, entry{key: ix.intern(s.Key), length: uint32(len(f)), tag: ix.tagOf([]byte(f)), mac: ix.sum([]byte(f))})
-		}
-	}
+	entries, n := ix.entriesOf(secrets, minLength)
 	if len(entries) == 0 {
 		if _, ok := ix.digests[source]; !ok {
 			return 0 // nothing to remove
@@ -208,6 +198,22 @@ func (ix *Index) Replace(source string, secrets []Secret, minLength int) int {
 	}
 	ix.built, ix.saved = false, false
 	return n
+}
+
+// entriesOf is the entries of secrets, and how many values gave some.
+func (ix *Index) entriesOf(secrets []Secret, minLength int) ([]entry, int) {
+	entries := make([]entry, 0, 2*len(secrets)) // a value has one or two forms, mostly
+	n := 0
+	for _, s := range secrets {
+		forms := indexForms(s.Value, minLength)
+		if len(forms) > 0 {
+			n++
+		}
+		for _, f := range forms {
+			entries = append(entries, entry{key: ix.intern(s.Key), length: uint32(len(f)), tag: ix.tagOf([]byte(f)), mac: ix.sum([]byte(f))})
+		}
+	}
+	return entries, n
 }
 
 // intern is key as one string shared by every entry of that name: the

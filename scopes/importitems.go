@@ -45,7 +45,7 @@ func PlanImport(o ImportOptions) ([]ItemResult, error) {
 	var out []ItemResult
 	seen := map[string]bool{}
 	for _, it := range o.Items {
-		r, err := checkImportItem(project, o.Dir, it, seen)
+		r, _, err := checkImportItem(project, o.Dir, it, seen)
 		if err != nil {
 			return nil, err
 		}
@@ -56,23 +56,24 @@ func PlanImport(o ImportOptions) ([]ItemResult, error) {
 
 // checkImportItem validates one item's path and, for an env item, its
 // grammar, as push would refuse a bad file.
-func checkImportItem(project, dir string, it ImportItem, seen map[string]bool) (ItemResult, error) {
+func checkImportItem(project, dir string, it ImportItem, seen map[string]bool) (ItemResult, *envfile.File, error) {
 	if err := ValidateItemPath(it.Path); err != nil {
-		return ItemResult{}, err
+		return ItemResult{}, nil, err
 	}
 	if seen[it.Path] {
-		return ItemResult{}, fmt.Errorf("two files import as %s: import them one at a time", it.Path)
+		return ItemResult{}, nil, fmt.Errorf("two files import as %s: import them one at a time", it.Path)
 	}
 	seen[it.Path] = true
 	r := ItemResult{Project: project, Path: it.Path, Display: filepath.Join(dir, filepath.FromSlash(it.Path)), Type: it.Type, Size: len(it.Data)}
-	if it.Type == TypeEnv {
-		f, err := envfile.Parse(it.Path, it.Data)
-		if err != nil {
-			return ItemResult{}, &ItemError{Path: it.Path, Err: err}
-		}
-		r.Vars, r.File = f.Len(), f
+	if it.Type != TypeEnv {
+		return r, nil, nil
 	}
-	return r, nil
+	f, err := envfile.Parse(it.Path, it.Data)
+	if err != nil {
+		return ItemResult{}, nil, &ItemError{Path: it.Path, Err: err}
+	}
+	r.Vars = f.Len()
+	return r.withEnv(it.Data), f, nil
 }
 
 // Import pushes items given in memory to one environment, in one commit,
@@ -127,13 +128,13 @@ func (sa *storeAccess) importOnce(ctx context.Context, o ImportOptions, envName,
 	}
 	seen := map[string]bool{}
 	for _, it := range o.Items {
-		r, err := checkImportItem(project, o.Dir, it, seen)
+		_, f, err := checkImportItem(project, o.Dir, it, seen)
 		if err != nil {
 			return nil, err
 		}
 		p := &pending{
 			it:      TrackedItem{Project: project, Dir: o.Dir, Path: it.Path, Type: it.Type},
-			display: sa.display(o.Dir, it.Path), data: it.Data, file: r.File,
+			display: sa.display(o.Dir, it.Path), data: it.Data, file: f,
 		}
 		if err := a.planImport(ctx, p); err != nil {
 			return nil, err
@@ -171,9 +172,9 @@ func (sa *storeAccess) importOnce(ctx context.Context, o ImportOptions, envName,
 	for _, p := range a.todo {
 		r := ItemResult{Project: project, Path: p.it.Path, Display: p.display, Type: p.it.Type, Size: len(p.data), Mode: p.mode}
 		if p.file != nil {
-			r.Vars, r.File = p.file.Len(), p.file
+			r.Vars = p.file.Len()
 		}
-		res.Items = append(res.Items, r)
+		res.Items = append(res.Items, r.withEnv(p.data))
 	}
 	return res, nil
 }

@@ -50,7 +50,7 @@ func TestPlanImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res) != 2 || res[0].Project != "webapp" || res[0].Vars != 2 || res[0].File == nil || res[1].Size != 3 || res[1].Display != filepath.Join(dir, "certs", "key.pem") {
+	if len(res) != 2 || res[0].Project != "webapp" || res[0].Vars != 2 || res[0].EnvFile() == nil || res[1].Size != 3 || res[1].Display != filepath.Join(dir, "certs", "key.pem") {
 		t.Fatalf("plan = %+v", res)
 	}
 	for _, c := range []struct {

@@ -2,6 +2,7 @@ package scopes
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ func TestLeaksRefreshedByUseCases(t *testing.T) {
 		v.opts.Leaks = func(env string, items []ItemResult) {
 			var names []string
 			for _, it := range items {
-				if it.Type == TypeEnv && it.File == nil {
+				if it.Type == TypeEnv && it.EnvFile() == nil {
 					t.Errorf("%s: env item without its parsed file", it.Path)
 				}
 				names = append(names, it.Project+"/"+it.Path)
@@ -42,5 +43,31 @@ func TestLeaksRefreshedByUseCases(t *testing.T) {
 	want := []string{"development: myapp/.env myapp/.env.local", "development: myapp/.env myapp/.env.local"}
 	if !slices.Equal(calls, want) {
 		t.Errorf("Leaks calls = %q, want %q", calls, want)
+	}
+}
+
+// TestItemResultEnv: a result keeps its env item's content for the leak
+// index, parsed on demand, and never shows it when printed.
+func TestItemResultEnv(t *testing.T) {
+	const value = "s3cr3t-value-never-printed"
+	tests := []struct {
+		name string
+		r    ItemResult
+		keys []string
+	}{
+		{"env item", ItemResult{Path: ".env", Type: TypeEnv}.withEnv([]byte("A=" + value + "\nB=2\n")), []string{"A", "B"}},
+		{"file item", ItemResult{Path: "key.pem", Type: TypeFile}.withEnv([]byte(value)), nil},
+		{"deletion", ItemResult{Path: ".env", Type: TypeEnv, Deleted: true}, nil},
+	}
+	for _, tt := range tests {
+		f := tt.r.EnvFile()
+		if (f == nil) != (tt.keys == nil) || f != nil && !slices.Equal(f.Keys(), tt.keys) {
+			t.Errorf("%s: EnvFile %v, want keys %q", tt.name, f, tt.keys)
+		}
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			if s := fmt.Sprintf(verb, tt.r); strings.Contains(s, value) || strings.Contains(s, "115 51 99") {
+				t.Errorf("%s: %s shows the content: %s", tt.name, verb, s)
+			}
+		}
 	}
 }

@@ -274,7 +274,16 @@ func (e *RefusedError) Error() string {
 // over. It returns the last state accepted and the commits refused, in
 // order.
 func (ma *machine) walkChain(ctx context.Context, prev *chainState, entries []gitstore.LogEntry, format1 func(gitstore.LogEntry)) (*chainState, []*TrustError, error) {
-	read := func(h gitstore.Hash) ([]byte, error) { return ma.store.ReadBlob(ctx, h) }
+	digestOf := func(h gitstore.Hash) (string, error) {
+		if d, ok := ma.wrote[h]; ok {
+			return d, nil // hashed from these very bytes by seal
+		}
+		data, err := ma.store.ReadBlob(ctx, h)
+		if err != nil {
+			return "", err
+		}
+		return digest(data), nil
+	}
 	now := ma.opts.Now()
 	known := map[gitstore.Hash]*keyring.PublicKey{} // member keys parsed once per walk
 	var refused []*TrustError
@@ -298,7 +307,7 @@ func (ma *machine) walkChain(ctx context.Context, prev *chainState, entries []gi
 			if prev == nil {
 				_, err = checkState(st, st.admins(), now)
 			} else {
-				err = checkStep(prev, st, read, now)
+				err = checkStep(prev, st, digestOf, now)
 			}
 		}
 		var te *TrustError

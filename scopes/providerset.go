@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/configsync/configsync/envfile"
 	"github.com/configsync/configsync/providers"
 )
 
@@ -149,8 +150,10 @@ func (ps *providerSet) sendToProvider(ctx context.Context, b Backend, kind, loca
 	for _, p := range todo {
 		title := providerTitle(env, p.it.Project, p.it.Path)
 		p.doc = &pointer{Provider: kind, Location: location, Title: title, Version: written[title].Version, SHA256: sha256Hex(p.data)}
-		if p.file != nil {
-			p.doc.Keys = p.file.Keys()
+		if p.it.Type == TypeEnv {
+			if f, err := envfile.Parse(p.display, p.data); err == nil {
+				p.doc.Keys = f.Keys() // parsed again: push drops it once planned
+			}
 		}
 		if p.sealed, err = p.doc.encode(); err != nil {
 			return undo, err

@@ -111,7 +111,8 @@ func (p *pullPlan) record() error {
 		item := ItemResult{Project: r.it.Project, Path: r.it.Path, Display: r.display, Type: r.it.Type, Size: len(r.data), Merged: r.merged}
 		if r.it.Type == TypeEnv {
 			if f, err := envfile.Parse(r.display, r.data); err == nil {
-				item.Vars, item.File = f.Len(), f
+				item.Vars = f.Len()
+				item = item.withEnv(r.data)
 			}
 		}
 		switch {

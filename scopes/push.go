@@ -48,9 +48,34 @@ type ItemResult struct {
 	Mode    keyring.Mode // push: the encryption mode used
 	Deleted bool
 	Merged  bool // push merged the store's changes into the file
-	// File is the parsed env item, for the leak index (its values
-	// redact themselves when printed); nil for file items.
-	File *envfile.File
+	// env is an env item's content, parsed again on demand (EnvFile):
+	// a push or pull of 10,000 items held every item parsed until the
+	// leak index was refreshed, a third of its memory, where the
+	// content is less than half of that. A func, so that printing a
+	// result, whatever the verb, never shows it.
+	env func() []byte
+}
+
+// withEnv is r holding data, the content of its env item.
+func (r ItemResult) withEnv(data []byte) ItemResult {
+	if r.Type == TypeEnv && data != nil {
+		r.env = func() []byte { return data }
+	}
+	return r
+}
+
+// EnvFile parses the env item the command handled, for the leak index
+// or a listing of its keys (its values redact themselves when printed);
+// nil for a file item or a deletion. Each call parses it again.
+func (r ItemResult) EnvFile() *envfile.File {
+	if r.env == nil {
+		return nil
+	}
+	f, err := envfile.Parse(r.Display, r.env())
+	if err != nil {
+		return nil // parsed before: not reached
+	}
+	return f
 }
 
 // PushResult reports a push.
@@ -76,9 +101,10 @@ type Replaced struct {
 type pending struct {
 	it      TrackedItem
 	display string
-	data    []byte // nil once encrypted, unless merged (dropPlaintext)
-	size    int    // len(data)
-	file    *envfile.File
+	data    []byte        // an env item's, or a merged one's; nil once encrypted otherwise (dropPlaintext)
+	size    int           // len(data)
+	file    *envfile.File // data parsed; nil once planned (dropParsed)
+	vars    int           // file.Len()
 	mac     string
 	isNew   bool
 	keys    []envfile.Change
@@ -93,6 +119,9 @@ type pending struct {
 	doc    *pointer   // the pointer sealed holds
 	old    []byte     // the store's content, when push read it
 	ahead  *aheadCopy // the store's copy, decrypted ahead (pushahead.go)
+	// aheadKeys is that copy once taken, while its keys may serve
+	// (keysAgainst); nil once planned.
+	aheadKeys *aheadCopy
 	// lastDoc is the provider document of an item unchanged here since
 	// its last sync; rewrite is set when that document must be written
 	// again (provider.go, rewrites).

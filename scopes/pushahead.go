@@ -1,7 +1,10 @@
 package scopes
 
 import (
+	"bytes"
 	"context"
+
+	"github.com/configsync/configsync/envfile"
 )
 
 // Push reads ahead of its plan: a batch of local files read, parsed and
@@ -22,10 +25,15 @@ type localRead struct {
 }
 
 // aheadCopy is an item's store copy decrypted ahead of its turn in plan
-// (not yet resolved from a provider): what decryptItem would have got.
+// (not yet resolved from a provider): what decryptItem would have got;
+// and for an env item, the keys its local file changes against it
+// (keys, of file), which planUpdate then needs not work out on one
+// core.
 type aheadCopy struct {
 	plain []byte
 	err   error
+	keys  []envfile.Change
+	file  *envfile.File
 }
 
 // readLocals reads and parses the local files of items on every core.
@@ -75,7 +83,11 @@ func (a *pushAttempt) openAhead(ctx context.Context, reads []localRead) {
 		ps, stored, cts = append(ps, r.p), append(stored, s), append(cts, ct)
 	}
 	_ = onCores(len(ps), func(i int) error {
-		ps[i].ahead.plain, ps[i].ahead.err = a.openItem(stored[i], cts[i])
+		ah, p := ps[i].ahead, ps[i]
+		ah.plain, ah.err = a.openItem(stored[i], cts[i])
+		if ah.err == nil && p.it.Type == TypeEnv && !isPointer(ah.plain) {
+			ah.keys, ah.file = changedKeysOf(TypeEnv, ah.plain, p.file), p.file
+		}
 		return nil
 	})
 }
@@ -93,6 +105,16 @@ func (a *pushAttempt) needsStoreCopy(p *pending) (storedItem, bool) {
 		return storedItem{}, false
 	}
 	return s, true
+}
+
+// keysAgainst is the keys p changes against old, the store's content:
+// from its copy decrypted ahead when that is old and p's file is still
+// the one they were worked out with (a merge replaces it).
+func (p *pending) keysAgainst(old []byte) []envfile.Change {
+	if ah := p.aheadKeys; ah != nil && ah.file == p.file && bytes.Equal(ah.plain, old) {
+		return ah.keys
+	}
+	return changedKeysOf(p.it.Type, old, p.file)
 }
 
 // lastSync is what this machine recorded of item it in the push's

@@ -61,6 +61,9 @@ func (a *pushAttempt) aheadContent(ctx context.Context, s storedItem, p *pending
 		return a.storeContent(ctx, s)
 	}
 	p.ahead = nil
+	if ahead.file != nil {
+		p.aheadKeys = ahead
+	}
 	if _, err := a.unwrap(); err != nil {
 		return nil, err
 	}
@@ -96,6 +99,7 @@ func (a *pushAttempt) plan(ctx context.Context, items []TrackedItem) error {
 			if err != nil {
 				return err
 			}
+			p.dropParsed()
 			if conflict != nil {
 				conflicts = append(conflicts, *conflict)
 			}
@@ -194,7 +198,7 @@ func (a *pushAttempt) planItem(ctx context.Context, p *pending) (*KeyChange, err
 // old itself for a provider to put back if the commit fails
 // (providerset.go).
 func (a *pushAttempt) planUpdate(p *pending, old []byte) {
-	a.setKeys(p, changedKeysOf(p.it.Type, old, p.file))
+	a.setKeys(p, p.keysAgainst(old))
 	if a.usesProvider() {
 		p.old = old
 	}
@@ -270,6 +274,7 @@ func (a *pushAttempt) commitContent(extra string) ([]gitstore.Change, string, er
 		}
 		if p.line != "" {
 			lines = append(lines, p.line)
+			p.line = "" // in the message now: one copy, not two, through the commit
 			continue
 		}
 		lines = append(lines, describeChanges(name, p.keys, p.isNew, false))
@@ -294,13 +299,25 @@ func (a *pushAttempt) commitContent(extra string) ([]gitstore.Change, string, er
 	return changes, msg + strings.Join(lines, "\n") + "\n", nil
 }
 
-// dropPlaintext lets go of each item's plaintext once it is encrypted:
-// a push holds every item until its commit, and after the encryption
-// only a merge, written back to the local file by record, needs it.
+// dropParsed lets go of p's parsed file once p is planned: a push holds
+// every item until its commit, and an env item's content (kept for the
+// leak index, ItemResult.EnvFile) is less than half the size of it
+// parsed. So too of the store's copy decrypted ahead.
+func (p *pending) dropParsed() {
+	if p.file != nil {
+		p.vars, p.file = p.file.Len(), nil
+	}
+	p.aheadKeys = nil
+}
+
+// dropPlaintext lets go of each file item's plaintext once it is
+// encrypted: after the encryption only a merge, written back to the
+// local file by record, and the leak index, which needs env items only,
+// use it.
 func (a *pushAttempt) dropPlaintext() {
 	for _, p := range a.todo {
 		p.size = len(p.data)
-		if !p.merged {
+		if !p.merged && p.it.Type != TypeEnv {
 			p.data = nil
 		}
 	}
@@ -318,11 +335,8 @@ func (a *pushAttempt) record() error {
 		}
 		// The blob just committed at the item's path: its ciphertext.
 		a.st.record(p.it.Abs(), a.env, p.it.Project, p.it.Path, p.blob.String(), p.mac, p.doc.state())
-		r := ItemResult{Project: p.it.Project, Path: p.it.Path, Display: p.display, Type: p.it.Type, Size: p.size, Mode: p.mode, Merged: p.merged}
-		if p.file != nil {
-			r.Vars, r.File = p.file.Len(), p.file
-		}
-		a.res.Items = append(a.res.Items, r)
+		r := ItemResult{Project: p.it.Project, Path: p.it.Path, Display: p.display, Type: p.it.Type, Size: p.size, Mode: p.mode, Merged: p.merged, Vars: p.vars}
+		a.res.Items = append(a.res.Items, r.withEnv(p.data))
 	}
 	for _, d := range a.deletions {
 		dir := a.projectDirOf(d.Project)

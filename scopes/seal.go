@@ -69,7 +69,10 @@ func (ma *machine) seal(ctx context.Context, snap *snapshot, changes []gitstore.
 				items[name] = digest(data)
 			}
 		}
-		touched := applyItemChanges(items, e.Name, changes)
+		if ma.wrote == nil {
+			ma.wrote = map[gitstore.Hash]string{}
+		}
+		touched := applyItemChanges(items, e.Name, changes, ma.wrote)
 		if base != nil && !touched && base.KeyGeneration == e.KeyGeneration {
 			continue
 		}
@@ -129,7 +132,7 @@ func (snap *snapshot) indexOf(e Environment) *signedIndex {
 
 // applyItemChanges brings an index's item digests in line with the
 // changes under env's items/; it reports whether any applied.
-func applyItemChanges(items map[string]string, env string, changes []gitstore.Change) bool {
+func applyItemChanges(items map[string]string, env string, changes []gitstore.Change, wrote map[gitstore.Hash]string) bool {
 	prefix := envItemsDir(env) + "/"
 	touched := false
 	for _, c := range changes {
@@ -147,7 +150,9 @@ func applyItemChanges(items map[string]string, env string, changes []gitstore.Ch
 			}
 			touched = true
 		default:
-			items[strings.TrimPrefix(c.Path, prefix)] = digest(c.Data)
+			d := digest(c.Data)
+			items[strings.TrimPrefix(c.Path, prefix)] = d
+			wrote[gitstore.BlobHash(c.Data)] = d
 			touched = true
 		}
 	}

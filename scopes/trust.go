@@ -149,8 +149,8 @@ func (st *chainState) checkListed(env string, ix *signedIndex) error {
 
 // checkStep accepts next as the state after prev, the last state this
 // machine accepted (not necessarily next's parent: a refused commit is
-// skipped). read gives a blob's bytes, to check the items next changed.
-func checkStep(prev, next *chainState, read func(gitstore.Hash) ([]byte, error), now time.Time) error {
+// skipped). digestOf gives a blob's digest, to check the items next changed.
+func checkStep(prev, next *chainState, digestOf func(gitstore.Hash) (string, error), now time.Time) error {
 	if next.manHash != prev.manHash || !bytes.Equal(next.manSig, prev.manSig) {
 		signer, err := next.manifestSigner(prev.admins(), now, prev)
 		if err != nil {
@@ -166,7 +166,7 @@ func checkStep(prev, next *chainState, read func(gitstore.Hash) ([]byte, error),
 		}
 	}
 	for _, e := range next.man.Environments {
-		if err := checkEnvStep(prev, next, e, read, now); err != nil {
+		if err := checkEnvStep(prev, next, e, digestOf, now); err != nil {
 			return err
 		}
 	}
@@ -174,7 +174,7 @@ func checkStep(prev, next *chainState, read func(gitstore.Hash) ([]byte, error),
 }
 
 // checkEnvStep checks what next changed in one environment.
-func checkEnvStep(prev, next *chainState, e Environment, read func(gitstore.Hash) ([]byte, error), now time.Time) error {
+func checkEnvStep(prev, next *chainState, e Environment, digestOf func(gitstore.Hash) (string, error), now time.Time) error {
 	ix := next.indexes[e.Name]
 	var pix *signedIndex
 	if pe, ok := prev.env(e.Name); ok && pe.Created.Equal(e.Created) {
@@ -208,11 +208,11 @@ func checkEnvStep(prev, next *chainState, e Environment, read func(gitstore.Hash
 		if pix != nil && before[name] == blob && pix.Items[name] == ix.Items[name] {
 			continue // accepted before, listed the same
 		}
-		data, err := read(blob)
+		d, err := digestOf(blob)
 		if err != nil {
 			return err
 		}
-		if digest(data) != ix.Items[name] {
+		if d != ix.Items[name] {
 			return next.refusal("", "changes %s/%s to a version that its index does not list (an older copy, or one made outside configsync)", envItemsDir(e.Name), name)
 		}
 	}

@@ -294,7 +294,7 @@ func (a importer) showImportPlan(v *scopes.Session, o scopes.ImportOptions, form
 	a.out("Would import %s from %s into %q scope (project %s):", countPhrase(items), format, env, project)
 	for _, it := range items {
 		if it.Type == scopes.TypeEnv {
-			a.out("  %s (%d %s): %s", it.Path, it.Vars, plural(it.Vars, "variable", "variables"), strings.Join(it.File.Keys(), ", "))
+			a.out("  %s (%d %s): %s", it.Path, it.Vars, plural(it.Vars, "variable", "variables"), strings.Join(it.EnvFile().Keys(), ", "))
 		} else {
 			a.out("  %s (%s)", it.Path, sizeOf(it.Size))
 		}
