@@ -27,6 +27,21 @@ func secretsOf(vals ...string) []Secret {
 // TestRefresh: Refresh writes the very bytes that OpenIndex, Replace of
 // each update in order and Save write, and writes nothing when they
 // would not, whatever the size of its batches.
+// saveBase writes refreshBase as the index at path.
+func saveBase(t *testing.T, path, keyPath string) {
+	t.Helper()
+	ix, err := OpenIndex(path, keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, s := range refreshBase {
+		ix.Replace(src, s, 8)
+	}
+	if err := ix.Save(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestRefresh(t *testing.T) {
 	defer func(n int) { refreshBatch = n }(refreshBatch)
 	for _, n := range []int{1, 2, refreshBatch} {
@@ -76,18 +91,8 @@ func testRefresh(t *testing.T) {
 			keyPath := filepath.Join(dir, "leak.key")
 			want, got := filepath.Join(dir, "want.idx"), filepath.Join(dir, "home", "got.idx")
 			if !tt.noFile {
-				for _, p := range []string{want, got} {
-					ix, err := OpenIndex(p, keyPath)
-					if err != nil {
-						t.Fatal(err)
-					}
-					for src, s := range refreshBase {
-						ix.Replace(src, s, 8)
-					}
-					if err := ix.Save(); err != nil {
-						t.Fatal(err)
-					}
-				}
+				saveBase(t, want, keyPath)
+				saveBase(t, got, keyPath)
 			}
 			before, _ := os.Stat(got)
 			ix, err := OpenIndex(want, keyPath)
@@ -133,16 +138,7 @@ func testRefresh(t *testing.T) {
 func TestRefreshCorrupt(t *testing.T) {
 	dir := t.TempDir()
 	path, keyPath := filepath.Join(dir, "leak.idx"), filepath.Join(dir, "leak.key")
-	ix, err := OpenIndex(path, keyPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for src, s := range refreshBase {
-		ix.Replace(src, s, 8)
-	}
-	if err := ix.Save(); err != nil {
-		t.Fatal(err)
-	}
+	saveBase(t, path, keyPath)
 	good, _ := os.ReadFile(path)
 	flipped := bytes.Clone(good)
 	flipped[len(flipped)/2] ^= 1
