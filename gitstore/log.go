@@ -50,7 +50,7 @@ func (s *Store) LogUnder(ctx context.Context, from Hash, n int, dirs []string) (
 		if err != nil {
 			return nil, err
 		}
-		msg, err := s.message(c)
+		msg, err := c.message(s.st)
 		if err != nil {
 			return nil, err
 		}
@@ -357,7 +357,7 @@ func (s *Store) Since(ctx context.Context, from, stop Hash) (entries []LogEntry,
 		if err != nil {
 			return nil, false, err
 		}
-		msg, err := s.message(c)
+		msg, err := c.message(s.st)
 		if err != nil {
 			return nil, false, err
 		}

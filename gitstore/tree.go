@@ -11,6 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
 // Tree is the flattened file list of one commit's tree. Only blobs with a
@@ -116,7 +117,7 @@ func (t *Tree) Read(path string) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, path)
 	}
-	return t.s.readBlob(h)
+	return t.s.readBlobShared(h, true)
 }
 
 // ReadBlob returns the content of blob h; ErrNotFound if it is missing.
@@ -124,7 +125,7 @@ func (s *Store) ReadBlob(ctx context.Context, h Hash) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return s.readBlob(h)
+	return s.readBlobShared(h, true)
 }
 
 // ReadBlobShared is ReadBlob for a caller that only reads the content
@@ -139,8 +140,8 @@ func (s *Store) ReadBlobShared(ctx context.Context, h Hash) ([]byte, error) {
 	return s.readBlobShared(h, false)
 }
 
-func (s *Store) readBlob(h Hash) ([]byte, error) { return s.readBlobShared(h, true) }
-
+// readBlobShared reads blob h; own: the caller gets a copy it may keep
+// and change, else possibly the store's cached one.
 func (s *Store) readBlobShared(h Hash, own bool) ([]byte, error) {
 	obj, err := s.st.EncodedObject(plumbing.BlobObject, toPlumbing(h))
 	if err != nil {
@@ -180,12 +181,12 @@ func (s *Store) commit(h Hash) (*commitInfo, error) {
 	return c, nil
 }
 
-// message is c's message, decoded again if the cache dropped it.
-func (s *Store) message(c *commitInfo) (string, error) {
+// message is c's message, decoded again from st if the cache dropped it.
+func (c *commitInfo) message(st storer.EncodedObjectStorer) (string, error) {
 	if !c.dropped {
 		return c.Message, nil
 	}
-	oc, err := object.GetCommit(s.st, c.Hash)
+	oc, err := object.GetCommit(st, c.Hash)
 	if err != nil {
 		return "", notFound("commit", fromPlumbing(c.Hash), err)
 	}
