@@ -121,18 +121,39 @@ func OpenIndex(indexPath, keyPath string) (*Index, error) {
 		return nil, err
 	}
 	ix := newIndex(indexPath, key)
-	data, err := os.ReadFile(indexPath)
+	f, err := os.Open(indexPath)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return ix, nil
 	case err != nil:
 		return nil, fmt.Errorf("read leak index: %w", err)
 	}
-	if err := ix.decode(data); err != nil {
-		return nil, fmt.Errorf("read leak index %s: %w", indexPath, err)
+	defer f.Close()
+	if err := ix.load(f); err != nil {
+		if errors.Is(err, ErrIndexCorrupt) {
+			return nil, fmt.Errorf("read leak index %s: %w", indexPath, err)
+		}
+		return nil, err
 	}
 	ix.saved = true
 	return ix, nil
+}
+
+// load reads every source of the index file f into ix, through the
+// reader Refresh streams it with.
+func (ix *Index) load(f *os.File) error {
+	s, err := ix.readStream(f)
+	if err != nil {
+		return err
+	}
+	for {
+		o, err := s.read()
+		if o == nil || err != nil {
+			return err
+		}
+		ix.sources[o.src] = o.entries(ix.intern)
+		ix.digests[o.src] = o.d
+	}
 }
 
 func newIndex(path string, key []byte) *Index {

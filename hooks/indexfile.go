@@ -1,7 +1,6 @@
 package hooks
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
@@ -51,68 +50,4 @@ func (ix *Index) encodedSize() int {
 		}
 	}
 	return n
-}
-
-func (ix *Index) decode(data []byte) error {
-	if len(data) < len(indexMagic)+sha256.Size || !bytes.Equal(data[:len(indexMagic)], indexMagic) {
-		return ErrIndexCorrupt
-	}
-	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
-	m := hmac.New(sha256.New, ix.fileKey)
-	m.Write(body)
-	if !hmac.Equal(m.Sum(nil), sum) {
-		return ErrIndexCorrupt
-	}
-	r := body[len(indexMagic):]
-	bad := false
-	u32 := func() uint32 {
-		if len(r) < 4 {
-			bad = true
-			return 0
-		}
-		v := binary.LittleEndian.Uint32(r)
-		r = r[4:]
-		return v
-	}
-	str := func() string {
-		n := u32()
-		if bad || uint64(n) > uint64(len(r)) {
-			bad = true
-			return ""
-		}
-		s := string(r[:n])
-		r = r[n:]
-		return s
-	}
-	nsrc := u32()
-	for i := uint32(0); i < nsrc && !bad; i++ {
-		src := str()
-		if bad || len(r) < sha256.Size {
-			return ErrIndexCorrupt
-		}
-		var d sourceDigest
-		copy(d.sum[:], r)
-		r = r[sha256.Size:]
-		d.n = u32()
-		n := u32()
-		if bad || uint64(n) > uint64(len(r)) {
-			return ErrIndexCorrupt
-		}
-		es := make([]entry, 0, n)
-		for j := uint32(0); j < n && !bad; j++ {
-			e := entry{key: ix.intern(str()), length: u32(), tag: u32()}
-			if bad || len(r) < sha256.Size || e.length < window {
-				return ErrIndexCorrupt
-			}
-			copy(e.mac[:], r)
-			r = r[sha256.Size:]
-			es = append(es, e)
-		}
-		ix.sources[src] = es
-		ix.digests[src] = d
-	}
-	if bad || len(r) != 0 {
-		return ErrIndexCorrupt
-	}
-	return nil
 }

@@ -338,6 +338,25 @@ func (s *indexStream) read() (*oldSource, error) {
 	return o, nil
 }
 
+// entries decodes the source's entries from its record, which read has
+// checked; intern gives each key name's one copy.
+func (o *oldSource) entries(intern func(string) string) []entry {
+	u32 := func(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
+	r := o.raw[4+len(o.src)+sha256.Size+4:]
+	es := make([]entry, u32(r))
+	r = r[4:]
+	for i := range es {
+		n := u32(r)
+		e := &es[i]
+		e.key = intern(string(r[4 : 4+n]))
+		r = r[4+n:]
+		e.length, e.tag = u32(r), u32(r[4:])
+		copy(e.mac[:], r[8:8+sha256.Size])
+		r = r[8+sha256.Size:]
+	}
+	return es
+}
+
 // take reads n bytes into the current record, returning them.
 func (s *indexStream) take(n int) ([]byte, error) {
 	if int64(n) > s.size {
