@@ -188,12 +188,18 @@ func syncDirs(dirs []*batchDir, renamed []bool, workers int) {
 // test counts the syncs.
 var syncDir = func(d *batchDir) { d.sync() }
 
+// tempName is a fresh temp file's name beside name, marked with
+// TempMarker so that what a crash left can be found and removed.
+func tempName(name string) string {
+	return name + TempMarker + strconv.FormatUint(rand.Uint64(), 36)
+}
+
 // writeTemp writes data to a new temp file in d, beside name (named with
 // TempMarker), mode perm whatever the umask, and fsyncs it; it returns
 // the temp's name in d. A temp that could not be written whole is
 // removed.
 func writeTemp(d *batchDir, name string, data []byte, perm os.FileMode) (tmp string, err error) {
-	tmp = name + TempMarker + strconv.FormatUint(rand.Uint64(), 36)
+	tmp = tempName(name)
 	f, err := d.create(tmp)
 	if err != nil {
 		return "", &os.PathError{Op: "openat", Path: filepath.Join(d.name, tmp), Err: err}

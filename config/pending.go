@@ -1,10 +1,8 @@
 package config
 
 import (
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 )
 
 // PendingFile is a file that replaces another atomically, written as a
@@ -27,7 +25,7 @@ func CreatePending(path string) (*PendingFile, error) {
 		return nil, err
 	}
 	name := filepath.Base(path)
-	tmp := name + TempMarker + strconv.FormatUint(rand.Uint64(), 36)
+	tmp := tempName(name)
 	f, err := root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err == nil {
 		if err = f.Chmod(0o600); err != nil { // whatever the umask
