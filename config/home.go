@@ -9,9 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 
-	mrand "math/rand/v2"
 )
 
 // Home is $CONFIGSYNC_HOME, this machine's configsync directory, and the
@@ -169,7 +167,7 @@ func createOnce(dir, name string, data []byte) error {
 		return err
 	}
 	defer root.Close()
-	tmp := name + TempMarker + strconv.FormatUint(mrand.Uint64(), 36)
+	tmp := tempName(name)
 	if err := WriteFileIn(root, tmp, data); err != nil {
 		return err
 	}
