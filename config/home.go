@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-
 )
 
 // Home is $CONFIGSYNC_HOME, this machine's configsync directory, and the
