@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 	"providers":         {},
 	"internal/names":    {}, // name rules: a leaf, so config and scopes share them
 	"internal/loose":    {}, // git's loose object files: a leaf, so gitstore and hooks share the decoder
+	"internal/prefault": {}, // maps the binary's pages at start-up: imported by main alone
 	"internal/testkeys": {},
 	"internal/fakecli":  {},
 	"internal/gittest":  {"golang.org/x/crypto/ssh"}, // test servers (git daemon, http-backend, ssh)
@@ -37,7 +38,7 @@ var allowed = map[string][]string{
 	"scopes":            {module + "internal/names", module + "keyring", module + "gitstore", module + "envfile", module + "config", module + "providers", errgroup},
 	"cmd/configsync": {
 		module + "scopes", module + "hooks", module + "keyring", module + "gitstore", module + "envfile",
-		module + "config", module + "providers", module + "importers",
+		module + "config", module + "providers", module + "importers", module + "internal/prefault",
 		"github.com/spf13/pflag", "github.com/sergi/go-diff/", "golang.org/x/term",
 	},
 }

@@ -12,6 +12,10 @@ package main
 import (
 	"os"
 	"runtime/debug"
+
+	// Maps the binary's code and first heap pages before the other
+	// packages initialise: start-up is mostly page faults (docs/perf.md).
+	_ "github.com/configsync/configsync/internal/prefault"
 )
 
 func main() {
