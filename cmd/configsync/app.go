@@ -76,14 +76,22 @@ func usagef(cmd *command, format string, args ...any) error {
 
 // Main runs configsync with args and returns the exit status.
 func Main(args []string, env *Env) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	a := &app{env: env}
-	return a.run(ctx, args)
+	return a.run(context.Background(), args)
+}
+
+// catchSignals makes Ctrl-C and SIGTERM cancel ctx, so a command stops
+// where it can clean up. inject does not: until it becomes the command
+// it only reads, and the default (stop at once) is what a program that
+// execs another should have; catching costs it a thread, ~0.4 ms.
+func catchSignals(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
 	if len(args) > 0 && args[0] == completeCmd {
+		ctx, stop := catchSignals(ctx)
+		defer stop()
 		return completer{a}.complete(ctx, args[1:])
 	}
 	cmd, rest, err := a.findCommand(args)
@@ -123,6 +131,11 @@ func (a *app) run(ctx context.Context, args []string) int {
 		if err := exactArgs(a, fs.Args(), cmd.params...); err != nil {
 			return a.fail(err)
 		}
+	}
+	if !cmd.passthrough {
+		var stop context.CancelFunc
+		ctx, stop = catchSignals(ctx)
+		defer stop()
 	}
 	if err := run(ctx, a, fs.Args()); err != nil {
 		return a.fail(a.noEnvironmentYet(ctx, err))
