@@ -27,18 +27,19 @@ var allowed = map[string][]string{
 	"internal/names":    {}, // name rules: a leaf, so config and scopes share them
 	"internal/loose":    {}, // git's loose object files: a leaf, so gitstore and hooks share the decoder
 	"internal/prefault": {}, // maps the binary's pages at start-up: imported by main alone
+	"internal/rofile":   {}, // opens files to read outside the runtime's poller: every package reads through it
 	"internal/testkeys": {},
 	"internal/fakecli":  {},
 	"internal/gittest":  {"golang.org/x/crypto/ssh"}, // test servers (git daemon, http-backend, ssh)
-	"config":            {module + "internal/names", "github.com/BurntSushi/toml", errgroup},
+	"config":            {module + "internal/names", module + "internal/rofile", "github.com/BurntSushi/toml", errgroup},
 	"keyring":           {"github.com/ProtonMail/go-crypto/"},
-	"gitstore":          {module + "internal/loose", "github.com/go-git/go-git/v5"},
-	"hooks":             {module + "internal/loose", module + "envfile", module + "config", "github.com/go-git/go-git/v5", errgroup},
+	"gitstore":          {module + "internal/loose", module + "internal/rofile", "github.com/go-git/go-git/v5", "github.com/go-git/go-billy/v5"},
+	"hooks":             {module + "internal/loose", module + "internal/rofile", module + "envfile", module + "config", "github.com/go-git/go-git/v5", errgroup},
 	"importers":         {module + "envfile", module + "keyring", "github.com/decred/dcrd/dcrec/secp256k1/"},
-	"scopes":            {module + "internal/names", module + "keyring", module + "gitstore", module + "envfile", module + "config", module + "providers", errgroup},
+	"scopes":            {module + "internal/names", module + "internal/rofile", module + "keyring", module + "gitstore", module + "envfile", module + "config", module + "providers", errgroup},
 	"cmd/configsync": {
 		module + "scopes", module + "hooks", module + "keyring", module + "gitstore", module + "envfile",
-		module + "config", module + "providers", module + "importers", module + "internal/prefault",
+		module + "config", module + "providers", module + "importers", module + "internal/prefault", module + "internal/rofile",
 		"github.com/spf13/pflag", "github.com/sergi/go-diff/", "golang.org/x/term",
 	},
 }
@@ -89,6 +90,37 @@ func TestImportPolicy(t *testing.T) {
 	}
 	if seen < 6 {
 		t.Fatalf("checked only %d packages: the walk is broken", seen)
+	}
+}
+
+// TestFilesReadThroughRofile: the module's code opens files to read with
+// internal/rofile, never os.Open or os.ReadFile (rofile's doc says why);
+// tests and the bench tools may use either.
+func TestFilesReadThroughRofile(t *testing.T) {
+	checked := 0
+	for rel := range allowed {
+		if rel == "internal/rofile" || strings.HasPrefix(rel, "internal/test") || rel == "internal/gittest" || rel == "internal/fakecli" {
+			continue
+		}
+		pkg, err := build.ImportDir(rel, 0)
+		if err != nil {
+			continue
+		}
+		for _, name := range pkg.GoFiles {
+			src, err := os.ReadFile(filepath.Join(rel, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checked++
+			for _, call := range []string{"os.Open(", "os.ReadFile("} {
+				if strings.Contains(string(src), call) {
+					t.Errorf("%s/%s calls %s: read through internal/rofile", rel, name, call)
+				}
+			}
+		}
+	}
+	if checked < 50 {
+		t.Fatalf("checked only %d files: the walk is broken", checked)
 	}
 }
 

@@ -24,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -33,6 +32,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/configsync/configsync/internal/names"
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // DefaultBranch is the store branch used when store.branch is not set.
@@ -298,7 +298,7 @@ func checkName(s string) error {
 // readFile returns nil, nil for a missing file and wraps other errors in a
 // *FileError.
 func readFile(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := rofile.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

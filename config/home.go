@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // Home is $CONFIGSYNC_HOME, this machine's configsync directory, and the
@@ -127,7 +129,7 @@ func readKey(path string, size int) ([]byte, error) {
 	if err := keyFileSafe(path, fi); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(path)
+	f, err := rofile.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // ErrLocked is matched (errors.Is) by a [*LockedError].
@@ -203,7 +205,7 @@ func create(path string, pid int) (bool, error) {
 // inspect returns the lock file's info and holder (pid 0 if it names
 // none). The first line is the pid (all an older configsync wrote).
 func inspect(path string) (os.FileInfo, Holder, error) {
-	f, err := os.Open(path)
+	f, err := rofile.Open(path)
 	if err != nil {
 		return nil, Holder{}, err
 	}

@@ -4,8 +4,9 @@ package config
 
 import (
 	"errors"
-	"os"
 	"syscall"
+
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // processAlive reports whether pid may be a running process: kill(pid, 0)
@@ -18,7 +19,7 @@ func processAlive(pid int) bool {
 // if the process dies, so the guard itself cannot go stale. If another
 // process holds it, fn is not run and the caller looks again later.
 func withGuard(dir string, fn func() error) error {
-	d, err := os.Open(dir)
+	d, err := rofile.Open(dir)
 	if err != nil {
 		return err
 	}

@@ -1,17 +1,18 @@
 package config
 
 import (
-	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // processStart is pid's start time as /proc/PID/stat gives it (field 22,
 // clock ticks since boot): with the pid, it names one process, however
 // often pids are reused.
 func processStart(pid int) (string, bool) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	data, err := rofile.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return "", false
 	}
@@ -37,7 +38,7 @@ func startTime(start string) (time.Time, bool) {
 	if err != nil {
 		return time.Time{}, false
 	}
-	data, err := os.ReadFile("/proc/stat")
+	data, err := rofile.ReadFile("/proc/stat")
 	if err != nil {
 		return time.Time{}, false
 	}

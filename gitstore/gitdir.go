@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // findGitDir returns the directory holding the refs and objects of the
@@ -50,7 +52,7 @@ func isGitDir(dir string) bool {
 
 // gitFile follows a ".git" file ("gitdir: <path>").
 func gitFile(workTree, dotgit string) (string, error) {
-	b, err := os.ReadFile(dotgit)
+	b, err := rofile.ReadFile(dotgit)
 	if err != nil {
 		return "", fmt.Errorf("gitstore: open %s: %w", dotgit, err)
 	}
@@ -76,7 +78,7 @@ func gitFile(workTree, dotgit string) (string, error) {
 // commonDir follows a linked worktree's "commondir" file, where refs and
 // objects live.
 func commonDir(gitDir string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(gitDir, "commondir"))
+	b, err := rofile.ReadFile(filepath.Join(gitDir, "commondir"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return gitDir, nil
 	}

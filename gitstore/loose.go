@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/configsync/configsync/internal/loose"
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // go-git reads a loose object through its billy file system, which
@@ -23,7 +23,7 @@ import (
 // readLoose reads the loose object h; ok is false when there is none.
 func (r *renameRefs) readLoose(h plumbing.Hash) (packed, bool, error) {
 	hex := h.String()
-	f, err := os.Open(filepath.Join(r.gitDir, "objects", hex[:2], hex[2:]))
+	f, err := rofile.Open(filepath.Join(r.gitDir, "objects", hex[:2], hex[2:]))
 	if errors.Is(err, fs.ErrNotExist) {
 		return packed{}, false, nil
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -13,6 +12,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // Every fetch leaves one packfile, and go-git looks an object up in each
@@ -99,7 +100,7 @@ func rollUp(packs []packInfo) int {
 
 // readPackIndex reads the index of one packfile.
 func (s *Store) readPackIndex(h plumbing.Hash) (packInfo, error) {
-	f, err := os.Open(filepath.Join(s.gitDir, "objects", "pack", "pack-"+h.String()+".idx"))
+	f, err := rofile.Open(filepath.Join(s.gitDir, "objects", "pack", "pack-"+h.String()+".idx"))
 	if err != nil {
 		return packInfo{}, fmt.Errorf("gitstore: read pack index: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/envfile"
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // Rule names what a Finding is about.
@@ -133,7 +133,7 @@ func Scan(ctx context.Context, paths []string, opts Options) ([]Finding, error) 
 			}
 			var data []byte
 			if d.Type().IsRegular() {
-				if data, err = os.ReadFile(file); err != nil {
+				if data, err = rofile.ReadFile(file); err != nil {
 					return err
 				}
 			} else if d.Type()&fs.ModeSymlink == 0 {

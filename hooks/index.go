@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // KeySize is the size in bytes of the leak index's local random key.
@@ -121,7 +122,7 @@ func OpenIndex(indexPath, keyPath string) (*Index, error) {
 		return nil, err
 	}
 	ix := newIndex(indexPath, key)
-	f, err := os.Open(indexPath)
+	f, err := rofile.Open(indexPath)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return ix, nil

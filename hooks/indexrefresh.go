@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // A push or pull refreshes the index for every item it handled. Decoding
@@ -56,7 +57,7 @@ func Refresh(indexPath, keyPath string, updates []Update, minLength int) error {
 		r.hashers = append(r.hashers, newIndex(indexPath, key)) // one HMAC each
 	}
 	ups := lastOfEach(updates)
-	f, err := os.Open(indexPath)
+	f, err := rofile.Open(indexPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return r.writeMerged(nil, ups)
 	}

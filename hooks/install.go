@@ -12,6 +12,7 @@ import (
 	gitconfig "github.com/go-git/go-git/v5/plumbing/format/config"
 
 	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // HookName is the git hook configsync installs.
@@ -196,7 +197,7 @@ func HooksDir(repoDir string, opts InstallOptions) (string, error) {
 // readCoreConfig returns core.hooksPath and extensions.worktreeConfig from
 // one git config file; a missing file gives nothing.
 func readCoreConfig(file string) (hooksPath string, worktreeConfig bool, err error) {
-	data, err := os.ReadFile(file)
+	data, err := rofile.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", false, nil
 	}
@@ -244,7 +245,7 @@ func findRepo(dir string) (repoLayout, error) {
 				}
 			}
 			l.commonDir = l.gitDir
-			if data, err := os.ReadFile(filepath.Join(l.gitDir, "commondir")); err == nil {
+			if data, err := rofile.ReadFile(filepath.Join(l.gitDir, "commondir")); err == nil {
 				c := strings.TrimSpace(string(data))
 				if !filepath.IsAbs(c) {
 					c = filepath.Join(l.gitDir, c)
@@ -262,7 +263,7 @@ func findRepo(dir string) (repoLayout, error) {
 }
 
 func readGitFile(path string) (string, error) {
-	data, err := os.ReadFile(path)
+	data, err := rofile.ReadFile(path)
 	if err != nil {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}
@@ -292,7 +293,7 @@ func readHook(path string) (ours bool, content []byte, err error) {
 	if !st.Mode().IsRegular() {
 		return false, []byte{}, nil
 	}
-	content, err = os.ReadFile(path)
+	content, err = rofile.ReadFile(path)
 	if err != nil {
 		return false, nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -23,6 +22,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/configsync/configsync/internal/loose"
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // CheckStaged checks what a commit in the work tree containing repoDir
@@ -202,7 +202,7 @@ func (c *checker) checkStagedWithGit(ctx context.Context, top, indexFile string)
 }
 
 func readIndex(file string) (*index.Index, error) {
-	f, err := os.Open(file)
+	f, err := rofile.Open(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &index.Index{}, nil
 	}
@@ -256,7 +256,7 @@ func headFiles(repo *gogit.Repository) (map[string]plumbing.Hash, error) {
 // costs about three times as much on them), packed ones through go-git.
 func readBlob(repo *gogit.Repository, gitMu *sync.Mutex, objectsDir string, h plumbing.Hash) ([]byte, error) {
 	hex := h.String()
-	f, err := os.Open(filepath.Join(objectsDir, hex[:2], hex[2:]))
+	f, err := rofile.Open(filepath.Join(objectsDir, hex[:2], hex[2:]))
 	if err == nil {
 		defer f.Close()
 		if typ, data, err := loose.Read(f); err == nil && typ == "blob" {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // Backup is a copy of a local file kept before configsync replaced it.
@@ -81,7 +82,7 @@ func (v *Session) Backups() ([]Backup, error) {
 		if !strings.HasSuffix(e.Name(), ".json") || strings.Contains(e.Name(), config.TempMarker) {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		data, err := rofile.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
 			return nil, err
 		}
@@ -118,12 +119,12 @@ func (v *Session) RestoreBackup(ctx context.Context, which string) (restored Bac
 	if !ok {
 		return Backup{}, nil, &NoBackupError{Which: which}
 	}
-	data, err := os.ReadFile(filepath.Join(v.home().Backups(), b.ID))
+	data, err := rofile.ReadFile(filepath.Join(v.home().Backups(), b.ID))
 	if err != nil {
 		return Backup{}, nil, err
 	}
 	defer clear(data)
-	current, err := os.ReadFile(b.Path)
+	current, err := rofile.ReadFile(b.Path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return Backup{}, nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/envfile"
 	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // storedItem is one item of an environment in the store.
@@ -141,7 +142,7 @@ func readLocal(it TrackedItem, display string) ([]byte, *envfile.File, error) {
 	} else if !st.Mode().IsRegular() {
 		return nil, nil, &ItemError{Path: display, Err: errors.New("it is not a regular file")}
 	}
-	data, err := os.ReadFile(abs)
+	data, err := rofile.ReadFile(abs)
 	if err != nil {
 		return nil, nil, &ItemError{Path: display, Err: err}
 	}

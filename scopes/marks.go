@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"time"
 
 	"github.com/configsync/configsync/config"
 	"github.com/configsync/configsync/gitstore"
+	"github.com/configsync/configsync/internal/rofile"
 	"github.com/configsync/configsync/keyring"
 )
 
@@ -97,7 +97,7 @@ func (tb *trustBook) loadMarks() (*marks, error) {
 	}
 	m := &marks{}
 	path := tb.home().Marks()
-	data, err := os.ReadFile(path)
+	data, err := rofile.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // PullOptions select what pull restores and where.
@@ -106,7 +107,7 @@ func (v *Session) Pull(ctx context.Context, o PullOptions) (*PullResult, error) 
 
 // readFile is the content of path, nil if there is none.
 func readFile(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := rofile.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -8,10 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"time"
 
 	"github.com/configsync/configsync/config"
+	"github.com/configsync/configsync/internal/rofile"
 )
 
 // syncState remembers, per local file, what configsync last wrote or
@@ -56,7 +56,7 @@ func (lc *local) loadState() (*syncState, error) {
 		return nil, err
 	}
 	st.key = key
-	data, err := os.ReadFile(st.path)
+	data, err := rofile.ReadFile(st.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return st, nil
 	}

@@ -3,9 +3,9 @@ package scopes
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 
+	"github.com/configsync/configsync/internal/rofile"
 	"github.com/configsync/configsync/keyring"
 )
 
@@ -28,7 +28,7 @@ func (tb *trustBook) tierPins() map[string]Tier {
 		return tb.pins
 	}
 	tb.pins = map[string]Tier{}
-	data, err := os.ReadFile(tb.home().State())
+	data, err := rofile.ReadFile(tb.home().State())
 	if err != nil {
 		return tb.pins
 	}

@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 
 	"github.com/spf13/pflag"
 
 	"github.com/configsync/configsync/hooks"
+	"github.com/configsync/configsync/internal/rofile"
 	"github.com/configsync/configsync/scopes"
 )
 
@@ -72,7 +72,7 @@ func (a *app) checkHooks(report func(scopes.Check)) {
 			continue // not in a git repository: nothing to guard
 		}
 		repos++
-		data, _ := os.ReadFile(filepath.Join(hdir, hooks.HookName))
+		data, _ := rofile.ReadFile(filepath.Join(hdir, hooks.HookName))
 		if !bytes.Contains(data, []byte("configsync-hook")) {
 			missing++
 			report(scopes.Check{Name: "hooks", Detail: "no pre-commit guard in the repository of " + dir, Fix: "run configsync hooks install --repo " + dir})

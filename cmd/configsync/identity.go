@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/configsync/configsync/internal/rofile"
 	"github.com/configsync/configsync/keyring"
 	"github.com/configsync/configsync/scopes"
 )
@@ -41,7 +42,7 @@ func (a *app) identitySource() (identitySource, error) {
 			fix: "set CONFIGSYNC_IDENTITY to your armored secret key"}, nil
 	}
 	if path := a.env.Getenv("CONFIGSYNC_IDENTITY_FILE"); path != "" {
-		data, err := os.ReadFile(path)
+		data, err := rofile.ReadFile(path)
 		if err != nil {
 			return identitySource{}, fmt.Errorf("read CONFIGSYNC_IDENTITY_FILE: %w", err)
 		}
@@ -49,7 +50,7 @@ func (a *app) identitySource() (identitySource, error) {
 			fix: "point CONFIGSYNC_IDENTITY_FILE at your secret key (armored)"}, nil
 	}
 	path := scopes.IdentityPath(a.home)
-	data, err := os.ReadFile(path)
+	data, err := rofile.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return identitySource{}, scopes.ErrNoIdentity
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/configsync/configsync/importers"
+	"github.com/configsync/configsync/internal/rofile"
 	"github.com/configsync/configsync/keyring"
 	"github.com/configsync/configsync/scopes"
 )
@@ -181,7 +182,7 @@ func (a importer) decryptAll(ctx context.Context, format string, files []string,
 		var err error
 		switch format {
 		case importDotenv:
-			item.Data, err = os.ReadFile(f)
+			item.Data, err = rofile.ReadFile(f)
 		case importDotenvx:
 			item.Data, err = a.readDotenvx(f, rel)
 		case importSops:
@@ -208,7 +209,7 @@ func (a importer) decryptAll(ctx context.Context, format string, files []string,
 				}
 			}
 			var data []byte
-			if data, err = os.ReadFile(f); err == nil {
+			if data, err = rofile.ReadFile(f); err == nil {
 				item.Data, err = run.GitSecret(ctx, rel, data, keys, a.env.Now())
 			}
 		}
@@ -230,11 +231,11 @@ func (a importer) decryptAll(ctx context.Context, format string, files []string,
 // readDotenvx decrypts one dotenvx file with the key from the
 // environment (read here: nothing below cmd reads it) or .env.keys.
 func (a importer) readDotenvx(file, rel string) ([]byte, error) {
-	data, err := os.ReadFile(file)
+	data, err := rofile.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := os.ReadFile(filepath.Join(filepath.Dir(file), ".env.keys"))
+	keys, err := rofile.ReadFile(filepath.Join(filepath.Dir(file), ".env.keys"))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}

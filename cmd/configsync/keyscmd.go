@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/pflag"
 
+	"github.com/configsync/configsync/internal/rofile"
 	"github.com/configsync/configsync/keyring"
 	"github.com/configsync/configsync/scopes"
 )
@@ -88,7 +88,7 @@ func safeFileName(s string) string {
 }
 
 func runKeysImport(ctx context.Context, a *app, args []string) error {
-	data, err := os.ReadFile(args[0])
+	data, err := rofile.ReadFile(args[0])
 	if err != nil {
 		return err
 	}

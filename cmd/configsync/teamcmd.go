@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
 
+	"github.com/configsync/configsync/internal/rofile"
 	"github.com/configsync/configsync/keyring"
 	"github.com/configsync/configsync/scopes"
 )
@@ -33,7 +33,7 @@ func runTeamAdd(ctx context.Context, a *app, args []string, tiers listFlag, admi
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(args[0])
+	data, err := rofile.ReadFile(args[0])
 	if err != nil {
 		return err
 	}
