@@ -171,25 +171,19 @@ func Open(path, branch string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	// gitDir has no ".git" inside, so go-git opens it without a work tree.
-	repo, err := git.PlainOpen(gitDir)
-	if err != nil {
-		return nil, fmt.Errorf("gitstore: open %s: %w", gitDir, err)
-	}
-	fsStorage, ok := repo.Storer.(*filesystem.Storage)
-	if !ok {
-		return nil, fmt.Errorf("gitstore: open %s: unexpected storage %T", gitDir, repo.Storer)
-	}
-	// Swap in a storage that keeps a few packfiles open (otherwise go-git
-	// opens the pack again for every object read) in the repository
-	// already opened: a second git.Open would read HEAD and config again.
+	// A storage that keeps a few packfiles open (otherwise go-git opens
+	// the pack again for every object read), opened as a repository with
+	// no work tree, as git.PlainOpen opens a bare one.
 	st := &renameRefs{
-		Storage: filesystem.NewStorageWithOptions(fsStorage.Filesystem(), cache.NewObjectLRUDefault(),
+		Storage: filesystem.NewStorageWithOptions(newGitDirFS(gitDir), cache.NewObjectLRUDefault(),
 			filesystem.Options{MaxOpenDescriptors: maxOpenPacks}),
 		gitDir: gitDir,
 	}
 	st.packs = &packReader{st: st.Storage}
-	repo.Storer = st
+	repo, err := git.Open(st, nil)
+	if err != nil {
+		return nil, fmt.Errorf("gitstore: open %s: %w", gitDir, err)
+	}
 	return &Store{repo: repo, st: st, branch: branch, ref: ref, gitDir: gitDir}, nil
 }
 
