@@ -8,9 +8,9 @@
 // out to the hypervisor: 13 to 50 µs each on the machines
 // docs/perf.md measures, for ~650 faults per inject). Asking the kernel
 // to map the code in one madvise call, and to back the first 4 MiB of
-// heap with huge pages, removes ~300 of them: inject starts ~4 ms sooner
-// there. On bare metal, where a fault costs well under a microsecond,
-// the calls cost about what they save.
+// heap with huge pages, removes ~300 of them: inject starts ~3 ms sooner
+// there (docs/perf.md). On bare metal, where a fault costs well under a
+// microsecond, the calls cost about what they save.
 //
 // It is Linux only (MADV_POPULATE_READ, Linux 5.14; MADV_COLLAPSE, 6.1);
 // elsewhere, or on an older kernel, it does nothing, and any failure is

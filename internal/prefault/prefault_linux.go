@@ -78,12 +78,12 @@ type mapping struct {
 // It parses by hand: this runs before strings and bytes are initialised.
 func mappings(data []byte) func(yield func(mapping) bool) {
 	return func(yield func(mapping) bool) {
-		for len(data) > 0 {
-			line := data
-			if i := indexByte(data, '\n'); i >= 0 {
-				line, data = data[:i], data[i+1:]
+		for rest := data; len(rest) > 0; {
+			line := rest
+			if i := indexByte(rest, '\n'); i >= 0 {
+				line, rest = rest[:i], rest[i+1:]
 			} else {
-				data = nil
+				rest = nil
 			}
 			var f [6][]byte
 			n := 0
