@@ -722,6 +722,42 @@ func TestDetached(t *testing.T) {
 	}
 }
 
+// TestKeySet: a KeySet finds what Matches matches, for every id form
+// (v6 fingerprint, v4 key id, primary or subkey, any case), and nothing
+// else.
+func TestKeySet(t *testing.T) {
+	f := load(t)
+	set := NewKeySet(f.carol.Public(), nil, f.gus.Public())
+	for _, k := range []*PublicKey{f.carol.Public(), f.gus.Public()} {
+		for _, id := range k.IDs() {
+			for _, form := range []string{id, strings.ToLower(id)} {
+				if got := set.Find(form); got != k {
+					t.Errorf("Find(%s) = %v, want %s", form, got, k.Name())
+				}
+			}
+		}
+	}
+	ct, _, err := EncryptBound([]byte(secret), pubs(f.carol, f.gus, f.alice), f.alice, testkeys.Now(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := RecipientKeyIDs(ct)
+	if err != nil || len(ids) != 3 {
+		t.Fatalf("RecipientKeyIDs = %v, %v", ids, err)
+	}
+	if set.Find(ids[0]) != f.carol.Public() || set.Find(ids[1]) != f.gus.Public() {
+		t.Errorf("recipients %v not found as carol and gus", ids[:2])
+	}
+	for _, id := range append(f.alice.Public().IDs(), ids[2], "", "0000000000000000") {
+		if got := set.Find(id); got != nil {
+			t.Errorf("Find(%q) = %s, want nil", id, got.Name())
+		}
+	}
+	if got := (KeySet{}).Find(ids[0]); got != nil {
+		t.Errorf("empty KeySet found %s", got.Name())
+	}
+}
+
 func TestMessageModeAndRecipients(t *testing.T) {
 	f := load(t)
 	ct, _, err := EncryptBound([]byte(secret), pubs(f.carol, f.gus), f.alice, testkeys.Now(), "")

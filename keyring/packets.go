@@ -287,3 +287,37 @@ func (p *PublicKey) Matches(id string) bool {
 // IDs lists the fingerprints and 16-digit key ids of p's primary key and
 // subkeys, upper-case, as [RecipientKeyIDs] reports them.
 func (p *PublicKey) IDs() []string { return slices.Clone(p.ids) }
+
+// KeySet finds which of some keys an id names, as [PublicKey.Matches]
+// would, in one lookup: a team's environment key is wrapped for every
+// member holding its tier, and matching each recipient against each
+// member's key in turn is quadratic in the team's size.
+type KeySet struct {
+	byID map[string]*PublicKey
+}
+
+// NewKeySet indexes keys; nil keys are skipped. An id two keys share
+// finds the first.
+func NewKeySet(keys ...*PublicKey) KeySet {
+	s := KeySet{byID: make(map[string]*PublicKey, 4*len(keys))}
+	for _, k := range keys {
+		if k == nil {
+			continue
+		}
+		for _, id := range k.ids {
+			if _, taken := s.byID[id]; !taken {
+				s.byID[id] = k
+			}
+		}
+	}
+	return s
+}
+
+// Find returns the key id names (a fingerprint or 16-digit key id, any
+// case, of a primary key or subkey), or nil.
+func (s KeySet) Find(id string) *PublicKey {
+	if id == "" {
+		return nil
+	}
+	return s.byID[strings.ToUpper(id)]
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"sync"
 
@@ -291,9 +290,9 @@ func (snap *snapshot) checkRecipients(env Environment, wrapped []byte) error {
 	if err != nil {
 		return fmt.Errorf("key of environment %q: %w", env.Name, err)
 	}
-	readers := snap.signers(env.Tier)
+	readers := keyring.NewKeySet(snap.signers(env.Tier)...)
 	for _, id := range ids {
-		if slices.ContainsFunc(readers, func(k *keyring.PublicKey) bool { return k != nil && k.Matches(id) }) {
+		if readers.Find(id) != nil {
 			continue
 		}
 		who := "an anonymous recipient"

@@ -193,10 +193,8 @@ func (v *Session) RotateEnvironment(ctx context.Context, name string) (*Rotation
 	}
 	changes = append(changes, mc...)
 	rep.Rotated = []Environment{newEnv}
-	readers := snap.signers(env.Tier)
-	former := func(rid string) bool {
-		return !slices.ContainsFunc(readers, func(k *keyring.PublicKey) bool { return k.Matches(rid) })
-	}
+	readers := keyring.NewKeySet(snap.signers(env.Tier)...)
+	former := func(rid string) bool { return readers.Find(rid) == nil }
 	if err := v.exposure(ctx, snap, id, exposed{envs: []string{env.Name}, lost: former, known: known, rep: rep}); err != nil {
 		return nil, err
 	}

@@ -141,9 +141,8 @@ func (sa *storeAccess) reportLosing(ctx context.Context, snap *snapshot, id *key
 			envs = append(envs, e.Name)
 		}
 	}
-	lost := func(rid string) bool {
-		return slices.ContainsFunc(keys, func(k *keyring.PublicKey) bool { return k != nil && k.Matches(rid) })
-	}
+	lostKeys := keyring.NewKeySet(keys...)
+	lost := func(rid string) bool { return lostKeys.Find(rid) != nil }
 	out.envs, out.lost = envs, lost
 	return sa.exposure(ctx, snap, id, out)
 }

@@ -267,16 +267,9 @@ func recipientsAmong(msg []byte, readers []*keyring.PublicKey) string {
 	if err != nil {
 		return "?"
 	}
-	known := map[string]bool{}
-	for _, k := range readers {
-		if k != nil {
-			for _, kid := range k.IDs() {
-				known[kid] = true
-			}
-		}
-	}
+	known := keyring.NewKeySet(readers...)
 	for _, id := range ids {
-		if id == "" || !known[id] {
+		if known.Find(id) == nil {
 			if id == "" {
 				return "anonymous"
 			}

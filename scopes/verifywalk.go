@@ -227,8 +227,9 @@ func (w *walker) checkKey(ctx context.Context, commit gitstore.Hash, tree *gitst
 		return
 	}
 	readers := team.signers(env.Tier)
+	readerSet := keyring.NewKeySet(readers...)
 	for _, rid := range ids {
-		if !slices.ContainsFunc(readers, func(k *keyring.PublicKey) bool { return k.Matches(rid) }) {
+		if readerSet.Find(rid) == nil {
 			w.problem(commit, path, "is encrypted to %s, who does not hold tier %s at this commit", w.who(rid), env.Tier)
 		}
 	}
