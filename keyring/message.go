@@ -201,20 +201,7 @@ func decryptBound(ciphertext []byte, keys []*PrivateKey, signers []*PublicKey, n
 	// A decompression limit of zero: go-crypto reads nothing from a
 	// compressed packet and fails with ErrMessageTooLarge (classify).
 	cfg.MaxDecompressedMessageSize = new(int64)
-	// Signers first: a signature is attributed to the first entity with the
-	// issuer's key id, and it must be checked against the allow-list.
-	var ring openpgp.EntityList
-	for _, s := range signers {
-		if s != nil {
-			ring = append(ring, s.entity)
-		}
-	}
-	for _, k := range keys {
-		if k != nil {
-			ring = append(ring, k.entity)
-		}
-	}
-	md, err := openpgp.ReadMessage(bytes.NewReader(ciphertext), ring, nil, cfg)
+	md, err := openpgp.ReadMessage(bytes.NewReader(ciphertext), newMessageRing(signers, keys), nil, cfg)
 	if err != nil {
 		// go-crypto hides why decrypted data did not parse (against
 		// oracles); a compressed packet is one reason, named here.
