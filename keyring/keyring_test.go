@@ -722,6 +722,47 @@ func TestDetached(t *testing.T) {
 	}
 }
 
+// TestReadAcceptedPublicKey: bytes read before are parsed to the same
+// key, unchecked; and a key whose self-signature is broken, which
+// ReadPublicKey refuses, is read, but go-crypto still refuses to use it.
+func TestReadAcceptedPublicKey(t *testing.T) {
+	f := load(t)
+	armored, err := f.bob.Public().Armor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ReadPublicKey(armored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"public": armored, "secret": testkeys.Bob()} {
+		got, err := ReadAcceptedPublicKey(data)
+		if err != nil || got.Fingerprint() != want.Fingerprint() || !slices.Equal(got.IDs(), want.IDs()) || hasSecret(got.entity) {
+			t.Errorf("%s: ReadAcceptedPublicKey = %v, %v; want %v, public only", name, got, err, want)
+		}
+	}
+	if _, err := ReadAcceptedPublicKey([]byte("not a key")); !errors.Is(err, ErrMalformed) {
+		t.Errorf("garbage: err = %v, want ErrMalformed", err)
+	}
+
+	// The last packet is the encryption subkey's binding signature.
+	binary, err := dearmor(armored, publicKeyBlock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := flip(binary, len(binary)-1)
+	if _, err := ReadPublicKey(broken); err == nil {
+		t.Fatal("ReadPublicKey accepted a key with a broken binding signature")
+	}
+	k, err := ReadAcceptedPublicKey(broken)
+	if err != nil {
+		t.Fatalf("ReadAcceptedPublicKey: %v", err)
+	}
+	if _, _, err := EncryptBound([]byte(secret), []*PublicKey{k}, f.alice, testkeys.Now(), ""); err == nil {
+		t.Error("encrypted to a subkey whose binding signature is broken")
+	}
+}
+
 // TestKeySet: a KeySet finds what Matches matches, for every id form
 // (v6 fingerprint, v4 key id, primary or subkey, any case), and nothing
 // else.

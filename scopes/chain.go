@@ -25,8 +25,9 @@ type chainState struct {
 	manData []byte
 	manSig  []byte
 	manHash string
-	keys    map[string]*keyring.PublicKey // member keys by fingerprint
-	indexes map[string]*signedIndex       // by environment; nil when missing
+	keys    map[string]*keyring.PublicKey        // member keys by fingerprint
+	byBlob  map[gitstore.Hash]*keyring.PublicKey // the same, by key file
+	indexes map[string]*signedIndex              // by environment; nil when missing
 }
 
 // signedIndex is one environment's index with its signature.
@@ -71,11 +72,33 @@ func readChainState(ctx context.Context, s *gitstore.Store, commit gitstore.Hash
 	return stateOfTree(commit, author, tree, nil)
 }
 
+// readAcceptedState is readChainState for a commit this machine has
+// accepted (acceptedState).
+func readAcceptedState(ctx context.Context, s *gitstore.Store, commit gitstore.Hash) (*chainState, error) {
+	tree, err := s.Tree(ctx, commit)
+	if err != nil {
+		return nil, err
+	}
+	return acceptedState(commit, tree)
+}
+
 // stateOfTree parses the manifest, member keys and indexes of a format 2
 // tree. A state that cannot be parsed is refused as a whole. known, if
 // not nil, caches member keys by blob across the states of a walk: the
 // same key file is parsed once.
 func stateOfTree(commit gitstore.Hash, author string, tree *gitstore.Tree, known map[gitstore.Hash]*keyring.PublicKey) (*chainState, error) {
+	return readState(commit, author, tree, known, keyring.ReadPublicKey)
+}
+
+// acceptedState is stateOfTree for a state this machine has accepted
+// (its marks name it): the member keys were checked when it was, and
+// are parsed only (keyring.ReadAcceptedPublicKey). A team's keys were
+// most of what reading a state cost, on every command.
+func acceptedState(commit gitstore.Hash, tree *gitstore.Tree) (*chainState, error) {
+	return readState(commit, "", tree, nil, keyring.ReadAcceptedPublicKey)
+}
+
+func readState(commit gitstore.Hash, author string, tree *gitstore.Tree, known map[gitstore.Hash]*keyring.PublicKey, readKey func([]byte) (*keyring.PublicKey, error)) (*chainState, error) {
 	refuse := func(format string, args ...any) error {
 		return &TrustError{Commit: commit.String(), Author: author, What: fmt.Sprintf(format, args...)}
 	}
@@ -86,7 +109,8 @@ func stateOfTree(commit gitstore.Hash, author string, tree *gitstore.Tree, known
 	if format < 2 {
 		return nil, refuse("it is a format %d store (configsync-store.toml), put back over format 2", format)
 	}
-	st := &chainState{commit: commit, author: author, tree: tree, keys: map[string]*keyring.PublicKey{}, indexes: map[string]*signedIndex{}}
+	st := &chainState{commit: commit, author: author, tree: tree, keys: map[string]*keyring.PublicKey{},
+		byBlob: map[gitstore.Hash]*keyring.PublicKey{}, indexes: map[string]*signedIndex{}}
 	if st.manData, err = tree.Read(membersPath); err != nil {
 		return nil, refuse("%s is missing", membersPath)
 	}
@@ -95,7 +119,7 @@ func stateOfTree(commit gitstore.Hash, author string, tree *gitstore.Tree, known
 	}
 	st.manSig, _ = tree.Read(membersSigPath) // a missing signature is refused by the rules
 	st.manHash = digest(st.manData)
-	if err := st.readMemberKeys(refuse, known); err != nil {
+	if err := st.readMemberKeys(refuse, known, readKey); err != nil {
 		return nil, err
 	}
 	for _, e := range st.man.Environments {
@@ -123,12 +147,12 @@ func stateOfTree(commit gitstore.Hash, author string, tree *gitstore.Tree, known
 	return st, nil
 }
 
-// readMemberKeys parses the key file of every member into st.keys, each
-// blob once across a walk (known, if not nil). The files are read in
-// order, and those not yet known parsed on every core: a team's keys are
-// most of what reading a state costs. Refusals are those of a one-by-one
-// read, in the same order (the first member's wins).
-func (st *chainState) readMemberKeys(refuse func(string, ...any) error, known map[gitstore.Hash]*keyring.PublicKey) error {
+// readMemberKeys parses the key file of every member into st.keys with
+// readKey, each blob once across a walk (known, if not nil). The files
+// are read in order, and those not yet known parsed on every core: a
+// team's keys are most of what reading a state costs. Refusals are those
+// of a one-by-one read, in the same order (the first member's wins).
+func (st *chainState) readMemberKeys(refuse func(string, ...any) error, known map[gitstore.Hash]*keyring.PublicKey, readKey func([]byte) (*keyring.PublicKey, error)) error {
 	members := st.man.Members
 	pubs := make([]*keyring.PublicKey, len(members))
 	blobs := make([]gitstore.Hash, len(members))
@@ -158,7 +182,7 @@ func (st *chainState) readMemberKeys(refuse func(string, ...any) error, known ma
 	}
 	_ = onCores(len(toParse), func(k int) error { // never fails: errors go to errs
 		i := toParse[k]
-		pub, err := keyring.ReadPublicKey(files[i])
+		pub, err := readKey(files[i])
 		if err != nil {
 			errs[i] = refuse("the key file of member %s does not match its fingerprint", members[i].Label())
 		}
@@ -177,6 +201,7 @@ func (st *chainState) readMemberKeys(refuse func(string, ...any) error, known ma
 			return refuse("the key file of member %s does not match its fingerprint", m.Label())
 		}
 		st.keys[m.Fingerprint] = pub
+		st.byBlob[blobs[i]] = pub
 	}
 	return nil
 }

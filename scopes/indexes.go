@@ -57,13 +57,20 @@ func (tb *trustBook) requirePins() error {
 
 // loadChained fills a snapshot of a format 2 store from its signed state.
 func (tb *trustBook) loadChained(snap *snapshot) error {
-	st, err := stateOfTree(snap.tip, "", snap.tree, nil)
+	accepted := !tb.ephemeral && tb.verified == snap.tip
+	var st *chainState
+	var err error
+	if accepted {
+		st, err = acceptedState(snap.tip, snap.tree)
+	} else {
+		st, err = stateOfTree(snap.tip, "", snap.tree, nil)
+	}
 	if err != nil {
 		return err
 	}
 	snap.chain = st
 	snap.members, snap.keys, snap.envs = st.man.Members, st.keys, sortedEnvs(st.man.Environments)
-	if !tb.ephemeral && tb.verified == snap.tip {
+	if accepted {
 		snap.checked = true
 		return nil
 	}

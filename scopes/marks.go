@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"time"
 
 	"github.com/configsync/configsync/config"
@@ -186,7 +187,7 @@ func (tb *trustBook) advance(ctx context.Context, tip gitstore.Hash) (*chainStat
 		if found {
 			// The base was accepted when it was the tip; a base from
 			// before an upgrade (format 1) gives no state to compare.
-			prev, _ = readChainState(ctx, tb.store, base, "")
+			prev, _ = readAcceptedState(ctx, tb.store, base)
 		}
 	}
 	if prev == nil {
@@ -285,7 +286,12 @@ func (ma *machine) walkChain(ctx context.Context, prev *chainState, entries []gi
 		return digest(data), nil
 	}
 	now := ma.opts.Now()
-	known := map[gitstore.Hash]*keyring.PublicKey{} // member keys parsed once per walk
+	// Member keys are parsed once per walk; those of prev, accepted
+	// already, are not parsed again where a state keeps them.
+	known := map[gitstore.Hash]*keyring.PublicKey{}
+	if prev != nil {
+		maps.Copy(known, prev.byBlob)
+	}
 	var refused []*TrustError
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
