@@ -14,7 +14,7 @@
 #            none), pull (every file missing), status, hooks pre-commit
 #            on a 100-file commit; peak memory of push and pull
 #   members  1, 10, 100, 1,000 members: team add, team remove (which
-#            rotates), pull
+#            rotates), pull, inject
 #   envs     1, 10, 100 environments: env status, pull, team add; and
 #            the target point, team add at 100 members x 10 environments
 #   size     one file item of 1 KB, 1 MB, 10 MB: push, pull, peak memory,
@@ -161,6 +161,8 @@ axis_members() {
 		fi
 		as "$d" measure "pull ($n members)" "$RUNS" "rm -f '$d/user/git/app/.env'" "$CS" pull
 		record members "$n" "pull"
+		as "$d" measure "inject ($n members)" "$RUNS" "" "$CS" inject -- true
+		record members "$n" "inject"
 		rm -rf "$d"
 	done
 }
