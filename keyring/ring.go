@@ -31,34 +31,31 @@ func newMessageRing(signers []*PublicKey, keys []*PrivateKey) *messageRing {
 	// Signers first: a signature is attributed to the first entity with
 	// the issuer's key id, and it must be checked against the allow-list.
 	for _, s := range signers {
-		if s == nil {
-			continue
-		}
-		e := s.entity
-		r.add(e, e.PrimaryKey.KeyId)
-		for _, sk := range e.Subkeys {
-			if maySign(sk.Bindings) {
-				r.add(e, sk.PublicKey.KeyId)
-			}
+		if s != nil {
+			r.addEntity(s.entity, true)
 		}
 	}
 	for _, k := range keys {
-		if k == nil {
-			continue
-		}
-		e := k.entity
-		r.add(e, e.PrimaryKey.KeyId)
-		for _, sk := range e.Subkeys {
-			r.add(e, sk.PublicKey.KeyId)
+		if k != nil {
+			r.addEntity(k.entity, false)
 		}
 	}
 	return r
 }
 
-func (r *messageRing) add(e *openpgp.Entity, id uint64) {
-	if !slices.Contains(r.all, e) {
-		r.all = append(r.all, e)
+// addEntity indexes e by the ids of its primary key and subkeys; a
+// signer's subkeys only if they may sign.
+func (r *messageRing) addEntity(e *openpgp.Entity, signer bool) {
+	r.all = append(r.all, e)
+	r.add(e, e.PrimaryKey.KeyId)
+	for _, sk := range e.Subkeys {
+		if !signer || maySign(sk.Bindings) {
+			r.add(e, sk.PublicKey.KeyId)
+		}
 	}
+}
+
+func (r *messageRing) add(e *openpgp.Entity, id uint64) {
 	if !slices.Contains(r.byID[id], e) {
 		r.byID[id] = append(r.byID[id], e)
 	}
