@@ -15,7 +15,8 @@
 # Prints medians and ratios; targets: configsync ≤ 10 ms median, ≥ 5×
 # faster than sops, ≥ 10× faster than dotenvx (checked against the faster,
 # plaintext, dotenvx run), and inject's own work (inject minus version,
-# ≤ 1.5 ms). Also times three floors (bench/floor): an empty Go program,
+# ≤ 1.5 ms); then times configsync and sops in pairs (bench/pair), for
+# issue 13's ≥ 4× pair by pair. Also times three floors (bench/floor): an empty Go program,
 # one that only links our libraries, and the same one handing over to
 # `true` by exec as inject does (what the handover alone costs), and
 # prints what one page fault costs
@@ -34,7 +35,8 @@ need_hyperfine
 build
 (cd "$BENCH_DIR/.." && CGO_ENABLED=0 go build -o "$OUT/floor-empty" ./bench/floor/empty &&
 	CGO_ENABLED=0 go build -o "$OUT/floor-libs" ./bench/floor/libs &&
-	CGO_ENABLED=0 go build -o "$OUT/pagefault" ./bench/floor/pagefault) || die "build of bench/floor failed"
+	CGO_ENABLED=0 go build -o "$OUT/pagefault" ./bench/floor/pagefault &&
+	go build -o "$OUT/pair" ./bench/pair) || die "build of bench/floor or bench/pair failed"
 
 SOPS="$OUT/sops"
 if ! "$SOPS" --version --disable-version-check 2>/dev/null | grep -q "${SOPS_VERSION#v}"; then
@@ -119,6 +121,14 @@ dxe=$MEDIAN_MS
 measure "dotenvx run (plaintext)" "$RUNS" "" "${dxp_cmd[@]}"
 dxp=$MEDIAN_MS
 
+# The ratio to sops pair by pair (bench/pair): each configsync run
+# beside a sops run, so a drift of the machine within the run falls on
+# both; the medians above are taken a minute apart.
+echo
+pairs=$("$OUT/pair" -n $((RUNS * 2)) -a "${cs_cmd[*]}" -b "${sops_cmd[*]}") || die "bench/pair failed"
+echo "$pairs"
+paired=$(awk '/^pair:/ { printf "%.2f", $4 }' <<<"$pairs")
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 echo
 echo "ratios: sops/configsync $(ratio "$sops" "$cs")x, dotenvx(encrypted)/configsync $(ratio "$dxe" "$cs")x, dotenvx(plaintext)/configsync $(ratio "$dxp" "$cs")x"
@@ -128,6 +138,7 @@ echo "(of which handing over to true, exec from a Go process and true's own star
 echo " is $handover ms here: the floor that execs true minus the floor that does not;"
 echo " inject's work before the exec is $(awk -v a="$cs" -v b="$version" -v h="$handover" 'BEGIN { printf "%.2f", a - b - h }') ms)"
 verdict "sops / configsync" "$(ratio "$sops" "$cs")" ">=" 5
+verdict "sops / configsync, pair by pair (issue 13)" "$paired" ">=" 4
 verdict "dotenvx (plaintext) / configsync" "$(ratio "$dxp" "$cs")" ">=" 10
 echo "(the version baselines are each binary's start-up alone; the floors are an empty"
 echo " static Go program, and one that links the libraries configsync reads a store"
