@@ -37,3 +37,28 @@ func (c *keyCache) put(data []byte, p *PublicKey) {
 	}
 	c.m[sum] = p
 }
+
+// ReadAcceptedPublicKey reads a public key from bytes [ReadPublicKey]
+// accepted before: a member's key file in a state of the store this
+// machine has verified (the files are content-addressed, so these are
+// the bytes it checked then). It parses them and does not check them
+// again. A command reads every member's key and uses one or two, and
+// go-crypto checks the self-signatures of a key when it uses it (to
+// verify a signature, or encrypt), with their flags and times; only
+// the checks [ReadPublicKey] adds on top of go-crypto's (versions,
+// algorithms, a usable signing and encryption key) are not repeated,
+// and they depend on the bytes alone. Bytes that hold a secret key are
+// read as ReadPublicKey reads them.
+func ReadAcceptedPublicKey(data []byte) (*PublicKey, error) {
+	if p := readKeys.get(data); p != nil {
+		return p, nil
+	}
+	e, err := readEntity(data)
+	if err != nil {
+		return nil, err
+	}
+	if hasSecret(e) {
+		return ReadPublicKey(data)
+	}
+	return &PublicKey{entity: e, ids: keyIDs(e)}, nil
+}
